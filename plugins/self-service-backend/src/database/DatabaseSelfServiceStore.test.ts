@@ -1,0 +1,254 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
+
+jest.setTimeout(60_000);
+
+const restartService: WorkflowDefinition = {
+  identifier: 'restart-service',
+  name: 'Restart service',
+  description: 'Rolling restart of every pod of the service',
+  icon: 'refresh',
+  color: '#1976d2',
+  scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
+  execution: { type: 'simple' },
+  access: { type: 'owners' },
+  parameters: [
+    {
+      identifier: 'reason',
+      name: 'Reason',
+      type: 'string',
+      required: true,
+    },
+  ],
+  request: {
+    method: 'POST',
+    url: 'https://deploy.example.com/restart/{{entity.identifier}}',
+    headers: { 'content-type': 'application/json' },
+    body: '{"reason": "{{data.reason}}"}',
+  },
+};
+
+const freezeDeploys: WorkflowDefinition = {
+  ...restartService,
+  identifier: 'freeze-deploys',
+  name: 'Freeze deployments',
+  scope: { type: 'global' },
+  access: { type: 'everyone' },
+  parameters: [],
+};
+
+describe('DatabaseSelfServiceStore', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+  async function createStore(databaseId: any) {
+    const knex = await databases.init(databaseId);
+    const store = await DatabaseSelfServiceStore.create({
+      database: mockServices.database({ knex, migrations: { skip: false } }),
+    });
+    return { knex, store };
+  }
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    it('publishes a workflow as revision 1 and reads it back whole', async () => {
+      const { store } = await createStore(databaseId);
+
+      const created = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      expect(created).toMatchObject({
+        ...restartService,
+        revision: 1,
+        createdBy: 'user:default/ada',
+        updatedBy: 'user:default/ada',
+      });
+      expect(new Date(created.createdAt).getTime()).not.toBeNaN();
+      await expect(store.getWorkflow('restart-service')).resolves.toEqual(
+        created,
+      );
+      await expect(store.getWorkflow('no-such-workflow')).resolves.toBe(
+        undefined,
+      );
+    });
+
+    it('refuses a second workflow with the same identifier', async () => {
+      const { store } = await createStore(databaseId);
+      await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      await expect(
+        store.createWorkflow({
+          definition: { ...restartService, name: 'Another' },
+          actor: 'user:default/bob',
+        }),
+      ).rejects.toThrow(ConflictError);
+      await expect(store.listWorkflows()).resolves.toHaveLength(1);
+    });
+
+    it('lists workflows by name', async () => {
+      const { store } = await createStore(databaseId);
+      await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+      await store.createWorkflow({
+        definition: freezeDeploys,
+        actor: 'user:default/ada',
+      });
+
+      const names = (await store.listWorkflows()).map(w => w.name);
+      expect(names).toEqual(['Freeze deployments', 'Restart service']);
+    });
+
+    it('appends a revision on every edit and keeps the earlier ones', async () => {
+      const { store } = await createStore(databaseId);
+      const created = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      const updated = await store.updateWorkflow({
+        identifier: 'restart-service',
+        definition: { ...restartService, name: 'Restart pods' },
+        actor: 'user:default/bob',
+        expectedRevision: 1,
+      });
+
+      expect(updated).toMatchObject({
+        id: created.id,
+        name: 'Restart pods',
+        revision: 2,
+        createdBy: 'user:default/ada',
+        updatedBy: 'user:default/bob',
+      });
+      const first = await store.getWorkflowRevision(created.id, 1);
+      expect(first?.definition.name).toBe('Restart service');
+      const second = await store.getWorkflowRevision(created.id, 2);
+      expect(second?.definition.name).toBe('Restart pods');
+      expect(second?.createdBy).toBe('user:default/bob');
+    });
+
+    it('refuses an edit based on a stale revision and stores nothing', async () => {
+      const { store } = await createStore(databaseId);
+      const created = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+      await store.updateWorkflow({
+        identifier: 'restart-service',
+        definition: { ...restartService, name: 'Second' },
+        actor: 'user:default/ada',
+        expectedRevision: 1,
+      });
+
+      await expect(
+        store.updateWorkflow({
+          identifier: 'restart-service',
+          definition: { ...restartService, name: 'Lost update' },
+          actor: 'user:default/bob',
+          expectedRevision: 1,
+        }),
+      ).rejects.toThrow(ConflictError);
+
+      const current = await store.getWorkflow('restart-service');
+      expect(current).toMatchObject({ name: 'Second', revision: 2 });
+      await expect(
+        store.getWorkflowRevision(created.id, 3),
+      ).resolves.toBeUndefined();
+    });
+
+    it('lets exactly one of many concurrent edits of the same revision land', async () => {
+      const { store } = await createStore(databaseId);
+      await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) =>
+          store.updateWorkflow({
+            identifier: 'restart-service',
+            definition: { ...restartService, name: `Edit ${i}` },
+            actor: 'user:default/ada',
+            expectedRevision: 1,
+          }),
+        ),
+      );
+
+      const landed = results.filter(r => r.status === 'fulfilled');
+      expect(landed).toHaveLength(1);
+      const losers = results.flatMap(r =>
+        r.status === 'rejected' ? [r.reason] : [],
+      );
+      expect(losers).toHaveLength(4);
+      expect(losers.every(e => e instanceof ConflictError)).toBe(true);
+      await expect(store.getWorkflow('restart-service')).resolves.toMatchObject(
+        { revision: 2 },
+      );
+    });
+
+    it('never changes an identifier on edit', async () => {
+      const { store } = await createStore(databaseId);
+      await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      await expect(
+        store.updateWorkflow({
+          identifier: 'restart-service',
+          definition: { ...restartService, identifier: 'renamed' },
+          actor: 'user:default/ada',
+        }),
+      ).rejects.toThrow(InputError);
+      await expect(
+        store.updateWorkflow({
+          identifier: 'missing',
+          definition: { ...restartService, identifier: 'missing' },
+          actor: 'user:default/ada',
+        }),
+      ).rejects.toThrow(NotFoundError);
+    });
+
+    it('soft-deletes: hidden from lists, identifier reusable, revisions kept', async () => {
+      const { store, knex } = await createStore(databaseId);
+      const created = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+
+      await store.deleteWorkflow({
+        identifier: 'restart-service',
+        actor: 'user:default/bob',
+      });
+
+      await expect(store.getWorkflow('restart-service')).resolves.toBe(
+        undefined,
+      );
+      await expect(store.listWorkflows()).resolves.toEqual([]);
+      await expect(
+        store.getWorkflowRevision(created.id, 1),
+      ).resolves.toMatchObject({ definition: restartService });
+      const row = await knex('workflows').where({ id: created.id }).first();
+      expect(row.deleted_at).not.toBeNull();
+      await expect(
+        store.deleteWorkflow({
+          identifier: 'restart-service',
+          actor: 'user:default/bob',
+        }),
+      ).rejects.toThrow(NotFoundError);
+
+      const again = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/bob',
+      });
+      expect(again.id).not.toBe(created.id);
+      expect(again.revision).toBe(1);
+    });
+  });
+});

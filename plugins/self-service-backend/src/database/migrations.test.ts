@@ -1,0 +1,129 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
+
+jest.setTimeout(60_000);
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-self-service-backend',
+  'migrations',
+);
+
+// SQLite's error class comes from a native module, outside Jest's realm, so
+// match the error code rather than the class.
+const uniqueViolation = {
+  code: expect.stringMatching(/^(23505|SQLITE_CONSTRAINT_UNIQUE)$/),
+};
+
+async function migrateUpOnce(knex: Knex) {
+  await knex.migrate.up({ directory: migrationsDir });
+}
+
+async function migrateDownOnce(knex: Knex) {
+  await knex.migrate.down({ directory: migrationsDir });
+}
+
+describe('migrations', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+  it.each(databases.eachSupportedId())(
+    '20261123120000_init creates the tables and indexes and rolls back on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+
+      await migrateUpOnce(knex);
+
+      const now = new Date();
+      await knex('workflows').insert({
+        id: 'w1',
+        identifier: 'restart',
+        name: 'Restart',
+        scope_type: 'global',
+        latest_revision: 1,
+        created_by: 'user:default/ada',
+        created_at: now,
+        updated_by: 'user:default/ada',
+        updated_at: now,
+      });
+      await knex('workflow_revisions').insert({
+        id: 'r1',
+        workflow_id: 'w1',
+        revision: 1,
+        definition: '{}',
+        created_by: 'user:default/ada',
+        created_at: now,
+      });
+      await knex('runs').insert({
+        id: 'run1',
+        workflow_id: 'w1',
+        workflow_identifier: 'restart',
+        revision_id: 'r1',
+        entity_ref: 'component:default/payments',
+        requested_by: 'user:default/ada',
+        status: 'pending_approval',
+        inputs: '{}',
+        created_at: now,
+        updated_at: now,
+      });
+      await knex('run_approvers').insert({
+        run_id: 'run1',
+        approver_ref: 'group:default/platform',
+      });
+      await knex('run_events').insert({
+        run_id: 'run1',
+        sequence: 1,
+        type: 'triggered',
+        actor: 'user:default/ada',
+        data: '{}',
+        created_at: now,
+      });
+
+      // Unique constraints that the store relies on for correctness.
+      await expect(
+        knex('workflow_revisions').insert({
+          id: 'r1b',
+          workflow_id: 'w1',
+          revision: 1,
+          definition: '{}',
+          created_by: 'user:default/ada',
+          created_at: now,
+        }),
+      ).rejects.toMatchObject(uniqueViolation);
+      await expect(
+        knex('run_events').insert({
+          run_id: 'run1',
+          sequence: 1,
+          type: 'message',
+          data: '{}',
+          created_at: now,
+        }),
+      ).rejects.toMatchObject(uniqueViolation);
+      await expect(
+        knex('workflows').insert({
+          id: 'w2',
+          identifier: 'restart',
+          name: 'Duplicate',
+          scope_type: 'global',
+          latest_revision: 1,
+          created_by: 'user:default/ada',
+          created_at: now,
+          updated_by: 'user:default/ada',
+          updated_at: now,
+        }),
+      ).rejects.toMatchObject(uniqueViolation);
+
+      await migrateDownOnce(knex);
+
+      for (const table of [
+        'workflows',
+        'workflow_revisions',
+        'runs',
+        'run_approvers',
+        'run_events',
+      ]) {
+        await expect(knex.schema.hasTable(table)).resolves.toBe(false);
+      }
+      await knex.destroy();
+    },
+  );
+});

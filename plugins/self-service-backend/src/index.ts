@@ -1,0 +1,7 @@
+/**
+ * Backend of Backstage Self-Service.
+ *
+ * @packageDocumentation
+ */
+
+export { selfServicePlugin as default } from './plugin';

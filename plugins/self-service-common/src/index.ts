@@ -1,0 +1,8 @@
+/**
+ * Isomorphic types and permissions of Backstage Self-Service.
+ *
+ * @packageDocumentation
+ */
+
+export * from './permissions';
+export * from './types';

@@ -1,0 +1,172 @@
+/** Where a workflow applies. @public */
+export type WorkflowScope =
+  | { type: 'global' }
+  | {
+      type: 'entity';
+      /** Entity kinds the workflow applies to, for example `Component`. */
+      kinds: string[];
+      /** Optional `spec.type` values; empty means every type of those kinds. */
+      types?: string[];
+    };
+
+/** How a run finishes. @public */
+export type WorkflowExecution =
+  | { type: 'simple' }
+  | {
+      type: 'event-driven';
+      /** An unfinished run is failed as `timed_out` after this many seconds. */
+      timeoutSeconds?: number;
+    };
+
+/** Who may run a workflow. @public */
+export type WorkflowAccess =
+  | { type: 'everyone' }
+  | {
+      type: 'approval';
+      /** User or group entity refs whose members may approve. */
+      approvers: string[];
+      /** By default a requester may not approve their own run. */
+      allowSelfApproval?: boolean;
+    }
+  | {
+      type: 'selected';
+      /** User or group entity refs allowed to run. */
+      members: string[];
+    }
+  | { type: 'owners' };
+
+/** Types an input parameter can take. @public */
+export type WorkflowParameterType =
+  | 'string'
+  | 'integer'
+  | 'float'
+  | 'boolean'
+  | 'select';
+
+/** A typed input of a workflow. @public */
+export interface WorkflowParameter {
+  /** Machine-readable; used as `{{data.<identifier>}}`. */
+  identifier: string;
+  name: string;
+  description?: string;
+  type: WorkflowParameterType;
+  required: boolean;
+  /** Choices of a `select` parameter. */
+  options?: string[];
+  default?: string | number | boolean;
+}
+
+/** HTTP methods a workflow request may use. @public */
+export type WorkflowRequestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The outgoing request of a workflow, with `{{...}}` variables. @public */
+export interface WorkflowRequest {
+  method: WorkflowRequestMethod;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** What a platform team publishes: everything but bookkeeping. @public */
+export interface WorkflowDefinition {
+  identifier: string;
+  name: string;
+  description?: string;
+  icon?: string;
+  color?: string;
+  scope: WorkflowScope;
+  execution: WorkflowExecution;
+  access: WorkflowAccess;
+  parameters: WorkflowParameter[];
+  request: WorkflowRequest;
+}
+
+/** A stored workflow at its latest revision. @public */
+export interface Workflow extends WorkflowDefinition {
+  id: string;
+  revision: number;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** Why a caller may not run a workflow, in words a user can act on. @public */
+export interface WorkflowRunnability {
+  allowed: boolean;
+  reason?: string;
+}
+
+/** A workflow as listed for a caller, with whether they may run it. @public */
+export interface WorkflowSummary extends Workflow {
+  runnable?: WorkflowRunnability;
+}
+
+/** Lifecycle of a run. @public */
+export type RunStatus =
+  | 'pending_approval'
+  | 'rejected'
+  | 'canceled'
+  | 'in_progress'
+  | 'success'
+  | 'failed'
+  | 'timed_out';
+
+/** Statuses a run never leaves. @public */
+export const TERMINAL_RUN_STATUSES: ReadonlyArray<RunStatus> = [
+  'rejected',
+  'canceled',
+  'success',
+  'failed',
+  'timed_out',
+];
+
+/** Input values of a run, keyed by parameter identifier. @public */
+export type RunInputs = Record<string, string | number | boolean>;
+
+/** One execution of a workflow. @public */
+export interface Run {
+  id: string;
+  workflowId: string;
+  workflowIdentifier: string;
+  workflowName: string;
+  workflowRevision: number;
+  entityRef?: string;
+  requestedBy: string;
+  status: RunStatus;
+  inputs: RunInputs;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+/** Kinds of events on a run's timeline. @public */
+export type RunEventType =
+  | 'triggered'
+  | 'approval_requested'
+  | 'approved'
+  | 'rejected'
+  | 'withdrawn'
+  | 'request_sent'
+  | 'message'
+  | 'link'
+  | 'status_changed';
+
+/** An immutable entry on a run's timeline. @public */
+export interface RunEvent {
+  id: string;
+  runId: string;
+  /** Position on the run's timeline, starting at 1. */
+  sequence: number;
+  type: RunEventType;
+  /** Who caused it: a user or service entity ref, absent for the system. */
+  actor?: string;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
+/** A page of a list, with the cursor of the next page if there is one. @public */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}

@@ -1,0 +1,43 @@
+import { createPermissionResourceRef } from '@backstage/plugin-permission-node';
+import {
+  RESOURCE_TYPE_SELF_SERVICE_RUN,
+  RESOURCE_TYPE_SELF_SERVICE_WORKFLOW,
+  type Run,
+  type Workflow,
+} from '@internal/plugin-self-service-common';
+
+/**
+ * A filter that permission rules translate to and the self-service store
+ * turns into SQL, so that lists are filtered in the database, not in memory.
+ *
+ * @public
+ */
+export type SelfServiceFilter =
+  | { property: string; values: string[] }
+  | { allOf: SelfServiceFilter[] }
+  | { anyOf: SelfServiceFilter[] }
+  | { not: SelfServiceFilter };
+
+/**
+ * Permission resource ref of workflows, for rules on
+ * `self-service.workflow.*` resource permissions.
+ * @public
+ */
+export const selfServiceWorkflowPermissionResourceRef =
+  createPermissionResourceRef<Workflow, SelfServiceFilter>().with({
+    pluginId: 'self-service',
+    resourceType: RESOURCE_TYPE_SELF_SERVICE_WORKFLOW,
+  });
+
+/**
+ * Permission resource ref of runs, for rules on `self-service.run.*`
+ * resource permissions.
+ * @public
+ */
+export const selfServiceRunPermissionResourceRef = createPermissionResourceRef<
+  Run,
+  SelfServiceFilter
+>().with({
+  pluginId: 'self-service',
+  resourceType: RESOURCE_TYPE_SELF_SERVICE_RUN,
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every check: type check, lint, the OpenAPI router's freshness, and all
+# test suites. Store tests always run on SQLite, and on PostgreSQL 15 too when
+# BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set, for example:
+#   BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING=postgresql://postgres@127.0.0.1:5432 scripts/test.sh
+set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
+cd "$REPO_ROOT"
+
+# No Docker here: databases without a connection string are skipped, never
+# started in containers.
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "type check (tsc)"
+yarn tsc
+
+step "lint"
+yarn backstage-cli repo lint
+
+step "OpenAPI router is generated from openapi.yaml"
+node plugins/self-service-backend/scripts/generate-openapi.js --check
+
+if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then
+  step "tests (store tests on SQLITE_3 and POSTGRES_15)"
+else
+  step "tests (store tests on SQLITE_3 only: no PostgreSQL connection configured)"
+fi
+# --verbose lists every test by name, so the log shows which databases ran.
+yarn backstage-cli repo test --watchAll=false --verbose "$@"
