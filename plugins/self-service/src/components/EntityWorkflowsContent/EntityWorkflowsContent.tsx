@@ -1,0 +1,62 @@
+import { useId } from 'react';
+import { Box, Typography } from '@material-ui/core';
+import { EmptyState } from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { WorkflowList } from '../Workflows';
+import { RunList } from '../Runs';
+
+/** How a kind reads in a sentence: `component`, but `API` stays `API`. */
+function kindInSentence(kind: string): string {
+  return kind === kind.toLocaleUpperCase('en-US')
+    ? kind
+    : kind.toLocaleLowerCase('en-US');
+}
+
+/**
+ * The Workflows tab of an entity page: the workflows that apply to the
+ * entity, whether the caller may run each, and the entity's recent runs.
+ */
+export function EntityWorkflowsContent() {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const kind = kindInSentence(entity.kind);
+  const workflowsHeadingId = useId();
+  const runsHeadingId = useId();
+
+  return (
+    <>
+      <section aria-labelledby={workflowsHeadingId}>
+        <Typography
+          id={workflowsHeadingId}
+          variant="h5"
+          component="h2"
+          gutterBottom
+        >
+          Workflows
+        </Typography>
+        <WorkflowList
+          entityRef={entityRef}
+          emptyState={
+            <EmptyState
+              missing="content"
+              title={`No workflows apply to this ${kind}`}
+              description={`Platform teams publish workflows through the Self-Service API and choose the kinds of entities they apply to. None applies to this ${kind} yet.`}
+            />
+          }
+        />
+      </section>
+      <Box component="section" mt={4} aria-labelledby={runsHeadingId}>
+        <Typography id={runsHeadingId} variant="h5" component="h2" gutterBottom>
+          Recent runs
+        </Typography>
+        <RunList
+          filter={{ entityRef }}
+          labelledBy={runsHeadingId}
+          emptyText={`No workflow has run against this ${kind} yet.`}
+          showEntity={false}
+        />
+      </Box>
+    </>
+  );
+}

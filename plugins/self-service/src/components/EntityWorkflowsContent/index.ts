@@ -1,0 +1,1 @@
+export { EntityWorkflowsContent } from './EntityWorkflowsContent';

@@ -1,0 +1,1 @@
+export { SelfServiceContent, SelfServicePage } from './SelfServicePage';

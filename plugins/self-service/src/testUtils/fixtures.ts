@@ -1,0 +1,53 @@
+import { Run, WorkflowSummary } from '@internal/plugin-self-service-common';
+import { SelfServiceApi } from '../api';
+
+/** A workflow as the backend lists it, with fields overridable per test. */
+export function makeWorkflow(
+  overrides: Partial<WorkflowSummary> = {},
+): WorkflowSummary {
+  return {
+    id: 'w-restart',
+    identifier: 'restart-service',
+    name: 'Restart service',
+    description: 'Restarts every pod of the service.',
+    scope: { type: 'entity', kinds: ['Component'] },
+    execution: { type: 'simple' },
+    access: { type: 'everyone' },
+    parameters: [],
+    request: { method: 'POST', url: 'https://ops.example.com/restart' },
+    revision: 1,
+    createdAt: '2026-01-01T10:00:00.000Z',
+    createdBy: 'user:default/platform',
+    updatedAt: '2026-01-01T10:00:00.000Z',
+    updatedBy: 'user:default/platform',
+    ...overrides,
+  };
+}
+
+/** A run as the backend lists it, with fields overridable per test. */
+export function makeRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: 'r-1',
+    workflowId: 'w-restart',
+    workflowIdentifier: 'restart-service',
+    workflowName: 'Restart service',
+    workflowRevision: 1,
+    entityRef: 'component:default/payments',
+    requestedBy: 'user:default/jane',
+    status: 'success',
+    inputs: {},
+    createdAt: '2026-01-02T10:00:00.000Z',
+    updatedAt: '2026-01-02T10:01:00.000Z',
+    finishedAt: '2026-01-02T10:01:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A SelfServiceApi whose methods are jest mocks with empty answers. */
+export function mockSelfServiceApi(): jest.Mocked<SelfServiceApi> {
+  return {
+    listWorkflows: jest.fn().mockResolvedValue([]),
+    getWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
+    listRuns: jest.fn().mockResolvedValue({ items: [] }),
+  };
+}
