@@ -32,6 +32,7 @@ export const selfServicePlugin = createBackendPlugin({
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
         database: coreServices.database,
         permissionsRegistry: coreServices.permissionsRegistry,
         catalog: catalogServiceRef,
@@ -40,6 +41,7 @@ export const selfServicePlugin = createBackendPlugin({
         logger,
         httpRouter,
         httpAuth,
+        userInfo,
         database,
         permissionsRegistry,
         catalog,
@@ -55,7 +57,7 @@ export const selfServicePlugin = createBackendPlugin({
         });
 
         httpRouter.use(
-          await createRouter({ logger, httpAuth, catalog, store }),
+          await createRouter({ logger, httpAuth, userInfo, catalog, store }),
         );
         httpRouter.addAuthPolicy({
           path: '/health',

@@ -112,6 +112,17 @@ export type RunStatus =
   | 'failed'
   | 'timed_out';
 
+/** Every run status, in lifecycle order. @public */
+export const RUN_STATUSES: ReadonlyArray<RunStatus> = [
+  'pending_approval',
+  'rejected',
+  'canceled',
+  'in_progress',
+  'success',
+  'failed',
+  'timed_out',
+];
+
 /** Statuses a run never leaves. @public */
 export const TERMINAL_RUN_STATUSES: ReadonlyArray<RunStatus> = [
   'rejected',

@@ -1,6 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type {
+  Run,
+  WorkflowDefinition,
+} from '@internal/plugin-self-service-common';
 import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
 
 jest.setTimeout(60_000);
@@ -249,6 +252,188 @@ describe('DatabaseSelfServiceStore', () => {
       });
       expect(again.id).not.toBe(created.id);
       expect(again.revision).toBe(1);
+    });
+
+    describe('runs', () => {
+      async function storeWithWorkflow() {
+        const ctx = await createStore(databaseId);
+        const workflow = await ctx.store.createWorkflow({
+          definition: restartService,
+          actor: 'user:default/ada',
+        });
+        return { ...ctx, workflow };
+      }
+
+      it('records a run with its revision, inputs and triggered event', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          entityRef: 'component:default/payments-api',
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: { reason: 'memory leak', replicas: 3, force: true },
+          approvers: ['group:default/platform-team'],
+        });
+
+        expect(run).toMatchObject({
+          workflowId: workflow.id,
+          workflowIdentifier: 'restart-service',
+          workflowName: 'Restart service',
+          workflowRevision: 1,
+          entityRef: 'component:default/payments-api',
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: { reason: 'memory leak', replicas: 3, force: true },
+        });
+        expect(run.finishedAt).toBeUndefined();
+        await expect(store.getRun(run.id)).resolves.toEqual(run);
+        await expect(store.getRun('nope')).resolves.toBeUndefined();
+        const events = await knex('run_events').where({ run_id: run.id });
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          sequence: 1,
+          type: 'triggered',
+          actor: 'user:default/grace',
+        });
+      });
+
+      it('keeps showing the revision a run was triggered with after edits', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+        await store.updateWorkflow({
+          identifier: 'restart-service',
+          definition: { ...restartService, name: 'Restart pods' },
+          actor: 'user:default/ada',
+        });
+
+        await expect(store.getRun(run.id)).resolves.toMatchObject({
+          workflowName: 'Restart service',
+          workflowRevision: 1,
+        });
+      });
+
+      it('refuses a run of a revision that does not exist, storing nothing', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        await expect(
+          store.createRun({
+            workflowId: workflow.id,
+            revision: 7,
+            requestedBy: 'user:default/grace',
+            status: 'in_progress',
+            inputs: {},
+          }),
+        ).rejects.toThrow(NotFoundError);
+        const [{ n }] = await knex('runs').count({ n: '*' });
+        expect(Number(n)).toBe(0);
+      });
+
+      it('lists newest first, filtered, across pages without gaps or repeats', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const created: Run[] = [];
+        for (let i = 0; i < 7; i++) {
+          created.push(
+            await store.createRun({
+              workflowId: workflow.id,
+              revision: 1,
+              entityRef:
+                i % 2 === 0
+                  ? 'component:default/payments-api'
+                  : 'component:default/ledger-worker',
+              requestedBy:
+                i < 5 ? 'user:default/grace' : 'user:default/margaret',
+              status: i === 6 ? 'failed' : 'success',
+              inputs: { i },
+            }),
+          );
+        }
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.listRuns({ limit: 3, cursor });
+          expect(page.items.length).toBeLessThanOrEqual(3);
+          seen.push(...page.items.map(r => r.id));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toHaveLength(7);
+        expect(new Set(seen).size).toBe(7);
+        const times = seen.map(id => created.find(r => r.id === id)!.createdAt);
+        expect([...times].sort().reverse()).toEqual(times);
+
+        const payments = await store.listRuns({
+          limit: 50,
+          filter: { entityRef: 'component:default/payments-api' },
+        });
+        expect(payments.items.map(r => r.inputs.i).sort()).toEqual([
+          0, 2, 4, 6,
+        ]);
+        expect(payments.nextCursor).toBeUndefined();
+
+        const failedByMargaret = await store.listRuns({
+          limit: 50,
+          filter: {
+            requestedBy: 'user:default/margaret',
+            status: ['failed'],
+            workflowIdentifier: 'restart-service',
+          },
+        });
+        expect(failedByMargaret.items.map(r => r.inputs.i)).toEqual([6]);
+      });
+
+      it('shows a viewer only the runs they requested or may approve', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const mine = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'success',
+          inputs: {},
+        });
+        const toApprove = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/linus',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/payments-team', 'user:default/ada'],
+        });
+        await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/linus',
+          status: 'success',
+          inputs: {},
+        });
+
+        const page = await store.listRuns({
+          limit: 50,
+          viewer: {
+            userEntityRef: 'user:default/grace',
+            ownershipEntityRefs: [
+              'user:default/grace',
+              'group:default/payments-team',
+            ],
+          },
+        });
+        expect(page.items.map(r => r.id).sort()).toEqual(
+          [mine.id, toApprove.id].sort(),
+        );
+      });
+
+      it('refuses a cursor it did not hand out, naming the field', async () => {
+        const { store } = await storeWithWorkflow();
+        await expect(
+          store.listRuns({ limit: 10, cursor: 'not-a-cursor' }),
+        ).rejects.toThrow(/^cursor:/);
+      });
     });
   });
 });

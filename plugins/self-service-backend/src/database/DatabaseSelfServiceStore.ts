@@ -4,12 +4,22 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
+  Page,
+  Run,
+  RunStatus,
   Workflow,
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { SelfServiceStore, WorkflowRevision } from './SelfServiceStore';
+import { decodeRunCursor, encodeRunCursor } from './runCursor';
+import type {
+  NewRun,
+  RunFilter,
+  RunViewer,
+  SelfServiceStore,
+  WorkflowRevision,
+} from './SelfServiceStore';
 
 const migrationsDir = resolvePackagePath(
   '@internal/plugin-self-service-backend',
@@ -36,6 +46,23 @@ type RevisionRow = {
   definition: string;
   created_by: string;
   created_at: Date | string | number;
+};
+
+type RunRow = {
+  id: string;
+  workflow_id: string;
+  workflow_identifier: string;
+  revision_id: string;
+  entity_ref: string | null;
+  requested_by: string;
+  status: string;
+  inputs: string;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+  finished_at: Date | string | number | null;
+  /** Joined from workflow_revisions. */
+  revision: number;
+  definition: string;
 };
 
 // PostgreSQL returns Date objects, SQLite returns epoch milliseconds.
@@ -250,6 +277,163 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         `No workflow with identifier '${options.identifier}'`,
       );
     }
+  }
+
+  async createRun(run: NewRun): Promise<Run> {
+    const now = new Date();
+    const id = randomUUID();
+    await this.db.transaction(async tx => {
+      const revision = await tx<RevisionRow>('workflow_revisions')
+        .where({ workflow_id: run.workflowId, revision: run.revision })
+        .first();
+      const workflow = await tx<WorkflowRow>('workflows')
+        .where({ id: run.workflowId })
+        .first();
+      if (!revision || !workflow) {
+        throw new NotFoundError(
+          `Workflow ${run.workflowId} has no revision ${run.revision}`,
+        );
+      }
+      const definition = JSON.parse(revision.definition) as WorkflowDefinition;
+      await tx('runs').insert({
+        id,
+        workflow_id: run.workflowId,
+        workflow_identifier: definition.identifier,
+        revision_id: revision.id,
+        entity_ref: run.entityRef ?? null,
+        requested_by: run.requestedBy,
+        status: run.status,
+        inputs: JSON.stringify(run.inputs),
+        token_hash: run.tokenHash ?? null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+        deadline_at: run.deadlineAt ?? null,
+      });
+      const approvers = [...new Set(run.approvers ?? [])];
+      if (approvers.length > 0) {
+        await tx('run_approvers').insert(
+          approvers.map(approver_ref => ({ run_id: id, approver_ref })),
+        );
+      }
+      await tx('run_events').insert({
+        run_id: id,
+        sequence: 1,
+        type: 'triggered',
+        actor: run.requestedBy,
+        data: JSON.stringify({
+          revision: run.revision,
+          ...(run.entityRef ? { entityRef: run.entityRef } : {}),
+        }),
+        created_at: now,
+      });
+    });
+    const created = await this.getRun(id);
+    if (!created) {
+      throw new Error(`Run ${id} vanished on create`);
+    }
+    return created;
+  }
+
+  async getRun(id: string): Promise<Run | undefined> {
+    const row = await this.runsWithRevision()
+      .where('runs.id', id)
+      .first<RunRow | undefined>();
+    return row ? this.toRun(row) : undefined;
+  }
+
+  async listRuns(options: {
+    filter?: RunFilter;
+    viewer?: RunViewer;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<Run>> {
+    const { filter = {}, viewer, cursor, limit } = options;
+    const query = this.runsWithRevision();
+    if (filter.entityRef !== undefined) {
+      query.where('runs.entity_ref', filter.entityRef);
+    }
+    if (filter.workflowIdentifier !== undefined) {
+      query.where('runs.workflow_identifier', filter.workflowIdentifier);
+    }
+    if (filter.status !== undefined && filter.status.length > 0) {
+      query.whereIn('runs.status', filter.status);
+    }
+    if (filter.requestedBy !== undefined) {
+      query.where('runs.requested_by', filter.requestedBy);
+    }
+    if (viewer) {
+      const db = this.db;
+      query.where(function visibleToViewer() {
+        this.where('runs.requested_by', viewer.userEntityRef).orWhereExists(
+          db('run_approvers')
+            .whereRaw('run_approvers.run_id = runs.id')
+            .whereIn('run_approvers.approver_ref', viewer.ownershipEntityRefs),
+        );
+      });
+    }
+    if (cursor !== undefined) {
+      const after = decodeRunCursor(cursor);
+      const createdAt = new Date(after.createdAt);
+      query.where(function olderThanCursor() {
+        this.where('runs.created_at', '<', createdAt).orWhere(
+          function sameTimeSmallerId() {
+            this.where('runs.created_at', '=', createdAt).andWhere(
+              'runs.id',
+              '<',
+              after.id,
+            );
+          },
+        );
+      });
+    }
+    const rows = await query
+      .orderBy([
+        { column: 'runs.created_at', order: 'desc' },
+        { column: 'runs.id', order: 'desc' },
+      ])
+      .limit(limit + 1)
+      .select<RunRow[]>();
+    const items = rows.slice(0, limit).map(row => this.toRun(row));
+    const last = items[items.length - 1];
+    return rows.length > limit && last
+      ? {
+          items,
+          nextCursor: encodeRunCursor({
+            createdAt: last.createdAt,
+            id: last.id,
+          }),
+        }
+      : { items };
+  }
+
+  /** Runs joined with the revision they were triggered with. */
+  private runsWithRevision() {
+    return this.db('runs')
+      .join('workflow_revisions', 'workflow_revisions.id', 'runs.revision_id')
+      .select(
+        'runs.*',
+        'workflow_revisions.revision as revision',
+        'workflow_revisions.definition as definition',
+      );
+  }
+
+  private toRun(row: RunRow): Run {
+    const definition = JSON.parse(row.definition) as WorkflowDefinition;
+    return {
+      id: row.id,
+      workflowId: row.workflow_id,
+      workflowIdentifier: row.workflow_identifier,
+      workflowName: definition.name,
+      workflowRevision: row.revision,
+      ...(row.entity_ref ? { entityRef: row.entity_ref } : {}),
+      requestedBy: row.requested_by,
+      status: row.status as RunStatus,
+      inputs: JSON.parse(row.inputs),
+      createdAt: toIsoString(row.created_at),
+      updatedAt: toIsoString(row.updated_at),
+      ...(row.finished_at ? { finishedAt: toIsoString(row.finished_at) } : {}),
+    };
   }
 
   /** Workflows joined with the definition of their newest revision. */

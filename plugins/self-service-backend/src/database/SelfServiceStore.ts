@@ -1,4 +1,8 @@
 import type {
+  Page,
+  Run,
+  RunInputs,
+  RunStatus,
   Workflow,
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
@@ -11,6 +15,39 @@ export interface WorkflowRevision {
   definition: WorkflowDefinition;
   createdAt: string;
   createdBy: string;
+}
+
+/** What to record when a run is triggered. */
+export interface NewRun {
+  workflowId: string;
+  revision: number;
+  entityRef?: string;
+  requestedBy: string;
+  status: RunStatus;
+  inputs: RunInputs;
+  /** User or group refs who may approve, for approval workflows. */
+  approvers?: string[];
+  /** SHA-256 of the run's callback token. */
+  tokenHash?: string;
+  /** When an unfinished run times out. */
+  deadlineAt?: Date;
+}
+
+/** Filters of a run list; all given ones must hold. */
+export interface RunFilter {
+  entityRef?: string;
+  workflowIdentifier?: string;
+  status?: RunStatus[];
+  requestedBy?: string;
+}
+
+/**
+ * Who is asking: a run is visible to them when they requested it or any of
+ * their ownership refs (themselves and their groups) may approve it.
+ */
+export interface RunViewer {
+  userEntityRef: string;
+  ownershipEntityRefs: string[];
 }
 
 /**
@@ -58,4 +95,24 @@ export interface SelfServiceStore {
    * @throws NotFoundError when there is no such workflow.
    */
   deleteWorkflow(options: { identifier: string; actor: string }): Promise<void>;
+
+  /**
+   * Records a new run and its `triggered` event in one transaction.
+   * @throws NotFoundError when the workflow has no such revision.
+   */
+  createRun(run: NewRun): Promise<Run>;
+
+  /** One run, or undefined if there is none. */
+  getRun(id: string): Promise<Run | undefined>;
+
+  /**
+   * Runs newest first, filtered in SQL, one page at a time.
+   * @throws InputError when the cursor is not one this store handed out.
+   */
+  listRuns(options: {
+    filter?: RunFilter;
+    viewer?: RunViewer;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<Run>>;
 }

@@ -118,6 +118,98 @@ export const spec = {
         },
       },
     },
+    '/runs': {
+      get: {
+        operationId: 'ListRuns',
+        summary: 'Runs the caller may see, newest first, one page at a time.',
+        description:
+          'A user sees the runs they requested and the runs they (or a group\nthey belong to) may approve.',
+        parameters: [
+          {
+            name: 'entityRef',
+            in: 'query',
+            description: 'Only runs on this entity.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'workflow',
+            in: 'query',
+            description: 'Only runs of the workflow with this identifier.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'status',
+            in: 'query',
+            description: 'Only runs in one of these statuses, comma-separated.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'mine',
+            in: 'query',
+            description: 'Only runs the caller requested.',
+            required: false,
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The nextCursor of the previous page.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Page size, 1 to 100 (default 20).',
+            required: false,
+            schema: {
+              type: 'integer',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of runs.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Run',
+                      },
+                    },
+                    nextCursor: {
+                      type: 'string',
+                    },
+                  },
+                  required: ['items'],
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
@@ -406,6 +498,91 @@ export const spec = {
           },
         },
         required: ['method', 'url'],
+      },
+      Run: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'One execution of a workflow.',
+        properties: {
+          id: {
+            type: 'string',
+          },
+          workflowId: {
+            type: 'string',
+          },
+          workflowIdentifier: {
+            type: 'string',
+          },
+          workflowName: {
+            type: 'string',
+            description:
+              "The workflow's name at the revision the run was triggered with.",
+          },
+          workflowRevision: {
+            type: 'integer',
+          },
+          entityRef: {
+            type: 'string',
+          },
+          requestedBy: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/RunStatus',
+          },
+          inputs: {
+            type: 'object',
+            additionalProperties: {
+              oneOf: [
+                {
+                  type: 'string',
+                },
+                {
+                  type: 'number',
+                },
+                {
+                  type: 'boolean',
+                },
+              ],
+            },
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          finishedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+        required: [
+          'id',
+          'workflowId',
+          'workflowIdentifier',
+          'workflowName',
+          'workflowRevision',
+          'requestedBy',
+          'status',
+          'inputs',
+          'createdAt',
+          'updatedAt',
+        ],
+      },
+      RunStatus: {
+        type: 'string',
+        enum: [
+          'pending_approval',
+          'rejected',
+          'canceled',
+          'in_progress',
+          'success',
+          'failed',
+          'timed_out',
+        ],
       },
     },
   },
