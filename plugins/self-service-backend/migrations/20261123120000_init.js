@@ -85,6 +85,13 @@ exports.up = async function up(knex) {
       .timestamp('deadline_at', { useTz: true, precision: 3 })
       .nullable()
       .comment('An unfinished event-driven run times out after this');
+    table
+      .integer('event_count')
+      .notNullable()
+      .defaultTo(0)
+      .comment(
+        'Events recorded so far; bumped in the same transaction as each insert, so sequences never collide',
+      );
     // Lists are newest first and paginated by (created_at, id).
     table.index(['entity_ref', 'created_at', 'id'], 'runs_entity_idx');
     table.index(['requested_by', 'created_at', 'id'], 'runs_requester_idx');
@@ -106,6 +113,21 @@ exports.up = async function up(knex) {
     table.string('approver_ref', 255).notNullable();
     table.primary(['run_id', 'approver_ref']);
     table.index(['approver_ref'], 'run_approvers_ref_idx');
+  });
+
+  await knex.schema.createTable('run_entity_owners', table => {
+    table.comment(
+      'Owners of the entity of a run when it was triggered, so that owner visibility filters in SQL',
+    );
+    table
+      .string('run_id', 36)
+      .notNullable()
+      .references('id')
+      .inTable('runs')
+      .onDelete('CASCADE');
+    table.string('owner_ref', 255).notNullable();
+    table.primary(['run_id', 'owner_ref']);
+    table.index(['owner_ref'], 'run_entity_owners_ref_idx');
   });
 
   await knex.schema.createTable('run_events', table => {
@@ -131,6 +153,7 @@ exports.up = async function up(knex) {
  */
 exports.down = async function down(knex) {
   await knex.schema.dropTable('run_events');
+  await knex.schema.dropTable('run_entity_owners');
   await knex.schema.dropTable('run_approvers');
   await knex.schema.dropTable('runs');
   await knex.schema.dropTable('workflow_revisions');

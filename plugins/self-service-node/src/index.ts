@@ -1,9 +1,11 @@
 /**
- * Backend-only APIs of Backstage Self-Service, for policy authors and
- * backend modules.
+ * Backend-only APIs of Backstage Self-Service, for permission policy authors
+ * and backend modules.
  *
  * @packageDocumentation
  */
 
 export * from './resources';
+export * from './rules';
+export * from './conditions';
 export * from './extensions';

@@ -19,6 +19,16 @@ export type SelfServiceFilter =
   | { not: SelfServiceFilter };
 
 /**
+ * A run as permission rules see it: with the owners of its entity at trigger
+ * time and its approvers, which rules such as IS_ENTITY_OWNER need.
+ * @public
+ */
+export type SelfServiceRunResource = Run & {
+  entityOwners: string[];
+  approvers: string[];
+};
+
+/**
  * Permission resource ref of workflows, for rules on
  * `self-service.workflow.*` resource permissions.
  * @public
@@ -35,7 +45,7 @@ export const selfServiceWorkflowPermissionResourceRef =
  * @public
  */
 export const selfServiceRunPermissionResourceRef = createPermissionResourceRef<
-  Run,
+  SelfServiceRunResource,
   SelfServiceFilter
 >().with({
   pluginId: 'self-service',

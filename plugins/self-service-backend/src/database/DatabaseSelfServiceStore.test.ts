@@ -108,6 +108,37 @@ describe('DatabaseSelfServiceStore', () => {
       expect(names).toEqual(['Freeze deployments', 'Restart service']);
     });
 
+    it('filters workflows by permission conditions in SQL', async () => {
+      const { store } = await createStore(databaseId);
+      await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+      await store.createWorkflow({
+        definition: freezeDeploys,
+        actor: 'user:default/alan',
+      });
+      const identifiers = async (filter: any) =>
+        (await store.listWorkflows({ filter })).map(w => w.identifier);
+
+      await expect(
+        identifiers({ property: 'scopeType', values: ['global'] }),
+      ).resolves.toEqual(['freeze-deploys']);
+      await expect(
+        identifiers({ property: 'createdBy', values: ['user:default/ada'] }),
+      ).resolves.toEqual(['restart-service']);
+      await expect(
+        identifiers({
+          not: { property: 'identifier', values: ['restart-service'] },
+        }),
+      ).resolves.toEqual(['freeze-deploys']);
+      await expect(identifiers({ anyOf: [] })).resolves.toEqual([]);
+      await expect(identifiers({ allOf: [] })).resolves.toEqual([
+        'freeze-deploys',
+        'restart-service',
+      ]);
+    });
+
     it('appends a revision on every edit and keeps the earlier ones', async () => {
       const { store } = await createStore(databaseId);
       const created = await store.createWorkflow({
@@ -415,7 +446,7 @@ describe('DatabaseSelfServiceStore', () => {
 
         const page = await store.listRuns({
           limit: 50,
-          viewer: {
+          visibility: {
             userEntityRef: 'user:default/grace',
             ownershipEntityRefs: [
               'user:default/grace',
@@ -426,6 +457,278 @@ describe('DatabaseSelfServiceStore', () => {
         expect(page.items.map(r => r.id).sort()).toEqual(
           [mine.id, toApprove.id].sort(),
         );
+      });
+
+      it('shows runs to entity owners and to whatever the policy filter allows', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const owned = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          entityRef: 'component:default/payments-api',
+          entityOwners: ['group:default/payments-team'],
+          requestedBy: 'user:default/ada',
+          status: 'success',
+          inputs: {},
+        });
+        const other = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          entityRef: 'component:default/storefront-web',
+          entityOwners: ['group:default/web-team'],
+          requestedBy: 'user:default/ada',
+          status: 'success',
+          inputs: {},
+        });
+        const margaret = {
+          userEntityRef: 'user:default/margaret',
+          ownershipEntityRefs: [
+            'user:default/margaret',
+            'group:default/payments-team',
+          ],
+        };
+
+        await expect(store.listRunEntityOwners(owned.id)).resolves.toEqual([
+          'group:default/payments-team',
+        ]);
+        const asOwner = await store.listRuns({
+          limit: 50,
+          visibility: margaret,
+        });
+        expect(asOwner.items.map(r => r.id)).toEqual([owned.id]);
+        await expect(store.isRunVisible(owned.id, margaret)).resolves.toBe(
+          true,
+        );
+        await expect(store.isRunVisible(other.id, margaret)).resolves.toBe(
+          false,
+        );
+
+        const withPolicy = {
+          ...margaret,
+          policyFilter: {
+            property: 'entityRef',
+            values: ['component:default/storefront-web'],
+          },
+        };
+        const asAllowedByPolicy = await store.listRuns({
+          limit: 50,
+          visibility: withPolicy,
+        });
+        expect(asAllowedByPolicy.items.map(r => r.id).sort()).toEqual(
+          [owned.id, other.id].sort(),
+        );
+        const deniedByPolicy = await store.listRuns({
+          limit: 50,
+          visibility: { ...margaret, policyFilter: { anyOf: [] } },
+        });
+        expect(deniedByPolicy.items.map(r => r.id)).toEqual([owned.id]);
+      });
+
+      it('lists the pending runs someone may approve', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const pending = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/platform-team'],
+        });
+        await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/web-team'],
+        });
+        const decided = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/platform-team'],
+        });
+        await store.transitionRun({
+          runId: decided.id,
+          from: ['pending_approval'],
+          to: 'rejected',
+          events: [{ type: 'rejected', actor: 'user:default/ada', data: {} }],
+        });
+
+        const page = await store.listRuns({
+          limit: 50,
+          filter: {
+            approvableBy: ['user:default/ada', 'group:default/platform-team'],
+          },
+        });
+        expect(page.items.map(r => r.id)).toEqual([pending.id]);
+        await expect(store.listRunApprovers(pending.id)).resolves.toEqual([
+          'group:default/platform-team',
+        ]);
+      });
+
+      it('changes status only from the expected statuses, with its events', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+          tokenHash: 'a'.repeat(64),
+          deadlineAt: new Date(Date.now() + 60_000),
+        });
+        await expect(store.getRunTokenHash(run.id)).resolves.toBe(
+          'a'.repeat(64),
+        );
+
+        const done = await store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'success',
+          events: [
+            {
+              type: 'status_changed',
+              actor: 'user:default/grace',
+              data: { from: 'in_progress', to: 'success' },
+            },
+          ],
+        });
+        expect(done.status).toBe('success');
+        expect(done.finishedAt).toEqual(expect.any(String));
+
+        await expect(
+          store.transitionRun({
+            runId: run.id,
+            from: ['in_progress'],
+            to: 'failed',
+            events: [{ type: 'status_changed', data: {} }],
+          }),
+        ).rejects.toThrow(/is success and cannot become failed/);
+        await expect(
+          store.transitionRun({
+            runId: 'missing',
+            from: ['in_progress'],
+            to: 'failed',
+            events: [],
+          }),
+        ).rejects.toThrow(NotFoundError);
+
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => [e.sequence, e.type])).toEqual([
+          [1, 'triggered'],
+          [2, 'status_changed'],
+        ]);
+        expect(events[1]).toMatchObject({
+          actor: 'user:default/grace',
+          data: { from: 'in_progress', to: 'success' },
+        });
+      });
+
+      it('lets exactly one of many concurrent transitions win', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+        });
+
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) =>
+            store.transitionRun({
+              runId: run.id,
+              from: ['pending_approval'],
+              to: i % 2 ? 'rejected' : 'in_progress',
+              events: [{ type: i % 2 ? 'rejected' : 'approved', data: { i } }],
+            }),
+          ),
+        );
+
+        expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1);
+        const losers = results.flatMap(r =>
+          r.status === 'rejected' ? [r.reason] : [],
+        );
+        expect(losers.every(e => e instanceof ConflictError)).toBe(true);
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.sequence)).toEqual([1, 2]);
+      });
+
+      it('appends concurrent events in a gapless order, only while allowed', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.appendRunEvents(
+              run.id,
+              [{ type: 'message', data: { markdown: `step ${i}` } }],
+              { whileStatusIn: ['in_progress'] },
+            ),
+          ),
+        );
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.sequence)).toEqual(
+          Array.from({ length: 21 }, (_, i) => i + 1),
+        );
+
+        await store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'failed',
+          events: [],
+        });
+        await expect(
+          store.appendRunEvents(run.id, [{ type: 'message', data: {} }], {
+            whileStatusIn: ['in_progress'],
+          }),
+        ).rejects.toThrow(/is failed and accepts no more updates/);
+        await expect(store.listRunEvents(run.id)).resolves.toHaveLength(21);
+      });
+
+      it('finds unfinished runs past their deadline', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const overdue = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+          deadlineAt: new Date(Date.now() - 1000),
+        });
+        await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+          deadlineAt: new Date(Date.now() + 60_000),
+        });
+        const finished = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+          deadlineAt: new Date(Date.now() - 1000),
+        });
+        await store.transitionRun({
+          runId: finished.id,
+          from: ['in_progress'],
+          to: 'success',
+          events: [],
+        });
+
+        const found = await store.listOverdueRuns(new Date(), 10);
+        expect(found.map(r => r.id)).toEqual([overdue.id]);
       });
 
       it('refuses a cursor it did not hand out, naming the field', async () => {

@@ -3,20 +3,27 @@ import {
   type DatabaseService,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
-import type {
-  Page,
-  Run,
-  RunStatus,
-  Workflow,
-  WorkflowDefinition,
+import {
+  TERMINAL_RUN_STATUSES,
+  type Page,
+  type Run,
+  type RunEvent,
+  type RunEventType,
+  type RunStatus,
+  type Workflow,
+  type WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
+import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { applyRunFilter, applyWorkflowFilter } from './filterToSql';
 import { decodeRunCursor, encodeRunCursor } from './runCursor';
 import type {
   NewRun,
+  NewRunEvent,
   RunFilter,
-  RunViewer,
+  RunTransition,
+  RunVisibility,
   SelfServiceStore,
   WorkflowRevision,
 } from './SelfServiceStore';
@@ -65,6 +72,16 @@ type RunRow = {
   definition: string;
 };
 
+type RunEventRow = {
+  id: number | string;
+  run_id: string;
+  sequence: number;
+  type: string;
+  actor: string | null;
+  data: string;
+  created_at: Date | string | number;
+};
+
 // PostgreSQL returns Date objects, SQLite returns epoch milliseconds.
 function toIsoString(value: Date | string | number): string {
   return new Date(value).toISOString();
@@ -95,9 +112,14 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
 
   private constructor(private readonly db: Knex) {}
 
-  async listWorkflows(): Promise<Workflow[]> {
-    const rows = await this.latestRevisions()
-      .whereNull('w.deleted_at')
+  async listWorkflows(options?: {
+    filter?: SelfServiceFilter;
+  }): Promise<Workflow[]> {
+    const query = this.latestRevisions().whereNull('w.deleted_at');
+    if (options?.filter) {
+      applyWorkflowFilter(this.db, query, options.filter);
+    }
+    const rows = await query
       .orderBy([
         { column: 'w.name', order: 'asc' },
         { column: 'w.id', order: 'asc' },
@@ -309,7 +331,14 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         updated_at: now,
         finished_at: null,
         deadline_at: run.deadlineAt ?? null,
+        event_count: 1,
       });
+      const owners = [...new Set(run.entityOwners ?? [])];
+      if (owners.length > 0) {
+        await tx('run_entity_owners').insert(
+          owners.map(owner_ref => ({ run_id: id, owner_ref })),
+        );
+      }
       const approvers = [...new Set(run.approvers ?? [])];
       if (approvers.length > 0) {
         await tx('run_approvers').insert(
@@ -344,11 +373,11 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
 
   async listRuns(options: {
     filter?: RunFilter;
-    viewer?: RunViewer;
+    visibility?: RunVisibility;
     cursor?: string;
     limit: number;
   }): Promise<Page<Run>> {
-    const { filter = {}, viewer, cursor, limit } = options;
+    const { filter = {}, visibility, cursor, limit } = options;
     const query = this.runsWithRevision();
     if (filter.entityRef !== undefined) {
       query.where('runs.entity_ref', filter.entityRef);
@@ -362,15 +391,15 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     if (filter.requestedBy !== undefined) {
       query.where('runs.requested_by', filter.requestedBy);
     }
-    if (viewer) {
-      const db = this.db;
-      query.where(function visibleToViewer() {
-        this.where('runs.requested_by', viewer.userEntityRef).orWhereExists(
-          db('run_approvers')
-            .whereRaw('run_approvers.run_id = runs.id')
-            .whereIn('run_approvers.approver_ref', viewer.ownershipEntityRefs),
-        );
+    if (filter.approvableBy !== undefined) {
+      query.where('runs.status', 'pending_approval');
+      applyRunFilter(this.db, query, {
+        property: 'approver',
+        values: filter.approvableBy,
       });
+    }
+    if (visibility) {
+      this.applyVisibility(query, visibility);
     }
     if (cursor !== undefined) {
       const after = decodeRunCursor(cursor);
@@ -405,6 +434,172 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           }),
         }
       : { items };
+  }
+
+  async isRunVisible(id: string, visibility: RunVisibility): Promise<boolean> {
+    const query = this.db('runs').where('runs.id', id);
+    this.applyVisibility(query, visibility);
+    const row = await query.first('runs.id');
+    return row !== undefined;
+  }
+
+  async transitionRun(transition: RunTransition): Promise<Run> {
+    const { runId, from, to, events, deadlineAt } = transition;
+    const now = new Date();
+    const terminal = TERMINAL_RUN_STATUSES.includes(to);
+    await this.db.transaction(async tx => {
+      const changed = await tx('runs')
+        .where('id', runId)
+        .whereIn('status', [...from])
+        .update({
+          status: to,
+          updated_at: now,
+          event_count: tx.raw('event_count + ?', [events.length]),
+          ...(terminal ? { finished_at: now } : {}),
+          ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
+          ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
+        });
+      if (changed !== 1) {
+        throw await this.notFoundOrConflict(tx, runId, to);
+      }
+      await this.insertEvents(tx, runId, events, now);
+    });
+    const run = await this.getRun(runId);
+    if (!run) {
+      throw new NotFoundError(`No run with id '${runId}'`);
+    }
+    return run;
+  }
+
+  async appendRunEvents(
+    runId: string,
+    events: NewRunEvent[],
+    options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
+  ): Promise<RunEvent[]> {
+    const now = new Date();
+    return this.db.transaction(async tx => {
+      const update = tx('runs').where('id', runId);
+      if (options?.whileStatusIn) {
+        update.whereIn('status', [...options.whileStatusIn]);
+      }
+      // The row lock this takes orders concurrent appends to one run.
+      const changed = await update.update({
+        updated_at: now,
+        event_count: tx.raw('event_count + ?', [events.length]),
+      });
+      if (changed !== 1) {
+        throw await this.notFoundOrConflict(tx, runId);
+      }
+      return this.insertEvents(tx, runId, events, now);
+    });
+  }
+
+  async listRunEvents(runId: string): Promise<RunEvent[]> {
+    const rows = await this.db<RunEventRow>('run_events')
+      .where('run_id', runId)
+      .orderBy('sequence', 'asc');
+    return rows.map(toRunEvent);
+  }
+
+  async getRunTokenHash(runId: string): Promise<string | undefined> {
+    const row = await this.db('runs')
+      .where('id', runId)
+      .first<{ token_hash: string | null } | undefined>('token_hash');
+    return row?.token_hash ?? undefined;
+  }
+
+  async listRunApprovers(runId: string): Promise<string[]> {
+    const rows = await this.db('run_approvers')
+      .where('run_id', runId)
+      .orderBy('approver_ref')
+      .select<Array<{ approver_ref: string }>>('approver_ref');
+    return rows.map(r => r.approver_ref);
+  }
+
+  async listRunEntityOwners(runId: string): Promise<string[]> {
+    const rows = await this.db('run_entity_owners')
+      .where('run_id', runId)
+      .orderBy('owner_ref')
+      .select<Array<{ owner_ref: string }>>('owner_ref');
+    return rows.map(r => r.owner_ref);
+  }
+
+  async listOverdueRuns(now: Date, limit: number): Promise<Run[]> {
+    const rows = await this.runsWithRevision()
+      .whereNotIn('runs.status', [...TERMINAL_RUN_STATUSES])
+      .where('runs.deadline_at', '<', now)
+      .orderBy('runs.deadline_at', 'asc')
+      .limit(limit)
+      .select<RunRow[]>();
+    return rows.map(row => this.toRun(row));
+  }
+
+  /** Inserts events after the run's counter was bumped by their number. */
+  private async insertEvents(
+    tx: Knex.Transaction,
+    runId: string,
+    events: NewRunEvent[],
+    now: Date,
+  ): Promise<RunEvent[]> {
+    if (events.length === 0) {
+      return [];
+    }
+    const { event_count: count } = await tx('runs')
+      .where('id', runId)
+      .first<{ event_count: number }>('event_count');
+    const first = Number(count) - events.length + 1;
+    const rows = events.map((event, i) => ({
+      run_id: runId,
+      sequence: first + i,
+      type: event.type,
+      actor: event.actor ?? null,
+      data: JSON.stringify(event.data),
+      created_at: now,
+    }));
+    await tx('run_events').insert(rows);
+    const inserted = await tx<RunEventRow>('run_events')
+      .where('run_id', runId)
+      .where('sequence', '>=', first)
+      .orderBy('sequence', 'asc');
+    return inserted.map(toRunEvent);
+  }
+
+  private async notFoundOrConflict(
+    tx: Knex.Transaction,
+    runId: string,
+    to?: RunStatus,
+  ): Promise<Error> {
+    const current = await tx('runs')
+      .where('id', runId)
+      .first<{ status: RunStatus } | undefined>('status');
+    if (!current) {
+      return new NotFoundError(`No run with id '${runId}'`);
+    }
+    return new ConflictError(
+      to
+        ? `Run ${runId} is ${current.status} and cannot become ${to}`
+        : `Run ${runId} is ${current.status} and accepts no more updates`,
+    );
+  }
+
+  private applyVisibility(
+    query: Knex.QueryBuilder,
+    visibility: RunVisibility,
+  ): void {
+    const builtIn: SelfServiceFilter = {
+      anyOf: [
+        { property: 'requestedBy', values: [visibility.userEntityRef] },
+        { property: 'approver', values: visibility.ownershipEntityRefs },
+        { property: 'entityOwner', values: visibility.ownershipEntityRefs },
+      ],
+    };
+    applyRunFilter(
+      this.db,
+      query,
+      visibility.policyFilter
+        ? { anyOf: [builtIn, visibility.policyFilter] }
+        : builtIn,
+    );
   }
 
   /** Runs joined with the revision they were triggered with. */
@@ -462,4 +657,16 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       updatedBy: row.updated_by,
     };
   }
+}
+
+function toRunEvent(row: RunEventRow): RunEvent {
+  return {
+    id: String(row.id),
+    runId: row.run_id,
+    sequence: Number(row.sequence),
+    type: row.type as RunEventType,
+    ...(row.actor ? { actor: row.actor } : {}),
+    createdAt: toIsoString(row.created_at),
+    data: JSON.parse(row.data),
+  };
 }

@@ -1,6 +1,9 @@
+import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
 import type {
   Page,
   Run,
+  RunEvent,
+  RunEventType,
   RunInputs,
   RunStatus,
   Workflow,
@@ -27,6 +30,8 @@ export interface NewRun {
   inputs: RunInputs;
   /** User or group refs who may approve, for approval workflows. */
   approvers?: string[];
+  /** Owners of the entity at trigger time (user or group refs). */
+  entityOwners?: string[];
   /** SHA-256 of the run's callback token. */
   tokenHash?: string;
   /** When an unfinished run times out. */
@@ -39,15 +44,40 @@ export interface RunFilter {
   workflowIdentifier?: string;
   status?: RunStatus[];
   requestedBy?: string;
+  /** Pending runs that one of these user or group refs may approve. */
+  approvableBy?: string[];
+}
+
+/** An event to append to a run's timeline. */
+export interface NewRunEvent {
+  type: RunEventType;
+  actor?: string;
+  data: Record<string, unknown>;
+}
+
+/** A change of a run's status, applied only while it is in one of `from`. */
+export interface RunTransition {
+  runId: string;
+  from: ReadonlyArray<RunStatus>;
+  to: RunStatus;
+  /** Recorded in the same transaction as the change. */
+  events: NewRunEvent[];
+  /** A new deadline, or null to clear it. */
+  deadlineAt?: Date | null;
+  /** SHA-256 of a new callback token (a run gets one when dispatched). */
+  tokenHash?: string;
 }
 
 /**
- * Who is asking: a run is visible to them when they requested it or any of
- * their ownership refs (themselves and their groups) may approve it.
+ * Who is asking: a run is visible to them when they requested it, when one
+ * of their ownership refs (themselves and their groups) may approve it or
+ * owned its entity, or when the permission policy's filter allows it.
  */
-export interface RunViewer {
+export interface RunVisibility {
   userEntityRef: string;
   ownershipEntityRefs: string[];
+  /** What the permission policy allows beyond that, if anything. */
+  policyFilter?: SelfServiceFilter;
 }
 
 /**
@@ -56,8 +86,11 @@ export interface RunViewer {
  * Implementations own all SQL; callers never see rows.
  */
 export interface SelfServiceStore {
-  /** Workflows that are not deleted, ordered by name. */
-  listWorkflows(): Promise<Workflow[]>;
+  /**
+   * Workflows that are not deleted, ordered by name, optionally filtered by
+   * a permission policy's conditions (in SQL).
+   */
+  listWorkflows(options?: { filter?: SelfServiceFilter }): Promise<Workflow[]>;
 
   /** The latest revision of a workflow, or undefined if there is none. */
   getWorkflow(identifier: string): Promise<Workflow | undefined>;
@@ -111,8 +144,51 @@ export interface SelfServiceStore {
    */
   listRuns(options: {
     filter?: RunFilter;
-    viewer?: RunViewer;
+    /** Without it every run is visible (the policy allowed them all). */
+    visibility?: RunVisibility;
     cursor?: string;
     limit: number;
   }): Promise<Page<Run>>;
+
+  /**
+   * Whether one run matches a visibility rule, evaluated in SQL like lists.
+   */
+  isRunVisible(id: string, visibility: RunVisibility): Promise<boolean>;
+
+  /**
+   * Changes a run's status and records events, atomically, only while the
+   * run is in one of `from`; terminal statuses also set `finishedAt`.
+   * @throws NotFoundError when there is no such run.
+   * @throws ConflictError naming the current status when it is not in `from`.
+   */
+  transitionRun(transition: RunTransition): Promise<Run>;
+
+  /**
+   * Appends events to a run's timeline, in order, while its status is in
+   * `whileStatusIn` (any status when omitted).
+   * @throws NotFoundError / ConflictError as for transitionRun.
+   */
+  appendRunEvents(
+    runId: string,
+    events: NewRunEvent[],
+    options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
+  ): Promise<RunEvent[]>;
+
+  /** A run's timeline, oldest first. */
+  listRunEvents(runId: string): Promise<RunEvent[]>;
+
+  /**
+   * The stored hash of a run's callback token. It outlives the run so that a
+   * late callback learns the run is finished rather than that it is unknown.
+   */
+  getRunTokenHash(runId: string): Promise<string | undefined>;
+
+  /** Approvers (user or group refs) recorded for a run. */
+  listRunApprovers(runId: string): Promise<string[]>;
+
+  /** Owners of a run's entity when it was triggered. */
+  listRunEntityOwners(runId: string): Promise<string[]>;
+
+  /** Unfinished runs whose deadline is before `now`, oldest deadline first. */
+  listOverdueRuns(now: Date, limit: number): Promise<Run[]>;
 }

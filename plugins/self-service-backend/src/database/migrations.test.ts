@@ -69,6 +69,10 @@ describe('migrations', () => {
         run_id: 'run1',
         approver_ref: 'group:default/platform',
       });
+      await knex('run_entity_owners').insert({
+        run_id: 'run1',
+        owner_ref: 'group:default/payments-team',
+      });
       await knex('run_events').insert({
         run_id: 'run1',
         sequence: 1,
@@ -119,6 +123,7 @@ describe('migrations', () => {
         'workflow_revisions',
         'runs',
         'run_approvers',
+        'run_entity_owners',
         'run_events',
       ]) {
         await expect(knex.schema.hasTable(table)).resolves.toBe(false);

@@ -75,7 +75,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         status: status === undefined ? undefined : parseStatuses(status),
         requestedBy: mine ? viewer.userEntityRef : undefined,
       },
-      viewer,
+      visibility: viewer,
       cursor,
       limit: parseLimit(limit),
     });

@@ -1,0 +1,84 @@
+import type { RunInputs } from '@internal/plugin-self-service-common';
+
+/**
+ * The values a workflow's request can use, by placeholder name:
+ * `{{run.id}}`, `{{workflow.name}}`, `{{data.region}}`, `{{entity.ref}}`,
+ * `{{secrets.DEPLOY_TOKEN}}` and so on.
+ */
+export interface TemplateContext {
+  run: {
+    id: string;
+    /** Where the external system posts messages, links and status. */
+    callbackUrl: string;
+    /** The run's own callback token; a secret, redacted when recorded. */
+    token: string;
+  };
+  workflow: { identifier: string; name: string };
+  /** Input values by parameter identifier. */
+  data: RunInputs;
+  /** Only for entity-scoped workflows. */
+  entity?: {
+    /** `metadata.name`, for example `payments-api`. */
+    identifier: string;
+    /** `metadata.title`, or the empty string when unset. */
+    name: string;
+    /** For example `component:default/payments-api`. */
+    ref: string;
+    kind: string;
+    namespace: string;
+  };
+  user: { ref: string };
+  /** From `selfService.secrets` in app-config; redacted when recorded. */
+  secrets: Record<string, string>;
+}
+
+/** Variable names that exist for every workflow, whatever its parameters. */
+export const FIXED_VARIABLES = [
+  'run.id',
+  'run.callbackUrl',
+  'run.token',
+  'workflow.identifier',
+  'workflow.name',
+  'user.ref',
+] as const;
+
+/** Variable names that exist only for entity-scoped workflows. */
+export const ENTITY_VARIABLES = [
+  'entity.identifier',
+  'entity.name',
+  'entity.ref',
+  'entity.kind',
+  'entity.namespace',
+] as const;
+
+/**
+ * The value of a placeholder, or undefined if the context has none. Values
+ * keep their type (numbers and booleans stay numbers and booleans).
+ */
+export function lookupVariable(
+  context: TemplateContext,
+  name: string,
+): string | number | boolean | undefined {
+  const [head, ...rest] = name.split('.');
+  if (rest.length !== 1) {
+    return undefined;
+  }
+  const key = rest[0];
+  const scope: Record<string, unknown> | undefined = {
+    run: context.run,
+    workflow: context.workflow,
+    data: context.data,
+    entity: context.entity,
+    user: context.user,
+    secrets: context.secrets,
+  }[head];
+  if (!scope || !Object.prototype.hasOwnProperty.call(scope, key)) {
+    return undefined;
+  }
+  const value = scope[key];
+  return typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean'
+    ? value
+    : undefined;
+}
