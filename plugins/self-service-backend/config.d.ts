@@ -8,5 +8,18 @@ export interface Config {
      * @visibility secret
      */
     secrets?: { [name: string]: string };
+    /** The outgoing HTTP request of a run. */
+    request?: {
+      /**
+       * Seconds a request may take before the run fails with a timeout.
+       * Default 30, at most 300.
+       */
+      timeoutSeconds?: number;
+      /**
+       * Response bodies are recorded up to this many bytes (default 65536);
+       * the rest is cut off and marked as truncated.
+       */
+      maxResponseBodyBytes?: number;
+    };
   };
 }

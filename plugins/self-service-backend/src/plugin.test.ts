@@ -1,167 +1,723 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+  createBackendModule,
+  type PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { selfServiceRunReadPermission } from '@internal/plugin-self-service-common';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
-import request from 'supertest';
-import { selfServicePlugin } from './plugin';
+import {
+  as,
+  eventually,
+  startSelfServiceBackend,
+} from './__testUtils__/startSelfServiceBackend';
+import { startExternalSystem } from './__testUtils__/startExternalSystem';
 
-const base: Omit<WorkflowDefinition, 'identifier' | 'name' | 'scope'> = {
-  execution: { type: 'simple' },
-  access: { type: 'everyone' },
-  parameters: [],
-  request: { method: 'POST', url: 'https://ci.example.com/hooks' },
-};
+jest.setTimeout(60_000);
 
-const workflows: WorkflowDefinition[] = [
-  {
-    ...base,
-    identifier: 'restart-service',
-    name: 'Restart service',
-    scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
-  },
-  {
-    ...base,
-    identifier: 'rotate-credentials',
-    name: 'Rotate database credentials',
-    scope: { type: 'entity', kinds: ['Resource'] },
-  },
-  {
-    ...base,
-    identifier: 'freeze-deploys',
-    name: 'Freeze deployments',
-    scope: { type: 'global' },
-  },
-];
+type Api = Awaited<ReturnType<typeof startSelfServiceBackend>>['api'];
 
-const workflowsModule = createBackendModule({
-  pluginId: 'self-service',
-  moduleId: 'test-workflows',
-  register(reg) {
-    reg.registerInit({
-      deps: { extension: selfServiceWorkflowsExtensionPoint },
-      async init({ extension }) {
-        extension.addWorkflows(...workflows);
-      },
-    });
-  },
-});
+describe('selfServicePlugin, end to end with a real external system', () => {
+  let external: Awaited<ReturnType<typeof startExternalSystem>>;
 
-describe('selfServicePlugin', () => {
-  async function startBackend() {
-    const { server } = await startTestBackend({
-      features: [
-        selfServicePlugin,
-        workflowsModule,
-        mockServices.database.factory(),
-        catalogServiceMock.factory({
-          entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: { name: 'payments', namespace: 'default' },
-              spec: { type: 'service', owner: 'group:default/team-a' },
-            },
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: { name: 'docs-site', namespace: 'default' },
-              spec: { type: 'website', owner: 'group:default/team-b' },
-            },
-          ],
-        }),
-      ],
-    });
-    return server;
+  beforeEach(async () => {
+    external = await startExternalSystem();
+  });
+
+  afterEach(async () => {
+    await external.close();
+  });
+
+  async function publish(api: Api, body: Record<string, unknown>) {
+    const res = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({
+        scope: { type: 'global' },
+        execution: { type: 'simple' },
+        access: { type: 'everyone' },
+        parameters: [],
+        ...body,
+      });
+    expect(res.status).toBe(201);
+    return res.body;
   }
 
-  it('answers health without authentication', async () => {
-    const server = await startBackend();
-    const res = await request(server)
-      .get('/api/self-service/health')
-      .set('authorization', mockCredentials.none.header());
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
-  });
+  async function trigger(
+    api: Api,
+    identifier: string,
+    user: string,
+    body: Record<string, unknown> = {},
+  ) {
+    return api()
+      .post(`/api/self-service/workflows/${identifier}/runs`)
+      .set('authorization', as(user))
+      .send(body);
+  }
 
-  it('refuses to list workflows without credentials', async () => {
-    const server = await startBackend();
-    const res = await request(server)
-      .get('/api/self-service/workflows')
-      .set('authorization', mockCredentials.none.header());
-    expect(res.status).toBe(401);
-  });
+  async function runDetails(api: Api, runId: string, user = 'ada') {
+    const res = await api()
+      .get(`/api/self-service/runs/${runId}`)
+      .set('authorization', as(user));
+    return res;
+  }
 
-  it('lists the workflows published from code, by name', async () => {
-    const server = await startBackend();
-    const res = await request(server)
-      .get('/api/self-service/workflows')
-      .set('authorization', mockCredentials.user.header());
-    expect(res.status).toBe(200);
-    expect(res.body.items.map((w: any) => w.identifier)).toEqual([
-      'freeze-deploys',
-      'restart-service',
-      'rotate-credentials',
+  async function finished(api: Api, runId: string, user: string) {
+    return eventually(async () => {
+      const res = await runDetails(api, runId, user);
+      return ['success', 'failed', 'timed_out'].includes(res.body.run?.status)
+        ? res.body
+        : undefined;
+    }, `run ${runId} to finish`);
+  }
+
+  it('runs a simple entity workflow: renders the request, records it redacted, succeeds', async () => {
+    const { api, notifications } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'restart-service',
+      name: 'Restart service',
+      scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
+      access: { type: 'owners' },
+      parameters: [
+        {
+          identifier: 'reason',
+          name: 'Reason',
+          type: 'string',
+          required: true,
+        },
+        {
+          identifier: 'replicas',
+          name: 'Replicas',
+          type: 'integer',
+          required: false,
+          default: 2,
+        },
+        {
+          identifier: 'force',
+          name: 'Force',
+          type: 'boolean',
+          required: false,
+        },
+      ],
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/services/{{entity.identifier}}/restart?run={{run.id}}`,
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer {{secrets.DEPLOY_TOKEN}}',
+          'x-requested-by': '{{user.ref}}',
+        },
+        body: JSON.stringify({
+          workflow: '{{workflow.identifier}}',
+          title: '{{entity.name}}',
+          reason: '{{data.reason}}',
+          replicas: '{{data.replicas}}',
+          force: '{{data.force}}',
+          callback: '{{run.callbackUrl}}',
+        }),
+      },
+    });
+
+    const triggered = await trigger(api, 'restart-service', 'grace', {
+      entityRef: 'component:default/payments-api',
+      inputs: { reason: 'leak "quoted" }', force: 'true' },
+    });
+    expect(triggered.status).toBe(201);
+    const runId = triggered.body.id;
+    const details = await finished(api, runId, 'grace');
+
+    expect(details.run.status).toBe('success');
+    const [sent] = external.received;
+    expect(sent.url).toBe(`/services/payments-api/restart?run=${runId}`);
+    expect(sent.headers.authorization).toBe('Bearer deploy-token-0123456789');
+    expect(sent.headers['x-requested-by']).toBe('user:default/grace');
+    expect(JSON.parse(sent.body)).toEqual({
+      workflow: 'restart-service',
+      title: 'Payments API',
+      reason: 'leak "quoted" }',
+      replicas: 2,
+      force: true,
+      callback: expect.stringMatching(
+        new RegExp(`/api/self-service/runs/${runId}$`),
+      ),
+    });
+
+    expect(details.events.map((e: any) => e.type)).toEqual([
+      'triggered',
+      'request_sent',
+      'status_changed',
     ]);
-    expect(res.body.items[1]).toMatchObject({
-      ...workflows[0],
-      revision: 1,
-      createdBy: 'plugin:self-service',
+    const record = details.events[1].data;
+    expect(record.request.headers.authorization).toBe('[REDACTED]');
+    expect(record.response.status).toBe(200);
+    expect(JSON.stringify(details)).not.toContain('deploy-token-0123456789');
+    expect(notifications).toContainEqual(
+      expect.objectContaining({
+        recipients: { type: 'entity', entityRef: 'user:default/grace' },
+        payload: expect.objectContaining({
+          title: 'Restart service succeeded',
+          link: `/self-service/runs/${runId}`,
+        }),
+      }),
+    );
+  });
+
+  it('fails a simple run on a non-2xx answer and on a timeout, saying why', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'toggle-flag',
+      name: 'Toggle flag',
+      request: { method: 'POST', url: `${external.baseUrl}/flags` },
+    });
+
+    external.replyWith(() => ({ status: 503, body: 'maintenance' }));
+    const refused = await trigger(api, 'toggle-flag', 'grace');
+    const refusedRun = await finished(api, refused.body.id, 'grace');
+    expect(refusedRun.run.status).toBe('failed');
+    expect(refusedRun.events[2].data.message).toMatch(/503/);
+    expect(refusedRun.events[1].data.response.body).toBe('maintenance');
+
+    external.replyWith(() => ({ status: 200, delayMs: 3000 }));
+    const slow = await trigger(api, 'toggle-flag', 'grace');
+    const slowRun = await finished(api, slow.body.id, 'grace');
+    expect(slowRun.run.status).toBe('failed');
+    expect(slowRun.events[1].data.error.kind).toBe('timeout');
+  });
+
+  it('never lets input break out of the URL path, query, headers or JSON body', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'deploy',
+      name: 'Deploy',
+      parameters: [
+        {
+          identifier: 'service',
+          name: 'Service',
+          type: 'string',
+          required: true,
+        },
+        { identifier: 'note', name: 'Note', type: 'string', required: true },
+      ],
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/deploy/{{data.service}}?note={{data.note}}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-note': '{{data.note}}',
+        },
+        body: '{"service": "{{data.service}}", "admin": false}',
+      },
+    });
+
+    const traversal = await trigger(api, 'deploy', 'grace', {
+      inputs: { service: '../admin', note: 'ok' },
+    });
+    const traversalRun = await finished(api, traversal.body.id, 'grace');
+    expect(traversalRun.run.status).toBe('failed');
+    expect(traversalRun.events[1].data.error.kind).toBe('invalid-request');
+    expect(external.received).toHaveLength(0);
+
+    const headerInjection = await trigger(api, 'deploy', 'grace', {
+      inputs: { service: 'web', note: 'x\r\nx-admin: true' },
+    });
+    const headerRun = await finished(api, headerInjection.body.id, 'grace');
+    expect(headerRun.run.status).toBe('failed');
+    expect(external.received).toHaveLength(0);
+
+    const smuggled = await trigger(api, 'deploy', 'grace', {
+      inputs: { service: 'web", "admin": true, "x": "', note: 'a&admin=true' },
+    });
+    await finished(api, smuggled.body.id, 'grace');
+    const [sent] = external.received;
+    expect(sent.url).toBe(
+      '/deploy/web%22%2C%20%22admin%22%3A%20true%2C%20%22x%22%3A%20%22?note=a%26admin%3Dtrue',
+    );
+    expect(JSON.parse(sent.body)).toEqual({
+      service: 'web", "admin": true, "x": "',
+      admin: false,
     });
   });
 
-  it('lists only the workflows that apply to an entity, by kind and type', async () => {
-    const server = await startBackend();
-    const service = await request(server)
-      .get('/api/self-service/workflows')
-      .query({ entityRef: 'component:default/payments' })
-      .set('authorization', mockCredentials.user.header());
-    expect(service.status).toBe(200);
-    expect(service.body.items.map((w: any) => w.identifier)).toEqual([
-      'restart-service',
+  it('runs an event-driven workflow that reports back with its run token', async () => {
+    const { api, notifications, signals } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/pipelines`,
+        headers: { 'content-type': 'application/json' },
+        body: '{"run": "{{run.id}}", "token": "{{run.token}}", "callback": "{{run.callbackUrl}}"}',
+      },
+    });
+
+    const triggered = await trigger(api, 'provision-db', 'grace');
+    const runId = triggered.body.id;
+    const dispatched = await eventually(
+      async () => external.received[0],
+      'the dispatch',
+    );
+    const { token } = JSON.parse(dispatched.body);
+    await eventually(async () => {
+      const res = await runDetails(api, runId, 'grace');
+      return res.body.events.some((e: any) => e.type === 'request_sent')
+        ? true
+        : undefined;
+    }, 'the request to be recorded');
+    const bearer = `Bearer ${token}`;
+
+    await api()
+      .post(`/api/self-service/runs/${runId}/messages`)
+      .set('authorization', bearer)
+      .send({ markdown: 'Creating the **database**' })
+      .expect(201);
+    await api()
+      .post(`/api/self-service/runs/${runId}/links`)
+      .set('authorization', bearer)
+      .send({ label: 'Pipeline', url: 'https://ci.example.com/jobs/42' })
+      .expect(201);
+    const done = await api()
+      .post(`/api/self-service/runs/${runId}/status`)
+      .set('authorization', bearer)
+      .send({ status: 'success', message: 'Database ready' });
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe('success');
+
+    const again = await api()
+      .post(`/api/self-service/runs/${runId}/status`)
+      .set('authorization', bearer)
+      .send({ status: 'failed' });
+    expect(again.status).toBe(409);
+    const late = await api()
+      .post(`/api/self-service/runs/${runId}/messages`)
+      .set('authorization', bearer)
+      .send({ markdown: 'too late' });
+    expect(late.status).toBe(409);
+
+    const details = (await runDetails(api, runId, 'grace')).body;
+    expect(details.run.status).toBe('success');
+    expect(details.events.map((e: any) => e.type)).toEqual([
+      'triggered',
+      'request_sent',
+      'message',
+      'link',
+      'status_changed',
     ]);
-
-    const website = await request(server)
-      .get('/api/self-service/workflows')
-      .query({ entityRef: 'Component:default/docs-site' })
-      .set('authorization', mockCredentials.user.header());
-    expect(website.status).toBe(200);
-    expect(website.body.items).toEqual([]);
+    expect(details.events[2].data).toEqual({
+      markdown: 'Creating the **database**',
+    });
+    expect(details.events[3].data).toEqual({
+      label: 'Pipeline',
+      url: 'https://ci.example.com/jobs/42',
+    });
+    expect(details.events[4].data).toMatchObject({
+      to: 'success',
+      message: 'Database ready',
+    });
+    expect(JSON.stringify(details)).not.toContain(token);
+    expect(notifications.map(n => n.payload.title)).toContain(
+      'Provision database succeeded',
+    );
+    expect(
+      signals.filter(s => (s.message as any).runId === runId).length,
+    ).toBeGreaterThan(2);
   });
 
-  it('names the field when the entity ref is malformed or unknown', async () => {
-    const server = await startBackend();
-    const malformed = await request(server)
-      .get('/api/self-service/workflows')
-      .query({ entityRef: 'not a ref:' })
-      .set('authorization', mockCredentials.user.header());
-    expect(malformed.status).toBe(400);
-    expect(malformed.body.error.message).toMatch(/^entityRef:/);
+  it('refuses callbacks with a missing, wrong or foreign token, or to a finished run', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/pipelines`,
+        body: '{{run.token}}',
+      },
+    });
+    const first = (await trigger(api, 'provision-db', 'grace')).body.id;
+    const second = (await trigger(api, 'provision-db', 'grace')).body.id;
+    await eventually(
+      async () => (external.received.length === 2 ? true : undefined),
+      'both dispatches',
+    );
+    const tokens = external.received.map(r => r.body);
+    const post = (runId: string, authorization: string) =>
+      api()
+        .post(`/api/self-service/runs/${runId}/messages`)
+        .set('authorization', authorization)
+        .send({ markdown: 'hello' });
 
-    const unknown = await request(server)
-      .get('/api/self-service/workflows')
-      .query({ entityRef: 'component:default/nope' })
-      .set('authorization', mockCredentials.user.header());
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error.message).toMatch(/^entityRef:/);
+    expect((await post(first, mockCredentials.none.header())).status).toBe(401);
+    expect((await post(first, `Bearer ${'x'.repeat(43)}`)).status).toBe(401);
+    // One of the two tokens belongs to the other run.
+    const statuses = await Promise.all(
+      tokens.map(t => post(first, `Bearer ${t}`).then(r => r.status)),
+    );
+    expect(statuses.sort()).toEqual([201, 401]);
+
+    const ownToken = tokens[statuses.indexOf(201)];
+    await api()
+      .post(`/api/self-service/runs/${first}/status`)
+      .set('authorization', `Bearer ${ownToken}`)
+      .send({ status: 'failed', message: 'disk full' })
+      .expect(200);
+    expect((await post(first, `Bearer ${ownToken}`)).status).toBe(409);
+    const otherToken = tokens[statuses.indexOf(401)];
+    expect((await post(second, `Bearer ${otherToken}`)).status).toBe(201);
   });
 
-  it('gets one workflow, or 404 naming it', async () => {
-    const server = await startBackend();
-    const found = await request(server)
-      .get('/api/self-service/workflows/freeze-deploys')
-      .set('authorization', mockCredentials.user.header());
-    expect(found.status).toBe(200);
-    expect(found.body).toMatchObject(workflows[2]);
+  it('accepts callbacks from Backstage service credentials allowed to update runs', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: { method: 'POST', url: `${external.baseUrl}/pipelines` },
+    });
+    const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+    await eventually(async () => external.received[0], 'the dispatch');
 
-    const missing = await request(server)
-      .get('/api/self-service/workflows/nope')
-      .set('authorization', mockCredentials.user.header());
-    expect(missing.status).toBe(404);
-    expect(missing.body.error.message).toContain("'nope'");
+    const res = await api()
+      .post(`/api/self-service/runs/${runId}/messages`)
+      .set('authorization', mockCredentials.service.header())
+      .send({ markdown: 'from the CI system' });
+    expect(res.status).toBe(201);
+    expect(res.body.actor).toMatch(/^service:/);
+
+    const bad = await api()
+      .post(`/api/self-service/runs/${runId}/status`)
+      .set('authorization', mockCredentials.service.header())
+      .send({ status: 'done' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^status:/);
+  });
+
+  it('asks approvers, dispatches once on approval, and lets only one of many approvals win', async () => {
+    const { api, notifications } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'rotate-credentials',
+      name: 'Rotate credentials',
+      scope: { type: 'entity', kinds: ['Resource'] },
+      access: { type: 'approval', approvers: ['group:default/platform-team'] },
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/rotate/{{entity.identifier}}`,
+      },
+    });
+
+    const triggered = await trigger(api, 'rotate-credentials', 'grace', {
+      entityRef: 'resource:default/payments-db',
+    });
+    expect(triggered.status).toBe(201);
+    expect(triggered.body.status).toBe('pending_approval');
+    const runId = triggered.body.id;
+    expect(notifications).toContainEqual(
+      expect.objectContaining({
+        recipients: {
+          type: 'entity',
+          entityRef: ['group:default/platform-team'],
+          excludeEntityRef: 'user:default/grace',
+        },
+        payload: expect.objectContaining({
+          title: 'Approval requested: Rotate credentials',
+          link: `/self-service/runs/${runId}`,
+        }),
+      }),
+    );
+
+    const pending = await api()
+      .get('/api/self-service/runs')
+      .query({ approvable: true })
+      .set('authorization', as('alan'));
+    expect(pending.body.items.map((r: any) => r.id)).toEqual([runId]);
+    const asApprover = (await runDetails(api, runId, 'alan')).body;
+    expect(asApprover.permissions.approve).toEqual({ allowed: true });
+    const asRequester = (await runDetails(api, runId, 'grace')).body;
+    expect(asRequester.permissions).toEqual({
+      approve: {
+        allowed: false,
+        reason: 'Only the approvers of this run can decide',
+      },
+      withdraw: true,
+    });
+
+    const byNonApprover = await api()
+      .post(`/api/self-service/runs/${runId}/approve`)
+      .set('authorization', as('margaret'))
+      .send({});
+    expect([403, 404]).toContain(byNonApprover.status);
+    expect(external.received).toHaveLength(0);
+
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api()
+          .post(`/api/self-service/runs/${runId}/approve`)
+          .set('authorization', as(i % 2 ? 'ada' : 'alan'))
+          .send({ comment: `approval ${i}` }),
+      ),
+    );
+    const codes = decisions.map(d => d.status);
+    expect(codes.filter(c => c === 200)).toHaveLength(1);
+    expect(codes.filter(c => c === 409)).toHaveLength(19);
+
+    const details = await finished(api, runId, 'grace');
+    expect(details.run.status).toBe('success');
+    expect(external.received).toHaveLength(1);
+    expect(external.received[0].url).toBe('/rotate/payments-db');
+    expect(details.events.map((e: any) => e.type)).toEqual([
+      'triggered',
+      'approval_requested',
+      'approved',
+      'status_changed',
+      'request_sent',
+      'status_changed',
+    ]);
+  });
+
+  it('refuses self-approval, records rejection with its comment, lets the requester withdraw', async () => {
+    const { api, notifications } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'purge-cache',
+      name: 'Purge cache',
+      access: { type: 'approval', approvers: ['group:default/platform-team'] },
+      request: { method: 'POST', url: `${external.baseUrl}/purge` },
+    });
+
+    const own = (await trigger(api, 'purge-cache', 'ada')).body.id;
+    const selfApproval = await api()
+      .post(`/api/self-service/runs/${own}/approve`)
+      .set('authorization', as('ada'))
+      .send({});
+    expect(selfApproval.status).toBe(403);
+    expect(selfApproval.body.error.message).toMatch(/another approver/);
+
+    const rejected = await api()
+      .post(`/api/self-service/runs/${own}/reject`)
+      .set('authorization', as('alan'))
+      .send({ comment: 'Not during the freeze' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.status).toBe('rejected');
+    const details = (await runDetails(api, own, 'ada')).body;
+    expect(
+      details.events.find((e: any) => e.type === 'rejected'),
+    ).toMatchObject({
+      actor: 'user:default/alan',
+      data: { comment: 'Not during the freeze' },
+    });
+    expect(notifications.map(n => n.payload.title)).toContain(
+      'Purge cache was rejected',
+    );
+    const approveAfterReject = await api()
+      .post(`/api/self-service/runs/${own}/approve`)
+      .set('authorization', as('alan'))
+      .send({});
+    expect(approveAfterReject.status).toBe(409);
+
+    const withdrawn = (await trigger(api, 'purge-cache', 'grace')).body.id;
+    const byOther = await api()
+      .post(`/api/self-service/runs/${withdrawn}/withdraw`)
+      .set('authorization', as('alan'));
+    expect(byOther.status).toBe(403);
+    const byRequester = await api()
+      .post(`/api/self-service/runs/${withdrawn}/withdraw`)
+      .set('authorization', as('grace'));
+    expect(byRequester.status).toBe(200);
+    expect(byRequester.body.status).toBe('canceled');
+    expect(external.received).toHaveLength(0);
+  });
+
+  it('enforces owners-only and selected access on the server', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'restart-service',
+      name: 'Restart service',
+      scope: { type: 'entity', kinds: ['Component'] },
+      access: { type: 'owners' },
+      request: { method: 'POST', url: `${external.baseUrl}/restart` },
+    });
+    await publish(api, {
+      identifier: 'freeze',
+      name: 'Freeze',
+      access: { type: 'selected', members: ['user:default/linus'] },
+      request: { method: 'POST', url: `${external.baseUrl}/freeze` },
+    });
+
+    const notOwner = await trigger(api, 'restart-service', 'linus', {
+      entityRef: 'component:default/payments-api',
+    });
+    expect(notOwner.status).toBe(403);
+    expect(notOwner.body.error.message).toBe(
+      'Only owners of this entity can run this workflow',
+    );
+    const owner = await trigger(api, 'restart-service', 'margaret', {
+      entityRef: 'component:default/payments-api',
+    });
+    expect(owner.status).toBe(201);
+
+    expect((await trigger(api, 'freeze', 'grace')).status).toBe(403);
+    expect((await trigger(api, 'freeze', 'linus')).status).toBe(201);
+  });
+
+  it('names the field for bad trigger input and stores nothing', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'scale',
+      name: 'Scale',
+      scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
+      parameters: [
+        {
+          identifier: 'replicas',
+          name: 'Replicas',
+          type: 'integer',
+          required: true,
+        },
+      ],
+      request: { method: 'POST', url: `${external.baseUrl}/scale` },
+    });
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ inputs: { replicas: 2 } }, /^entityRef:/],
+      [
+        {
+          entityRef: 'component:default/storefront-web',
+          inputs: { replicas: 2 },
+        },
+        /^entityRef: .*service/,
+      ],
+      [
+        { entityRef: 'component:default/nope', inputs: { replicas: 2 } },
+        /^entityRef:/,
+      ],
+      [
+        {
+          entityRef: 'component:default/payments-api',
+          inputs: { replicas: 'many' },
+        },
+        /^inputs\.replicas:/,
+      ],
+      [
+        { entityRef: 'component:default/payments-api', inputs: {} },
+        /^inputs\.replicas:/,
+      ],
+      [
+        {
+          entityRef: 'component:default/payments-api',
+          inputs: { replicas: 2, extra: 1 },
+        },
+        /^inputs\.extra:/,
+      ],
+      [
+        {
+          entityRef: 'component:default/payments-api',
+          inputs: { replicas: 2 },
+          dryRun: true,
+        },
+        /^dryRun:/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const res = await trigger(api, 'scale', 'grace', body);
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+      expect(res.body.error.message).toMatch(message);
+    }
+    const runs = await api()
+      .get('/api/self-service/runs')
+      .set('authorization', as('grace'));
+    expect(runs.body.items).toEqual([]);
+  });
+
+  it('shows a run to its requester, approvers and entity owners, and to whom the policy allows', async () => {
+    const allowAll = mockServices.permissions();
+    const denyRunRead: PermissionsService = {
+      authorize: (requests, options) => allowAll.authorize(requests, options),
+      authorizeConditional: (async (requests: any[]) =>
+        requests.map(r => ({
+          result:
+            r.permission.name === selfServiceRunReadPermission.name
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+        }))) as PermissionsService['authorizeConditional'],
+    };
+    for (const [permissions, outsiderSees] of [
+      [denyRunRead, false],
+      [undefined, true],
+    ] as const) {
+      const { api } = await startSelfServiceBackend({ permissions });
+      await publish(api, {
+        identifier: 'rotate-credentials',
+        name: 'Rotate credentials',
+        scope: { type: 'entity', kinds: ['Resource'] },
+        access: {
+          type: 'approval',
+          approvers: ['group:default/platform-team'],
+        },
+        request: { method: 'POST', url: `${external.baseUrl}/rotate` },
+      });
+      const runId = (
+        await trigger(api, 'rotate-credentials', 'linus', {
+          entityRef: 'resource:default/payments-db',
+        })
+      ).body.id;
+
+      for (const [user, sees] of [
+        ['linus', true], // requester
+        ['alan', true], // approver, through platform-team
+        ['margaret', true], // owner of payments-db, through payments-team
+      ] as const) {
+        expect({
+          user,
+          status: (await runDetails(api, runId, user)).status,
+        }).toEqual({ user, status: sees ? 200 : 404 });
+      }
+      const outsider = await api()
+        .get(`/api/self-service/runs/${runId}`)
+        .set('authorization', mockCredentials.user.header('user:default/bob'));
+      expect(outsider.status).toBe(outsiderSees ? 200 : 404);
+      const outsiderList = await api()
+        .get('/api/self-service/runs')
+        .set('authorization', mockCredentials.user.header('user:default/bob'));
+      expect(outsiderList.body.items).toHaveLength(outsiderSees ? 1 : 0);
+    }
+  });
+});
+
+describe('workflows published from code', () => {
+  it('creates them on start-up and lists them', async () => {
+    const module = createBackendModule({
+      pluginId: 'self-service',
+      moduleId: 'test-workflows',
+      register(reg) {
+        reg.registerInit({
+          deps: { extension: selfServiceWorkflowsExtensionPoint },
+          async init({ extension }) {
+            extension.addWorkflows({
+              identifier: 'freeze-deploys',
+              name: 'Freeze deployments',
+              scope: { type: 'global' },
+              execution: { type: 'simple' },
+              access: { type: 'everyone' },
+              parameters: [],
+              request: {
+                method: 'POST',
+                url: 'https://deploy.example.com/freeze',
+              },
+            });
+          },
+        });
+      },
+    });
+    const { api } = await startSelfServiceBackend({ features: [module] });
+    const res = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('grace'));
+    expect(res.body.items).toEqual([
+      expect.objectContaining({
+        identifier: 'freeze-deploys',
+        revision: 1,
+        createdBy: 'plugin:self-service',
+        runnable: { allowed: true },
+      }),
+    ]);
   });
 });

@@ -3,12 +3,24 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   selfServicePermissions,
   type WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
-import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
+import {
+  selfServiceRunPermissionResourceRef,
+  selfServiceRunRules,
+  selfServiceWorkflowPermissionResourceRef,
+  selfServiceWorkflowRules,
+  selfServiceWorkflowsExtensionPoint,
+} from '@internal/plugin-self-service-node';
+import { readSelfServiceConfig } from './config';
 import { DatabaseSelfServiceStore } from './database/DatabaseSelfServiceStore';
+import { HttpRequestDispatcher } from './dispatch';
+import { RunNotifier } from './runs/RunNotifier';
+import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
 import { publishCodeWorkflows } from './workflows/publishCodeWorkflows';
 
@@ -29,26 +41,55 @@ export const selfServicePlugin = createBackendPlugin({
 
     env.registerInit({
       deps: {
+        config: coreServices.rootConfig,
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         userInfo: coreServices.userInfo,
         database: coreServices.database,
+        discovery: coreServices.discovery,
+        scheduler: coreServices.scheduler,
+        permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
-      async init({
-        logger,
-        httpRouter,
-        httpAuth,
-        userInfo,
-        database,
-        permissionsRegistry,
-        catalog,
-      }) {
-        const store = await DatabaseSelfServiceStore.create({ database });
+      async init(deps) {
+        const { logger, httpRouter, permissionsRegistry } = deps;
+        const config = readSelfServiceConfig(deps.config);
+        const store = await DatabaseSelfServiceStore.create({
+          database: deps.database,
+        });
 
         permissionsRegistry.addPermissions(selfServicePermissions);
+        permissionsRegistry.addResourceType({
+          resourceRef: selfServiceWorkflowPermissionResourceRef,
+          rules: Object.values(selfServiceWorkflowRules),
+          getResources: identifiers =>
+            Promise.all(identifiers.map(id => store.getWorkflow(id))),
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: selfServiceRunPermissionResourceRef,
+          rules: Object.values(selfServiceRunRules),
+          getResources: ids =>
+            Promise.all(
+              ids.map(async id => {
+                const run = await store.getRun(id);
+                if (!run) {
+                  return undefined;
+                }
+                const [approvers, entityOwners] = await Promise.all([
+                  store.listRunApprovers(id),
+                  store.listRunEntityOwners(id),
+                ]);
+                return { ...run, approvers, entityOwners };
+              }),
+            ),
+        });
 
         await publishCodeWorkflows({
           store,
@@ -56,13 +97,64 @@ export const selfServicePlugin = createBackendPlugin({
           definitions: codeWorkflows,
         });
 
+        const runs = new RunService({
+          store,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          dispatcher: new HttpRequestDispatcher(),
+          notifier: new RunNotifier({
+            notifications: deps.notifications,
+            signals: deps.signals,
+            logger,
+          }),
+          logger,
+          config,
+          callbackBaseUrl: await deps.discovery.getExternalBaseUrl(
+            'self-service',
+          ),
+        });
+        deps.lifecycle.addShutdownHook(() => runs.settled());
+
+        // Global scope: one replica at a time ends overdue runs.
+        await deps.scheduler.scheduleTask({
+          id: 'self-service-run-timeouts',
+          frequency: { minutes: 1 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 30 },
+          scope: 'global',
+          fn: async () => {
+            const count = await runs.timeOutOverdueRuns();
+            if (count > 0) {
+              logger.info(`Ended ${count} overdue run(s)`);
+            }
+          },
+        });
+
         httpRouter.use(
-          await createRouter({ logger, httpAuth, userInfo, catalog, store }),
+          await createRouter({
+            logger,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            catalog: deps.catalog,
+            store,
+            runs,
+            config,
+          }),
         );
         httpRouter.addAuthPolicy({
           path: '/health',
           allow: 'unauthenticated',
         });
+        // External systems authenticate with the run's own token, which
+        // the handlers check; Backstage tokens are checked there as well.
+        for (const callback of ['messages', 'links', 'status']) {
+          httpRouter.addAuthPolicy({
+            path: `/runs/:runId/${callback}`,
+            allow: 'unauthenticated',
+          });
+        }
       },
     });
   },

@@ -1,193 +1,441 @@
-import type {
-  BackstageCredentials,
-  BackstageUserPrincipal,
-  UserInfoService,
-} from '@backstage/backend-plugin-api';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
-  mockCredentials,
-  mockErrorHandler,
-  mockServices,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
-import express from 'express';
-import request from 'supertest';
-import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
-import { createRouter } from './router';
+  AuthorizeResult,
+  type PermissionEvaluator,
+} from '@backstage/plugin-permission-common';
+import {
+  selfServiceWorkflowCreatePermission,
+  selfServiceWorkflowReadPermission,
+  selfServiceWorkflowRunPermission,
+} from '@internal/plugin-self-service-common';
+import {
+  as,
+  startSelfServiceBackend,
+} from '../__testUtils__/startSelfServiceBackend';
 
-const GRACE = 'user:default/grace';
-const LINUS = 'user:default/linus';
-const ADA = 'user:default/ada';
+jest.setTimeout(60_000);
 
-// Ownership refs as the catalog would resolve them: the user and their teams.
-const memberships: Record<string, string[]> = {
-  [GRACE]: [GRACE, 'group:default/payments-team'],
-  [LINUS]: [LINUS, 'group:default/web-team'],
-  [ADA]: [ADA, 'group:default/platform-team'],
-};
-
-const userInfo: UserInfoService = {
-  async getUserInfo(credentials: BackstageCredentials) {
-    const { userEntityRef } = (
-      credentials as BackstageCredentials<BackstageUserPrincipal>
-    ).principal;
-    return {
-      userEntityRef,
-      ownershipEntityRefs: memberships[userEntityRef] ?? [userEntityRef],
-    };
+const restartService = {
+  identifier: 'restart-service',
+  name: 'Restart service',
+  description: 'Rolling restart of every pod',
+  scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
+  execution: { type: 'simple' },
+  access: { type: 'owners' },
+  parameters: [
+    { identifier: 'reason', name: 'Reason', type: 'string', required: true },
+  ],
+  request: {
+    method: 'POST',
+    url: 'https://deploy.example.com/restart/{{entity.identifier}}',
+    headers: { 'content-type': 'application/json' },
+    body: '{"reason": "{{data.reason}}"}',
   },
 };
 
-const definition: WorkflowDefinition = {
-  identifier: 'rotate-credentials',
-  name: 'Rotate database credentials',
-  scope: { type: 'entity', kinds: ['Resource'] },
-  execution: { type: 'event-driven' },
-  access: { type: 'approval', approvers: ['group:default/platform-team'] },
+const freezeDeploys = {
+  identifier: 'freeze-deploys',
+  name: 'Freeze deployments',
+  scope: { type: 'global' },
+  execution: { type: 'simple' },
+  access: {
+    type: 'selected',
+    members: ['group:default/platform-team'],
+  },
   parameters: [],
-  request: { method: 'POST', url: 'https://ci.example.com/rotate' },
+  request: { method: 'POST', url: 'https://deploy.example.com/freeze' },
 };
 
-describe('createRouter', () => {
-  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+describe('workflow endpoints', () => {
+  it('publishes, reads, lists, edits and deletes a workflow', async () => {
+    const { api } = await startSelfServiceBackend();
 
-  async function setup() {
-    const knex = await databases.init('SQLITE_3');
-    const store = await DatabaseSelfServiceStore.create({
-      database: mockServices.database({ knex }),
+    const created = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(restartService);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      ...restartService,
+      revision: 1,
+      createdBy: 'user:default/ada',
     });
-    const workflow = await store.createWorkflow({ definition, actor: ADA });
-    const router = await createRouter({
-      logger: mockServices.logger.mock(),
-      httpAuth: mockServices.httpAuth(),
-      userInfo,
-      catalog: catalogServiceMock({ entities: [] }),
-      store,
+
+    const list = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('grace'));
+    expect(list.body.items.map((w: any) => w.identifier)).toEqual([
+      'restart-service',
+    ]);
+
+    const edited = await api()
+      .put('/api/self-service/workflows/restart-service')
+      .set('authorization', as('alan'))
+      .set('if-match', '"1"')
+      .send({ ...restartService, name: 'Restart pods' });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({
+      name: 'Restart pods',
+      revision: 2,
+      updatedBy: 'user:default/alan',
     });
-    const app = express().use(router).use(mockErrorHandler());
-    const trigger = (
-      requestedBy: string,
-      status: 'pending_approval' | 'success',
-    ) =>
-      store.createRun({
-        workflowId: workflow.id,
-        revision: 1,
-        entityRef: 'resource:default/payments-db',
-        requestedBy,
-        status,
-        inputs: {},
-        approvers:
-          status === 'pending_approval'
-            ? ['group:default/platform-team']
-            : undefined,
+
+    const stale = await api()
+      .put('/api/self-service/workflows/restart-service')
+      .set('authorization', as('ada'))
+      .set('if-match', '"1"')
+      .send({ ...restartService, name: 'Lost update' });
+    expect(stale.status).toBe(409);
+
+    const renamed = await api()
+      .put('/api/self-service/workflows/restart-service')
+      .set('authorization', as('ada'))
+      .send({ ...restartService, identifier: 'restart-pods' });
+    expect(renamed.status).toBe(400);
+    expect(renamed.body.error.message).toMatch(/^identifier:/);
+
+    const deleted = await api()
+      .delete('/api/self-service/workflows/restart-service')
+      .set('authorization', as('ada'));
+    expect(deleted.status).toBe(204);
+    const gone = await api()
+      .get('/api/self-service/workflows/restart-service')
+      .set('authorization', as('ada'));
+    expect(gone.status).toBe(404);
+  });
+
+  it('refuses a second workflow with the same identifier', async () => {
+    const { api } = await startSelfServiceBackend();
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(freezeDeploys);
+    const again = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(freezeDeploys);
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toContain("'freeze-deploys'");
+  });
+
+  it.each([
+    [
+      'an unknown parameter variable',
+      {
+        ...freezeDeploys,
+        request: {
+          method: 'POST',
+          url: 'https://x.example.com/{{data.region}}',
+        },
+      },
+      /^request\.url: .*data\.region/,
+    ],
+    [
+      'an entity variable in a global workflow',
+      {
+        ...freezeDeploys,
+        request: {
+          method: 'POST',
+          url: 'https://x.example.com/{{entity.identifier}}',
+        },
+      },
+      /^request\.url: .*entity\.identifier/,
+    ],
+    [
+      'owners-only access on a global workflow',
+      { ...freezeDeploys, access: { type: 'owners' } },
+      /^access/,
+    ],
+    [
+      'approval without approvers',
+      { ...freezeDeploys, access: { type: 'approval', approvers: [] } },
+      /^access\.approvers/,
+    ],
+    [
+      'a select parameter without options',
+      {
+        ...freezeDeploys,
+        parameters: [
+          {
+            identifier: 'env',
+            name: 'Environment',
+            type: 'select',
+            required: true,
+          },
+        ],
+      },
+      /^parameters\[0\]\.options/,
+    ],
+    [
+      'a default that does not fit its type',
+      {
+        ...freezeDeploys,
+        parameters: [
+          {
+            identifier: 'replicas',
+            name: 'Replicas',
+            type: 'integer',
+            required: false,
+            default: 'three',
+          },
+        ],
+      },
+      /^parameters\[0\]\.default/,
+    ],
+    [
+      'a URL that is not http(s)',
+      {
+        ...freezeDeploys,
+        request: { method: 'POST', url: 'ftp://x.example.com/' },
+      },
+      /^request\.url/,
+    ],
+    [
+      'an unknown method',
+      {
+        ...freezeDeploys,
+        request: { method: 'TRACE', url: 'https://x.example.com/' },
+      },
+      /^request\.method/,
+    ],
+    [
+      'an unknown secret',
+      {
+        ...freezeDeploys,
+        request: {
+          method: 'POST',
+          url: 'https://x.example.com/',
+          headers: { authorization: 'Bearer {{secrets.NOPE}}' },
+        },
+      },
+      /^request\.headers\.authorization: .*secrets\.NOPE/,
+    ],
+    [
+      'a malformed identifier',
+      { ...freezeDeploys, identifier: 'Freeze Deploys' },
+      /^identifier:/,
+    ],
+  ])('answers 400 naming the field for %s', async (_what, body, message) => {
+    const { api } = await startSelfServiceBackend();
+    const res = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+    const list = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('ada'));
+    expect(list.body.items).toEqual([]);
+  });
+
+  it('accepts a secret that is configured', async () => {
+    const { api } = await startSelfServiceBackend();
+    const res = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({
+        ...freezeDeploys,
+        request: {
+          method: 'POST',
+          url: 'https://x.example.com/',
+          headers: { authorization: 'Bearer {{secrets.DEPLOY_TOKEN}}' },
+        },
       });
-    return { app, trigger };
+    expect(res.status).toBe(201);
+  });
+
+  it('says for each workflow of an entity whether the caller may run it, and why not', async () => {
+    const { api } = await startSelfServiceBackend();
+    for (const body of [
+      restartService,
+      {
+        ...restartService,
+        identifier: 'scale-service',
+        name: 'Scale service',
+        access: { type: 'selected', members: ['group:default/platform-team'] },
+      },
+      {
+        ...restartService,
+        identifier: 'rollback',
+        name: 'Roll back',
+        access: {
+          type: 'approval',
+          approvers: ['group:default/platform-team'],
+        },
+      },
+    ]) {
+      await api()
+        .post('/api/self-service/workflows')
+        .set('authorization', as('ada'))
+        .send(body)
+        .expect(201);
+    }
+
+    const runnable = async (user: string) => {
+      const res = await api()
+        .get('/api/self-service/workflows')
+        .query({ entityRef: 'component:default/payments-api' })
+        .set('authorization', as(user));
+      return Object.fromEntries(
+        res.body.items.map((w: any) => [w.identifier, w.runnable]),
+      );
+    };
+
+    await expect(runnable('grace')).resolves.toEqual({
+      'restart-service': { allowed: true },
+      rollback: { allowed: true },
+      'scale-service': {
+        allowed: false,
+        reason: 'Only selected teams and users can run this workflow',
+      },
+    });
+    await expect(runnable('linus')).resolves.toEqual({
+      'restart-service': {
+        allowed: false,
+        reason: 'Only owners of this entity can run this workflow',
+      },
+      rollback: { allowed: true },
+      'scale-service': {
+        allowed: false,
+        reason: 'Only selected teams and users can run this workflow',
+      },
+    });
+
+    const website = await api()
+      .get('/api/self-service/workflows')
+      .query({ entityRef: 'component:default/storefront-web' })
+      .set('authorization', as('linus'));
+    expect(website.body.items).toEqual([]);
+  });
+
+  it('names the field when the entity ref is malformed or unknown', async () => {
+    const { api } = await startSelfServiceBackend();
+    const malformed = await api()
+      .get('/api/self-service/workflows')
+      .query({ entityRef: 'not a ref:' })
+      .set('authorization', as('grace'));
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/^entityRef:/);
+    const unknown = await api()
+      .get('/api/self-service/workflows')
+      .query({ entityRef: 'component:default/nope' })
+      .set('authorization', as('grace'));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toMatch(/^entityRef:/);
+  });
+
+  it('answers health without authentication and refuses the rest', async () => {
+    const { api } = await startSelfServiceBackend();
+    const none = mockCredentials.none.header();
+    const health = await api()
+      .get('/api/self-service/health')
+      .set('authorization', none);
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    for (const call of [
+      api().get('/api/self-service/workflows'),
+      api().get('/api/self-service/runs'),
+      api().post('/api/self-service/workflows').send(freezeDeploys),
+    ]) {
+      const res = await call.set('authorization', none);
+      expect(res.status).toBe(401);
+    }
+  });
+});
+
+describe('workflow permissions', () => {
+  /** A policy that denies some permissions and filters workflow reads. */
+  function permissionsWith(rules: {
+    deny?: string[];
+    readOnlyGlobal?: boolean;
+  }): PermissionsService {
+    const decide: PermissionEvaluator['authorize'] = async requests =>
+      requests.map(r => ({
+        result: rules.deny?.includes(r.permission.name)
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+      }));
+    return {
+      authorize: decide as PermissionsService['authorize'],
+      authorizeConditional: (async (requests: any[]) =>
+        requests.map(r =>
+          rules.readOnlyGlobal &&
+          r.permission.name === selfServiceWorkflowReadPermission.name
+            ? {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'self-service',
+                resourceType: 'self-service-workflow',
+                conditions: {
+                  rule: 'HAS_SCOPE',
+                  resourceType: 'self-service-workflow',
+                  params: { scope: 'global' },
+                },
+              }
+            : {
+                result: rules.deny?.includes(r.permission.name)
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+              },
+        )) as PermissionsService['authorizeConditional'],
+    };
   }
 
-  describe('GET /runs', () => {
-    it('shows requesters their runs and approvers the runs they may approve', async () => {
-      const { app, trigger } = await setup();
-      const gracePending = await trigger(GRACE, 'pending_approval');
-      const graceDone = await trigger(GRACE, 'success');
-      const linusDone = await trigger(LINUS, 'success');
-
-      const asGrace = await request(app)
-        .get('/runs')
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(asGrace.status).toBe(200);
-      expect(asGrace.body.items.map((r: any) => r.id)).toEqual([
-        graceDone.id,
-        gracePending.id,
-      ]);
-
-      const asAda = await request(app)
-        .get('/runs')
-        .set('authorization', mockCredentials.user.header(ADA));
-      expect(asAda.body.items.map((r: any) => r.id)).toEqual([gracePending.id]);
-
-      const asLinus = await request(app)
-        .get('/runs')
-        .query({ mine: 'true' })
-        .set('authorization', mockCredentials.user.header(LINUS));
-      expect(asLinus.body.items.map((r: any) => r.id)).toEqual([linusDone.id]);
+  it('refuses to publish without self-service.workflow.create', async () => {
+    const { api } = await startSelfServiceBackend({
+      permissions: permissionsWith({
+        deny: [selfServiceWorkflowCreatePermission.name],
+      }),
     });
+    const res = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('linus'))
+      .send(freezeDeploys);
+    expect(res.status).toBe(403);
+  });
 
-    it('filters by status, workflow and entity, normalising the entity ref', async () => {
-      const { app, trigger } = await setup();
-      const pending = await trigger(GRACE, 'pending_approval');
-      await trigger(GRACE, 'success');
-
-      const res = await request(app)
-        .get('/runs')
-        .query({
-          status: 'pending_approval,in_progress',
-          workflow: 'rotate-credentials',
-          entityRef: 'Resource:payments-db',
-        })
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(res.status).toBe(200);
-      expect(res.body.items.map((r: any) => r.id)).toEqual([pending.id]);
-      expect(res.body.items[0]).toMatchObject({
-        workflowName: 'Rotate database credentials',
-        entityRef: 'resource:default/payments-db',
-        status: 'pending_approval',
-      });
+  it('filters the workflow list by the policy, in the query', async () => {
+    const { api } = await startSelfServiceBackend({
+      permissions: permissionsWith({ readOnlyGlobal: true }),
     });
+    for (const body of [restartService, freezeDeploys]) {
+      await api()
+        .post('/api/self-service/workflows')
+        .set('authorization', as('ada'))
+        .send(body)
+        .expect(201);
+    }
+    const list = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('grace'));
+    expect(list.body.items.map((w: any) => w.identifier)).toEqual([
+      'freeze-deploys',
+    ]);
+  });
 
-    it('pages with an opaque cursor', async () => {
-      const { app, trigger } = await setup();
-      for (let i = 0; i < 3; i++) {
-        await trigger(GRACE, 'success');
-      }
-      const first = await request(app)
-        .get('/runs')
-        .query({ limit: 2 })
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(first.status).toBe(200);
-      expect(first.body.items).toHaveLength(2);
-      expect(first.body.nextCursor).toEqual(expect.any(String));
-
-      const second = await request(app)
-        .get('/runs')
-        .query({ limit: 2, cursor: first.body.nextCursor })
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(second.body.items).toHaveLength(1);
-      expect(second.body.nextCursor).toBeUndefined();
+  it('shows a workflow the policy does not let you run, with the reason', async () => {
+    const { api } = await startSelfServiceBackend({
+      permissions: permissionsWith({
+        deny: [selfServiceWorkflowRunPermission.name],
+      }),
     });
-
-    it.each([
-      [{ status: 'running' }, /^status: unknown status 'running'/],
-      [{ limit: '0' }, /^limit:/],
-      [{ limit: '101' }, /^limit:/],
-      [{ cursor: 'garbage' }, /^cursor:/],
-      [{ entityRef: 'kind-only:' }, /^entityRef:/],
-    ])('answers 400 naming the field for %p', async (query, message) => {
-      const { app } = await setup();
-      const res = await request(app)
-        .get('/runs')
-        .query(query)
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(res.status).toBe(400);
-      expect(res.body.error.message).toMatch(message);
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({ ...freezeDeploys, access: { type: 'everyone' } })
+      .expect(201);
+    const list = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('grace'));
+    expect(list.body.items[0].runnable).toEqual({
+      allowed: false,
+      reason: 'Your permissions do not allow you to run this workflow',
     });
-
-    it('answers 400 for a limit that is not a number', async () => {
-      const { app } = await setup();
-      const res = await request(app)
-        .get('/runs')
-        .query({ limit: 'ten' })
-        .set('authorization', mockCredentials.user.header(GRACE));
-      expect(res.status).toBe(400);
-      expect(res.body.error.message).toMatch(/limit/);
-    });
-
-    it('needs a signed-in user', async () => {
-      const { app } = await setup();
-      const anonymous = await request(app)
-        .get('/runs')
-        .set('authorization', mockCredentials.none.header());
-      expect(anonymous.status).toBe(401);
-    });
+    const run = await api()
+      .post('/api/self-service/workflows/freeze-deploys/runs')
+      .set('authorization', as('grace'))
+      .send({});
+    expect(run.status).toBe(403);
   });
 });

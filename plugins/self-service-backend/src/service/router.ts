@@ -1,33 +1,208 @@
-import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
+  AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   LoggerService,
+  PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError } from '@backstage/errors';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  AuthenticationError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  type BasicPermission,
+  type ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { createConditionTransformer } from '@backstage/plugin-permission-node';
+import {
   RUN_STATUSES,
+  selfServiceRunReadPermission,
+  selfServiceRunUpdatePermission,
+  selfServiceWorkflowCreatePermission,
+  selfServiceWorkflowDeletePermission,
+  selfServiceWorkflowReadPermission,
+  selfServiceWorkflowRunPermission,
+  selfServiceWorkflowUpdatePermission,
   type RunStatus,
   type Workflow,
+  type WorkflowSummary,
 } from '@internal/plugin-self-service-common';
-import type { Router } from 'express';
-import type { SelfServiceStore } from '../database/SelfServiceStore';
+import {
+  selfServiceRunRules,
+  selfServiceWorkflowRules,
+  type SelfServiceFilter,
+} from '@internal/plugin-self-service-node';
+import type { Request, Router } from 'express';
+import {
+  evaluateRunAccess,
+  isApprover,
+  type Caller,
+} from '../access/accessRules';
+import type { SelfServiceConfig } from '../config';
+import type {
+  RunVisibility,
+  SelfServiceStore,
+} from '../database/SelfServiceStore';
+import type { RunService } from '../runs/RunService';
+import { looksLikeRunToken, runTokenMatches } from '../runs/runToken';
 import { createOpenApiRouter } from '../schema/openapi';
+import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
 
 export interface RouterOptions {
   logger: LoggerService;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
   catalog: CatalogService;
   store: SelfServiceStore;
+  runs: RunService;
+  config: SelfServiceConfig;
 }
 
-/** The HTTP API of the plugin: authenticate, parse, call the store, answer. */
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+const MAX_MESSAGE_LENGTH = 64 * 1024;
+const MAX_COMMENT_LENGTH = 4000;
+
+const transformRunConditions = createConditionTransformer(
+  Object.values(selfServiceRunRules),
+);
+const transformWorkflowConditions = createConditionTransformer(
+  Object.values(selfServiceWorkflowRules),
+);
+
+/**
+ * The HTTP API: authenticate, parse, ask the permission framework, call the
+ * store or the run service, audit writes. Errors thrown here become
+ * Backstage JSON errors (400, 401, 403, 404, 409) in the error middleware.
+ */
 export async function createRouter(options: RouterOptions): Promise<Router> {
-  const { httpAuth, userInfo, catalog, store } = options;
+  const {
+    httpAuth,
+    userInfo,
+    permissions,
+    auditor,
+    catalog,
+    store,
+    runs,
+    config,
+  } = options;
   const router = await createOpenApiRouter();
+  const secretNames = new Set(Object.keys(config.secrets));
+
+  async function callerOf(credentials: BackstageCredentials): Promise<Caller> {
+    const info = await userInfo.getUserInfo(credentials);
+    return {
+      userEntityRef: info.userEntityRef,
+      ownershipEntityRefs: info.ownershipEntityRefs,
+    };
+  }
+
+  async function authorize(
+    permission: BasicPermission | ResourcePermission,
+    credentials: BackstageCredentials,
+    resourceRef?: string,
+  ): Promise<boolean> {
+    const [decision] = await permissions.authorize(
+      [
+        resourceRef !== undefined
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  /** What the policy lets the caller see among runs, beyond the built-in. */
+  async function runVisibility(
+    credentials: BackstageCredentials,
+  ): Promise<RunVisibility | undefined> {
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: selfServiceRunReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.ALLOW) {
+      return undefined;
+    }
+    if (!isUser(credentials)) {
+      // A service denied by the policy sees nothing.
+      return {
+        userEntityRef: '',
+        ownershipEntityRefs: [],
+        policyFilter: { anyOf: [] },
+      };
+    }
+    const caller = await callerOf(credentials);
+    return {
+      ...caller,
+      policyFilter:
+        decision.result === AuthorizeResult.CONDITIONAL
+          ? (transformRunConditions(decision.conditions) as SelfServiceFilter)
+          : { anyOf: [] },
+    };
+  }
+
+  async function workflowReadFilter(
+    credentials: BackstageCredentials,
+  ): Promise<SelfServiceFilter | undefined | 'none'> {
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: selfServiceWorkflowReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.ALLOW) {
+      return undefined;
+    }
+    if (decision.result === AuthorizeResult.CONDITIONAL) {
+      return transformWorkflowConditions(
+        decision.conditions,
+      ) as SelfServiceFilter;
+    }
+    return 'none';
+  }
+
+  async function requireWorkflow(
+    identifier: string,
+    credentials: BackstageCredentials,
+  ): Promise<Workflow> {
+    const workflow = await store.getWorkflow(identifier);
+    // Not found and not allowed to see look the same, so nothing leaks.
+    if (
+      !workflow ||
+      !(await authorize(
+        selfServiceWorkflowReadPermission,
+        credentials,
+        identifier,
+      ))
+    ) {
+      throw new NotFoundError(`No workflow with identifier '${identifier}'`);
+    }
+    return workflow;
+  }
+
+  async function requireVisibleRun(
+    runId: string,
+    credentials: BackstageCredentials,
+  ) {
+    const run = await store.getRun(runId);
+    const visibility = await runVisibility(credentials);
+    if (
+      !run ||
+      (visibility !== undefined &&
+        !(await store.isRunVisible(runId, visibility)))
+    ) {
+      throw new NotFoundError(`No run with id '${runId}'`);
+    }
+    return run;
+  }
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -37,56 +212,488 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    let workflows: Workflow[] = await store.listWorkflows();
-    const entityRefParam = req.query.entityRef;
-    if (entityRefParam !== undefined) {
-      const entityRef = normalizeEntityRef(entityRefParam);
-      const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    const filter = await workflowReadFilter(credentials);
+    let workflows: Workflow[] =
+      filter === 'none' ? [] : await store.listWorkflows({ filter });
+
+    const { entityRef } = req.query;
+    const entity =
+      entityRef === undefined
+        ? undefined
+        : await catalog.getEntityByRef(normalizeEntityRef(entityRef), {
+            credentials,
+          });
+    if (entityRef !== undefined) {
       if (!entity) {
         throw new NotFoundError(
-          `entityRef: no entity '${entityRef}' in the catalog`,
+          `entityRef: no entity '${normalizeEntityRef(
+            entityRef,
+          )}' in the catalog`,
         );
       }
       workflows = workflows.filter(w => workflowAppliesToEntity(w, entity));
     }
-    res.json({ items: workflows });
+
+    if (!isUser(credentials) || workflows.length === 0) {
+      res.json({ items: workflows });
+      return;
+    }
+    const caller = await callerOf(credentials);
+    const decisions = await permissions.authorize(
+      workflows.map(w => ({
+        permission: selfServiceWorkflowRunPermission,
+        resourceRef: w.identifier,
+      })),
+      { credentials },
+    );
+    const items: WorkflowSummary[] = workflows.map((workflow, i) => {
+      if (decisions[i].result !== AuthorizeResult.ALLOW) {
+        return {
+          ...workflow,
+          runnable: {
+            allowed: false,
+            reason: 'Your permissions do not allow you to run this workflow',
+          },
+        };
+      }
+      return {
+        ...workflow,
+        runnable: evaluateRunAccess(workflow, caller, entity),
+      };
+    });
+    res.json({ items });
+  });
+
+  router.post('/workflows', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const event = await auditor.createEvent({
+      eventId: 'workflow-create',
+      severityLevel: 'medium',
+      request: req,
+    });
+    try {
+      if (
+        !(await authorize(selfServiceWorkflowCreatePermission, credentials))
+      ) {
+        throw new NotAllowedError('You are not allowed to publish workflows');
+      }
+      const definition = validateWorkflowDefinition(req.body, { secretNames });
+      const workflow = await store.createWorkflow({
+        definition,
+        actor: credentials.principal.userEntityRef,
+      });
+      await event.success({ meta: { workflow: workflow.identifier } });
+      res.status(201).json(workflow);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.get('/workflows/:identifier', async (req, res) => {
-    await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const workflow = await store.getWorkflow(req.params.identifier);
-    if (!workflow) {
-      throw new NotFoundError(
-        `No workflow with identifier '${req.params.identifier}'`,
-      );
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    res.json(await requireWorkflow(req.params.identifier, credentials));
+  });
+
+  router.put('/workflows/:identifier', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { identifier } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'workflow-update',
+      severityLevel: 'medium',
+      request: req,
+      meta: { workflow: identifier },
+    });
+    try {
+      await requireWorkflow(identifier, credentials);
+      if (
+        !(await authorize(
+          selfServiceWorkflowUpdatePermission,
+          credentials,
+          identifier,
+        ))
+      ) {
+        throw new NotAllowedError('You are not allowed to edit this workflow');
+      }
+      const definition = validateWorkflowDefinition(req.body, { secretNames });
+      if (definition.identifier !== identifier) {
+        throw new InputError(
+          `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
+        );
+      }
+      const workflow = await store.updateWorkflow({
+        identifier,
+        definition,
+        actor: credentials.principal.userEntityRef,
+        expectedRevision: parseIfMatch(req.header('if-match')),
+      });
+      await event.success({ meta: { revision: workflow.revision } });
+      res.json(workflow);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
     }
-    res.json(workflow);
+  });
+
+  router.delete('/workflows/:identifier', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { identifier } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'workflow-delete',
+      severityLevel: 'medium',
+      request: req,
+      meta: { workflow: identifier },
+    });
+    try {
+      await requireWorkflow(identifier, credentials);
+      if (
+        !(await authorize(
+          selfServiceWorkflowDeletePermission,
+          credentials,
+          identifier,
+        ))
+      ) {
+        throw new NotAllowedError(
+          'You are not allowed to delete this workflow',
+        );
+      }
+      await store.deleteWorkflow({
+        identifier,
+        actor: credentials.principal.userEntityRef,
+      });
+      await event.success();
+      res.status(204).end();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.post('/workflows/:identifier/runs', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { identifier } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'run-trigger',
+      severityLevel: 'medium',
+      request: req,
+      meta: { workflow: identifier },
+    });
+    try {
+      const workflow = await requireWorkflow(identifier, credentials);
+      if (
+        !(await authorize(
+          selfServiceWorkflowRunPermission,
+          credentials,
+          identifier,
+        ))
+      ) {
+        throw new NotAllowedError(
+          'Your permissions do not allow you to run this workflow',
+        );
+      }
+      const body = objectBody(req);
+      const allowed = new Set(['entityRef', 'inputs']);
+      for (const key of Object.keys(body)) {
+        if (!allowed.has(key)) {
+          throw new InputError(`${key}: unknown field`);
+        }
+      }
+      if (body.entityRef !== undefined && typeof body.entityRef !== 'string') {
+        throw new InputError('entityRef: must be a string');
+      }
+      const run = await runs.trigger({
+        workflow,
+        entityRef: body.entityRef as string | undefined,
+        inputs: body.inputs,
+        caller: await callerOf(credentials),
+        credentials,
+      });
+      await event.success({ meta: { runId: run.id, status: run.status } });
+      res.status(201).json(run);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.get('/runs', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const viewer = await userInfo.getUserInfo(credentials);
-    const { entityRef, workflow, status, mine, cursor, limit } = req.query;
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const caller = isUser(credentials)
+      ? await callerOf(credentials)
+      : undefined;
+    const { entityRef, workflow, status, mine, approvable, cursor, limit } =
+      req.query;
+    if ((mine || approvable) && !caller) {
+      throw new InputError(
+        `${mine ? 'mine' : 'approvable'}: only for signed-in users`,
+      );
+    }
     const page = await store.listRuns({
       filter: {
         entityRef:
           entityRef === undefined ? undefined : normalizeEntityRef(entityRef),
         workflowIdentifier: workflow,
         status: status === undefined ? undefined : parseStatuses(status),
-        requestedBy: mine ? viewer.userEntityRef : undefined,
+        requestedBy: mine ? caller?.userEntityRef : undefined,
+        approvableBy: approvable ? caller?.ownershipEntityRefs : undefined,
       },
-      visibility: viewer,
+      visibility: await runVisibility(credentials),
       cursor,
       limit: parseLimit(limit),
     });
     res.json(page);
   });
 
+  router.get('/runs/:runId', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const run = await requireVisibleRun(req.params.runId, credentials);
+    const [definition, events, approvers] = await Promise.all([
+      runs.definitionOf(run),
+      store.listRunEvents(run.id),
+      store.listRunApprovers(run.id),
+    ]);
+    const caller = isUser(credentials)
+      ? await callerOf(credentials)
+      : undefined;
+    res.json({
+      run,
+      workflow: definition,
+      events,
+      approvers,
+      permissions: {
+        approve: approvePermission(run, definition, approvers, caller),
+        withdraw:
+          run.status === 'pending_approval' &&
+          caller?.userEntityRef === run.requestedBy,
+      },
+    });
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/runs/:runId/${decision}`, async (req, res) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const { runId } = req.params;
+      const event = await auditor.createEvent({
+        eventId: `run-${decision}`,
+        severityLevel: 'high',
+        request: req,
+        meta: { runId },
+      });
+      try {
+        await requireVisibleRun(runId, credentials);
+        const body = objectBody(req);
+        const comment = optionalString(body, 'comment', MAX_COMMENT_LENGTH);
+        const caller = await callerOf(credentials);
+        const run =
+          decision === 'approve'
+            ? await runs.approve({ runId, caller, comment })
+            : await runs.reject({ runId, caller, comment });
+        await event.success({ meta: { status: run.status } });
+        res.json(run);
+      } catch (error) {
+        await event.fail({ error: error as Error });
+        throw error;
+      }
+    });
+  }
+
+  router.post('/runs/:runId/withdraw', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { runId } = req.params;
+    const event = await auditor.createEvent({
+      eventId: 'run-withdraw',
+      severityLevel: 'medium',
+      request: req,
+      meta: { runId },
+    });
+    try {
+      await requireVisibleRun(runId, credentials);
+      const run = await runs.withdraw({
+        runId,
+        caller: await callerOf(credentials),
+      });
+      await event.success();
+      res.json(run);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  /**
+   * Who is posting to a run: the holder of the run's own token, or Backstage
+   * credentials that the policy allows `self-service.run.update` on it.
+   * Returns the actor to record on the event.
+   */
+  async function authenticateCallback(
+    req: Request,
+  ): Promise<string | undefined> {
+    const { runId } = req.params;
+    const authorization = req.header('authorization') ?? '';
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (bearer && looksLikeRunToken(bearer)) {
+      const hash = await store.getRunTokenHash(runId);
+      if (!hash || !runTokenMatches(bearer, hash)) {
+        throw new AuthenticationError('The token is not the token of this run');
+      }
+      return undefined;
+    }
+    if (!bearer) {
+      throw new AuthenticationError(
+        "Missing credentials: send the run's token or a Backstage token as a Bearer token",
+      );
+    }
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['service', 'user'],
+    });
+    if (!(await store.getRun(runId))) {
+      throw new NotFoundError(`No run with id '${runId}'`);
+    }
+    if (
+      !(await authorize(selfServiceRunUpdatePermission, credentials, runId))
+    ) {
+      throw new NotAllowedError(
+        'These credentials are not allowed to update this run',
+      );
+    }
+    return isUser(credentials)
+      ? credentials.principal.userEntityRef
+      : `service:${(credentials.principal as { subject: string }).subject}`;
+  }
+
+  router.post('/runs/:runId/messages', async (req, res) => {
+    const actor = await authenticateCallback(req);
+    const body = objectBody(req);
+    const markdown = requiredString(body, 'markdown', MAX_MESSAGE_LENGTH);
+    const event = await runs.postMessage({
+      runId: req.params.runId,
+      actor,
+      markdown,
+    });
+    res.status(201).json(event);
+  });
+
+  router.post('/runs/:runId/links', async (req, res) => {
+    const actor = await authenticateCallback(req);
+    const body = objectBody(req);
+    const label = requiredString(body, 'label', 200);
+    const url = requiredString(body, 'url', 2000);
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new InputError('url: must be an absolute http or https URL');
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new InputError('url: must be an absolute http or https URL');
+    }
+    const event = await runs.postLink({
+      runId: req.params.runId,
+      actor,
+      label,
+      url: parsed.toString(),
+    });
+    res.status(201).json(event);
+  });
+
+  router.post('/runs/:runId/status', async (req, res) => {
+    const actor = await authenticateCallback(req);
+    const body = objectBody(req);
+    const status = body.status;
+    if (status !== 'success' && status !== 'failed') {
+      throw new InputError("status: must be 'success' or 'failed'");
+    }
+    const message = optionalString(body, 'message', MAX_MESSAGE_LENGTH);
+    const run = await runs.setFinalStatus({
+      runId: req.params.runId,
+      actor,
+      status,
+      message,
+    });
+    res.json(run);
+  });
+
   return router;
 }
 
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
+function isUser(
+  credentials: BackstageCredentials,
+): credentials is BackstageCredentials<{
+  type: 'user';
+  userEntityRef: string;
+}> {
+  return (credentials.principal as { type?: string }).type === 'user';
+}
+
+function approvePermission(
+  run: { status: RunStatus; requestedBy: string },
+  definition: { access: { type: string; allowSelfApproval?: boolean } },
+  approvers: string[],
+  caller: Caller | undefined,
+): { allowed: boolean; reason?: string } {
+  if (run.status !== 'pending_approval') {
+    return { allowed: false, reason: 'This run is not waiting for approval' };
+  }
+  if (!caller || !isApprover(caller, approvers)) {
+    return {
+      allowed: false,
+      reason: 'Only the approvers of this run can decide',
+    };
+  }
+  if (
+    run.requestedBy === caller.userEntityRef &&
+    definition.access.allowSelfApproval !== true
+  ) {
+    return {
+      allowed: false,
+      reason: 'You requested this run, so another approver has to approve it',
+    };
+  }
+  return { allowed: true };
+}
+
+function objectBody(req: Request): Record<string, unknown> {
+  const body = req.body;
+  if (body === undefined || body === null || body === '') {
+    return {};
+  }
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new InputError('body: must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+function requiredString(
+  body: Record<string, unknown>,
+  field: string,
+  maxLength: number,
+): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(`${field}: required, a non-empty string`);
+  }
+  if (value.length > maxLength) {
+    throw new InputError(`${field}: at most ${maxLength} characters`);
+  }
+  return value;
+}
+
+function optionalString(
+  body: Record<string, unknown>,
+  field: string,
+  maxLength: number,
+): string | undefined {
+  if (body[field] === undefined || body[field] === null || body[field] === '') {
+    return undefined;
+  }
+  return requiredString(body, field, maxLength);
+}
 
 function normalizeEntityRef(value: string): string {
   try {
@@ -121,4 +728,17 @@ function parseLimit(value: number | undefined): number {
     );
   }
   return value;
+}
+
+function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(value.trim());
+  if (!match) {
+    throw new InputError(
+      'If-Match: must be the revision the edit is based on, like "3"',
+    );
+  }
+  return Number(match[1]);
 }

@@ -51,6 +51,36 @@ export const spec = {
       },
     },
     '/workflows': {
+      post: {
+        operationId: 'CreateWorkflow',
+        summary: 'Publishes a workflow as its revision 1.',
+        requestBody: {
+          required: true,
+          description: 'The workflow definition.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The workflow.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Workflow',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
       get: {
         operationId: 'ListWorkflows',
         summary: 'Workflows the caller may see.',
@@ -92,7 +122,110 @@ export const spec = {
         },
       },
     },
+    '/workflows/{identifier}/runs': {
+      post: {
+        operationId: 'TriggerRun',
+        summary: 'Triggers a run, or requests one for approval workflows.',
+        description:
+          '`entityRef` is required for entity-scoped workflows; `inputs` holds a\nvalue for each parameter by its identifier.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/identifier',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: '`{ "entityRef"?: string, "inputs"?: object }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The run, pending approval or in progress.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/workflows/{identifier}': {
+      put: {
+        operationId: 'UpdateWorkflow',
+        summary: 'Edits a workflow, creating its next revision.',
+        description:
+          'The body is the whole definition; the identifier cannot change.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/identifier',
+          },
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            description:
+              'The revision the edit is based on; 409 if another edit landed since.',
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: 'The workflow definition.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The workflow at its new revision.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Workflow',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      delete: {
+        operationId: 'DeleteWorkflow',
+        summary: 'Deletes a workflow; its runs and their history stay.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/identifier',
+          },
+        ],
+        responses: {
+          '204': {
+            description: 'Deleted.',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
       get: {
         operationId: 'GetWorkflow',
         summary: 'One workflow at its latest revision.',
@@ -123,7 +256,7 @@ export const spec = {
         operationId: 'ListRuns',
         summary: 'Runs the caller may see, newest first, one page at a time.',
         description:
-          'A user sees the runs they requested and the runs they (or a group\nthey belong to) may approve.',
+          'A user sees the runs they requested, the runs they (or a group they\nbelong to) may approve, the runs on entities they own, and whatever\nthe permission policy allows with `self-service.run.read`.',
         parameters: [
           {
             name: 'entityRef',
@@ -156,6 +289,16 @@ export const spec = {
             name: 'mine',
             in: 'query',
             description: 'Only runs the caller requested.',
+            required: false,
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
+            name: 'approvable',
+            in: 'query',
+            description:
+              'Only pending runs the caller (or a group they belong to) may approve.',
             required: false,
             schema: {
               type: 'boolean',
@@ -210,9 +353,262 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}': {
+      get: {
+        operationId: 'GetRun',
+        summary:
+          'A run with its event timeline and what the caller may do with it.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/approve': {
+      post: {
+        operationId: 'ApproveRun',
+        summary: 'Approves a pending run, which is dispatched at once.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The run, now in progress.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/reject': {
+      post: {
+        operationId: 'RejectRun',
+        summary: 'Rejects a pending run.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rejected run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/withdraw': {
+      post: {
+        operationId: 'WithdrawRun',
+        summary: 'The requester withdraws a pending run.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The canceled run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/messages': {
+      post: {
+        operationId: 'PostRunMessage',
+        summary:
+          'An external system posts a markdown message to an in-progress run.',
+        description:
+          "Authenticated by the run's token (`Authorization: Bearer <run token>`)\nor by Backstage service credentials allowed `self-service.run.update`.",
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: '`{ "markdown": string }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The recorded event.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEvent',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/links': {
+      post: {
+        operationId: 'PostRunLink',
+        summary: 'An external system links an in-progress run to something.',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: '`{ "label": string, "url": string }` (http or https)',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The recorded event.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEvent',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/status': {
+      post: {
+        operationId: 'SetRunStatus',
+        summary:
+          'An external system sets the final status of an event-driven run, once.',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description:
+            '`{ "status": "success" | "failed", "message"?: string }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The finished run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
+      runId: {
+        name: 'runId',
+        in: 'path',
+        required: true,
+        description: "The run's id.",
+        schema: {
+          type: 'string',
+        },
+      },
       identifier: {
         name: 'identifier',
         in: 'path',
@@ -318,16 +714,7 @@ export const spec = {
             $ref: '#/components/schemas/WorkflowRequest',
           },
           runnable: {
-            type: 'object',
-            properties: {
-              allowed: {
-                type: 'boolean',
-              },
-              reason: {
-                type: 'string',
-              },
-            },
-            required: ['allowed'],
+            $ref: '#/components/schemas/Runnability',
           },
           createdAt: {
             type: 'string',
@@ -582,6 +969,149 @@ export const spec = {
           'success',
           'failed',
           'timed_out',
+        ],
+      },
+      RunEvent: {
+        type: 'object',
+        additionalProperties: false,
+        description: "An immutable entry on a run's timeline.",
+        properties: {
+          id: {
+            type: 'string',
+          },
+          runId: {
+            type: 'string',
+          },
+          sequence: {
+            type: 'integer',
+          },
+          type: {
+            type: 'string',
+            enum: [
+              'triggered',
+              'approval_requested',
+              'approved',
+              'rejected',
+              'withdrawn',
+              'request_sent',
+              'message',
+              'link',
+              'status_changed',
+            ],
+          },
+          actor: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          data: {
+            type: 'object',
+          },
+        },
+        required: ['id', 'runId', 'sequence', 'type', 'createdAt', 'data'],
+      },
+      RunDetails: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'A run with its timeline and what the caller may do.',
+        properties: {
+          run: {
+            $ref: '#/components/schemas/Run',
+          },
+          workflow: {
+            $ref: '#/components/schemas/WorkflowDefinition',
+          },
+          events: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/RunEvent',
+            },
+          },
+          approvers: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          permissions: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              approve: {
+                $ref: '#/components/schemas/Runnability',
+              },
+              withdraw: {
+                type: 'boolean',
+              },
+            },
+            required: ['approve', 'withdraw'],
+          },
+        },
+        required: ['run', 'workflow', 'events', 'approvers', 'permissions'],
+      },
+      Runnability: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Whether the caller may do something, and if not, why.',
+        properties: {
+          allowed: {
+            type: 'boolean',
+          },
+          reason: {
+            type: 'string',
+          },
+        },
+        required: ['allowed'],
+      },
+      WorkflowDefinition: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'A workflow as it stood at one revision.',
+        properties: {
+          identifier: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          description: {
+            type: 'string',
+          },
+          icon: {
+            type: 'string',
+          },
+          color: {
+            type: 'string',
+          },
+          scope: {
+            $ref: '#/components/schemas/WorkflowScope',
+          },
+          execution: {
+            $ref: '#/components/schemas/WorkflowExecution',
+          },
+          access: {
+            $ref: '#/components/schemas/WorkflowAccess',
+          },
+          parameters: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WorkflowParameter',
+            },
+          },
+          request: {
+            $ref: '#/components/schemas/WorkflowRequest',
+          },
+        },
+        required: [
+          'identifier',
+          'name',
+          'scope',
+          'execution',
+          'access',
+          'parameters',
+          'request',
         ],
       },
     },

@@ -1,0 +1,164 @@
+import {
+  coreServices,
+  type BackendFeature,
+  createServiceFactory,
+  type BackstageCredentials,
+  type BackstageUserPrincipal,
+  type PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  notificationService,
+  type NotificationSendOptions,
+} from '@backstage/plugin-notifications-node';
+import {
+  signalsServiceRef,
+  type SignalPayload,
+} from '@backstage/plugin-signals-node';
+import type { JsonObject } from '@backstage/types';
+import request from 'supertest';
+import { selfServicePlugin } from '../plugin';
+
+/** The example organisation: who belongs to which team. */
+export const memberships: Record<string, string[]> = {
+  'user:default/ada': ['group:default/platform-team'],
+  'user:default/alan': ['group:default/platform-team'],
+  'user:default/grace': ['group:default/payments-team'],
+  'user:default/margaret': ['group:default/payments-team'],
+  'user:default/linus': ['group:default/web-team'],
+};
+
+function owned(
+  kind: string,
+  name: string,
+  owner: string,
+  spec: Record<string, unknown>,
+  title?: string,
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind,
+    metadata: { name, namespace: 'default', ...(title ? { title } : {}) },
+    spec: { ...spec, owner },
+    relations: [{ type: 'ownedBy', targetRef: `group:default/${owner}` }],
+  };
+}
+
+export const entities: Entity[] = [
+  owned(
+    'Component',
+    'payments-api',
+    'payments-team',
+    { type: 'service' },
+    'Payments API',
+  ),
+  owned('Component', 'storefront-web', 'web-team', { type: 'website' }),
+  owned('Resource', 'payments-db', 'payments-team', { type: 'database' }),
+];
+
+/** An Authorization header for a user of the example organisation. */
+export function as(user: string): string {
+  return mockCredentials.user.header(`user:default/${user}`);
+}
+
+/**
+ * Starts a test backend with the self-service plugin, the example catalog and
+ * organisation, and recorders for notifications and signals.
+ */
+export async function startSelfServiceBackend(options?: {
+  permissions?: PermissionsService;
+  config?: JsonObject;
+  features?: BackendFeature[];
+}) {
+  const notifications: NotificationSendOptions[] = [];
+  const signals: SignalPayload[] = [];
+
+  const features = [
+    selfServicePlugin,
+    mockServices.rootConfig.factory({
+      data: {
+        selfService: {
+          secrets: { DEPLOY_TOKEN: 'deploy-token-0123456789' },
+          request: { timeoutSeconds: 2 },
+        },
+        ...options?.config,
+      },
+    }),
+    catalogServiceMock.factory({ entities }),
+    createServiceFactory({
+      service: coreServices.userInfo,
+      deps: {},
+      factory: () => ({
+        async getUserInfo(credentials: BackstageCredentials) {
+          const { userEntityRef } = (
+            credentials as BackstageCredentials<BackstageUserPrincipal>
+          ).principal;
+          return {
+            userEntityRef,
+            ownershipEntityRefs: [
+              userEntityRef,
+              ...(memberships[userEntityRef] ?? []),
+            ],
+          };
+        },
+      }),
+    }),
+    createServiceFactory({
+      service: notificationService,
+      deps: {},
+      factory: () => ({
+        async send(sent: NotificationSendOptions) {
+          notifications.push(sent);
+        },
+      }),
+    }),
+    createServiceFactory({
+      service: signalsServiceRef,
+      deps: {},
+      factory: () => ({
+        async publish(signal: SignalPayload) {
+          signals.push(signal);
+        },
+      }),
+    }),
+    ...(options?.features ?? []),
+    ...(options?.permissions
+      ? [
+          createServiceFactory({
+            service: coreServices.permissions,
+            deps: {},
+            factory: () => options.permissions!,
+          }),
+        ]
+      : []),
+  ];
+
+  const { server } = await startTestBackend({ features });
+  const api = () => request(server);
+  return { server, api, notifications, signals };
+}
+
+/** Polls until `check` returns a value, or fails after a few seconds. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+}

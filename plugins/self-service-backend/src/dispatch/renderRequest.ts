@@ -1,0 +1,55 @@
+import { InputError } from '@backstage/errors';
+import type {
+  WorkflowRequest,
+  WorkflowRequestMethod,
+} from '@internal/plugin-self-service-common';
+import { TemplateContext } from '../workflows/templateContext';
+import { renderBody } from './renderBody';
+import { renderHeaders } from './renderHeaders';
+import { renderUrl } from './renderUrl';
+
+/** A workflow request with every variable filled in, ready to send. */
+export interface RenderedRequest {
+  method: WorkflowRequestMethod;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+const METHODS: ReadonlyArray<WorkflowRequestMethod> = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+];
+
+/**
+ * Turns a workflow's request template into the request to send, putting
+ * values into the URL, headers and body by structure rather than by text.
+ * Throws `InputError` (a 400 for the caller) naming the part that failed,
+ * for example `request.url: ...`.
+ */
+export function renderRequest(
+  request: WorkflowRequest,
+  context: TemplateContext,
+): RenderedRequest {
+  if (!METHODS.includes(request.method)) {
+    throw new InputError(
+      `request.method: must be one of ${METHODS.join(', ')}`,
+    );
+  }
+  const url = renderUrl(request.url, context);
+  const headers = renderHeaders(request.headers, context);
+  const contentType = Object.entries(headers).find(
+    ([name]) => name.toLocaleLowerCase('en-US') === 'content-type',
+  )?.[1];
+  // Kept for every method: a GET or DELETE body is sent, or fails visibly.
+  const body = renderBody(request.body, context, contentType);
+  return {
+    method: request.method,
+    url,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+  };
+}

@@ -1,0 +1,113 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import type { Run, Workflow } from '@internal/plugin-self-service-common';
+
+/** Channel of the signal sent on every change of a run. */
+export const RUN_SIGNAL_CHANNEL = 'self-service:runs';
+
+/** What the frontend receives on {@link RUN_SIGNAL_CHANNEL}. */
+export interface RunChangedSignal {
+  [key: string]: string;
+  runId: string;
+  status: string;
+  updatedAt: string;
+}
+
+/**
+ * Tells people about runs: approvers when their decision is needed and
+ * requesters when their run ends (Backstage notifications), and open pages
+ * whenever a run changes (signals). Failing to notify never fails a run.
+ */
+export class RunNotifier {
+  constructor(
+    private readonly options: {
+      notifications: NotificationService;
+      signals: SignalsService;
+      logger: LoggerService;
+    },
+  ) {}
+
+  async approvalRequested(
+    run: Run,
+    workflow: Pick<Workflow, 'name' | 'access'>,
+    approvers: string[],
+  ): Promise<void> {
+    const selfApproval =
+      workflow.access.type === 'approval' &&
+      workflow.access.allowSelfApproval === true;
+    await this.send(run, async () =>
+      this.options.notifications.send({
+        recipients: {
+          type: 'entity',
+          entityRef: approvers,
+          ...(selfApproval ? {} : { excludeEntityRef: run.requestedBy }),
+        },
+        payload: {
+          title: `Approval requested: ${workflow.name}`,
+          description: `${run.requestedBy} asks to run ${workflow.name}${
+            run.entityRef ? ` on ${run.entityRef}` : ''
+          }. Approve or reject it on the run page.`,
+          link: runLink(run),
+          severity: 'high',
+          topic: 'self-service',
+          scope: `self-service:run:${run.id}:approval`,
+        },
+      }),
+    );
+  }
+
+  async runFinished(run: Run, workflowName: string): Promise<void> {
+    const outcome: Record<string, string> = {
+      success: 'succeeded',
+      failed: 'failed',
+      timed_out: 'timed out',
+      rejected: 'was rejected',
+      canceled: 'was withdrawn',
+    };
+    await this.send(run, async () =>
+      this.options.notifications.send({
+        recipients: { type: 'entity', entityRef: run.requestedBy },
+        payload: {
+          title: `${workflowName} ${outcome[run.status] ?? run.status}`,
+          description: `Your run of ${workflowName}${
+            run.entityRef ? ` on ${run.entityRef}` : ''
+          } ${outcome[run.status] ?? `is ${run.status}`}.`,
+          link: runLink(run),
+          severity: run.status === 'success' ? 'normal' : 'high',
+          topic: 'self-service',
+          scope: `self-service:run:${run.id}:finished`,
+        },
+      }),
+    );
+  }
+
+  async runChanged(run: Run): Promise<void> {
+    await this.send(run, async () =>
+      this.options.signals.publish<RunChangedSignal>({
+        // Only ids and statuses travel; pages refetch with their own access.
+        recipients: { type: 'broadcast' },
+        channel: RUN_SIGNAL_CHANNEL,
+        message: {
+          runId: run.id,
+          status: run.status,
+          updatedAt: run.updatedAt,
+        },
+      }),
+    );
+  }
+
+  private async send(run: Run, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not notify about run ${run.id}: ${String(error)}`,
+      );
+    }
+  }
+}
+
+function runLink(run: Run): string {
+  return `/self-service/runs/${run.id}`;
+}

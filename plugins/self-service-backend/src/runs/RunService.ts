@@ -1,0 +1,685 @@
+import type {
+  AuthService,
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  type Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type {
+  Run,
+  RunEvent,
+  RunStatus,
+  Workflow,
+  WorkflowDefinition,
+} from '@internal/plugin-self-service-common';
+import {
+  entityOwnerRefs,
+  evaluateRunAccess,
+  isApprover,
+  type Caller,
+} from '../access/accessRules';
+import type { SelfServiceConfig } from '../config';
+import type {
+  NewRunEvent,
+  SelfServiceStore,
+} from '../database/SelfServiceStore';
+import {
+  type DispatchAttempt,
+  Redactor,
+  renderRequest,
+  type RequestDispatcher,
+} from '../dispatch';
+import type { TemplateContext } from '../workflows/templateContext';
+import { validateRunInputs } from '../workflows/validateRunInputs';
+import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
+import type { RunNotifier } from './RunNotifier';
+import { generateRunToken, hashRunToken } from './runToken';
+
+/** Default time an event-driven run has to report its final status. */
+export const DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+/** Slack for a simple run whose replica died mid-request. */
+const SIMPLE_RUN_GRACE_MS = 60_000;
+
+export interface RunServiceOptions {
+  store: SelfServiceStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  dispatcher: RequestDispatcher;
+  notifier: RunNotifier;
+  logger: LoggerService;
+  config: SelfServiceConfig;
+  /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
+  callbackBaseUrl: string;
+}
+
+/**
+ * The lifecycle of runs: trigger, approval, dispatch of the HTTP request,
+ * progress reported back by external systems, and time-outs.
+ *
+ * Every status change goes through the store's conditional transitions, so
+ * concurrent approvals, callbacks and time-outs resolve to one outcome on
+ * any number of replicas. Permission-framework checks happen before these
+ * methods are called; the workflow's own access rules are enforced here.
+ */
+export class RunService {
+  private readonly redactor: Redactor;
+  /** Dispatches still in flight, so shutdown and tests can wait for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: RunServiceOptions) {
+    this.redactor = new Redactor(Object.values(options.config.secrets));
+  }
+
+  /**
+   * Starts (or, for approval workflows, requests) a run. The HTTP request is
+   * sent in the background; the run is returned as soon as it is recorded.
+   */
+  async trigger(request: {
+    workflow: Workflow;
+    entityRef?: string;
+    inputs: unknown;
+    caller: Caller;
+    credentials: BackstageCredentials;
+  }): Promise<Run> {
+    const { workflow, caller, credentials } = request;
+    const entity = await this.resolveEntity(
+      workflow,
+      request.entityRef,
+      credentials,
+    );
+    const inputs = validateRunInputs(workflow.parameters, request.inputs);
+    const access = evaluateRunAccess(workflow, caller, entity);
+    if (!access.allowed) {
+      throw new NotAllowedError(access.reason);
+    }
+
+    const entityRef = entity ? stringifyEntityRef(entity) : undefined;
+    const base = {
+      workflowId: workflow.id,
+      revision: workflow.revision,
+      entityRef,
+      entityOwners: entity ? entityOwnerRefs(entity) : [],
+      requestedBy: caller.userEntityRef,
+      inputs,
+    };
+
+    if (workflow.access.type === 'approval') {
+      const approvers = workflow.access.approvers;
+      const run = await this.options.store.createRun({
+        ...base,
+        status: 'pending_approval',
+        approvers,
+      });
+      await this.options.store.appendRunEvents(run.id, [
+        { type: 'approval_requested', data: { approvers } },
+      ]);
+      await this.options.notifier.approvalRequested(run, workflow, approvers);
+      await this.options.notifier.runChanged(run);
+      return run;
+    }
+
+    const token = generateRunToken();
+    const run = await this.options.store.createRun({
+      ...base,
+      status: 'in_progress',
+      tokenHash: hashRunToken(token),
+      deadlineAt: this.deadlineFor(workflow),
+    });
+    await this.options.notifier.runChanged(run);
+    this.dispatchInBackground(run, workflow, entity, token);
+    return run;
+  }
+
+  /** An approver lets a pending run go ahead; it is dispatched at once. */
+  async approve(request: {
+    runId: string;
+    caller: Caller;
+    comment?: string;
+  }): Promise<Run> {
+    const { run, definition } = await this.pendingRunForDecision(
+      request.runId,
+      request.caller,
+      'approve',
+    );
+    const token = generateRunToken();
+    const approved = await this.options.store.transitionRun({
+      runId: run.id,
+      from: ['pending_approval'],
+      to: 'in_progress',
+      tokenHash: hashRunToken(token),
+      deadlineAt: this.deadlineFor(definition),
+      events: [
+        {
+          type: 'approved',
+          actor: request.caller.userEntityRef,
+          data: request.comment ? { comment: request.comment } : {},
+        },
+        statusChanged('pending_approval', 'in_progress', request.caller),
+      ],
+    });
+    await this.options.notifier.runChanged(approved);
+    const entity = await this.currentEntity(approved);
+    this.dispatchInBackground(approved, definition, entity, token);
+    return approved;
+  }
+
+  /** An approver turns a pending run down; nothing is sent. */
+  async reject(request: {
+    runId: string;
+    caller: Caller;
+    comment?: string;
+  }): Promise<Run> {
+    const { run, definition } = await this.pendingRunForDecision(
+      request.runId,
+      request.caller,
+      'reject',
+    );
+    const rejected = await this.options.store.transitionRun({
+      runId: run.id,
+      from: ['pending_approval'],
+      to: 'rejected',
+      events: [
+        {
+          type: 'rejected',
+          actor: request.caller.userEntityRef,
+          data: request.comment ? { comment: request.comment } : {},
+        },
+        statusChanged('pending_approval', 'rejected', request.caller),
+      ],
+    });
+    await this.options.notifier.runFinished(rejected, definition.name);
+    await this.options.notifier.runChanged(rejected);
+    return rejected;
+  }
+
+  /** The requester takes back a run that is still waiting for approval. */
+  async withdraw(request: { runId: string; caller: Caller }): Promise<Run> {
+    const run = await this.requireRun(request.runId);
+    if (run.requestedBy !== request.caller.userEntityRef) {
+      throw new NotAllowedError('Only the requester can withdraw a run');
+    }
+    const withdrawn = await this.options.store.transitionRun({
+      runId: run.id,
+      from: ['pending_approval'],
+      to: 'canceled',
+      events: [
+        { type: 'withdrawn', actor: request.caller.userEntityRef, data: {} },
+        statusChanged('pending_approval', 'canceled', request.caller),
+      ],
+    });
+    await this.options.notifier.runChanged(withdrawn);
+    return withdrawn;
+  }
+
+  /** An external system reports progress in markdown. */
+  async postMessage(request: {
+    runId: string;
+    actor?: string;
+    markdown: string;
+  }): Promise<RunEvent> {
+    const [event] = await this.appendWhileInProgress(request.runId, {
+      type: 'message',
+      actor: request.actor,
+      data: { markdown: this.redactor.text(request.markdown) },
+    });
+    return event;
+  }
+
+  /** An external system links the run to something it made or runs. */
+  async postLink(request: {
+    runId: string;
+    actor?: string;
+    label: string;
+    url: string;
+  }): Promise<RunEvent> {
+    const [event] = await this.appendWhileInProgress(request.runId, {
+      type: 'link',
+      actor: request.actor,
+      data: {
+        label: this.redactor.text(request.label),
+        url: this.redactor.url(request.url),
+      },
+    });
+    return event;
+  }
+
+  /** An external system sets the final status of an event-driven run, once. */
+  async setFinalStatus(request: {
+    runId: string;
+    actor?: string;
+    status: 'success' | 'failed';
+    message?: string;
+  }): Promise<Run> {
+    const run = await this.requireRun(request.runId);
+    const definition = await this.definitionOf(run);
+    if (definition.execution.type !== 'event-driven') {
+      throw new ConflictError(
+        `Run ${run.id} is of a simple workflow, which finishes with its HTTP response`,
+      );
+    }
+    const finished = await this.options.store.transitionRun({
+      runId: run.id,
+      from: ['in_progress'],
+      to: request.status,
+      events: [
+        {
+          type: 'status_changed',
+          actor: request.actor,
+          data: {
+            from: 'in_progress',
+            to: request.status,
+            ...(request.message
+              ? { message: this.redactor.text(request.message) }
+              : {}),
+          },
+        },
+      ],
+    });
+    await this.options.notifier.runFinished(finished, definition.name);
+    await this.options.notifier.runChanged(finished);
+    return finished;
+  }
+
+  /**
+   * Ends unfinished runs past their deadline: event-driven runs that never
+   * reported a final status, and simple runs whose replica died mid-request.
+   */
+  async timeOutOverdueRuns(now = new Date()): Promise<number> {
+    let timedOut = 0;
+    for (;;) {
+      const overdue = await this.options.store.listOverdueRuns(now, 100);
+      if (overdue.length === 0) {
+        return timedOut;
+      }
+      for (const run of overdue) {
+        const definition = await this.definitionOf(run);
+        const to: RunStatus =
+          definition.execution.type === 'event-driven' ? 'timed_out' : 'failed';
+        const message =
+          to === 'timed_out'
+            ? `No final status was reported within ${formatSeconds(
+                definition.execution.type === 'event-driven'
+                  ? definition.execution.timeoutSeconds ??
+                      DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
+                  : 0,
+              )}`
+            : 'The request was not completed; the replica sending it may have stopped';
+        try {
+          const finished = await this.options.store.transitionRun({
+            runId: run.id,
+            from: [run.status],
+            to,
+            deadlineAt: null,
+            events: [
+              {
+                type: 'status_changed',
+                data: { from: run.status, to, message },
+              },
+            ],
+          });
+          timedOut += 1;
+          await this.options.notifier.runFinished(finished, definition.name);
+          await this.options.notifier.runChanged(finished);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) {
+            throw error;
+          }
+          // It finished meanwhile; nothing to do.
+        }
+      }
+    }
+  }
+
+  /** Resolves when every dispatch started so far has been recorded. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private dispatchInBackground(
+    run: Run,
+    definition: WorkflowDefinition,
+    entity: Entity | undefined,
+    token: string,
+  ) {
+    const work = this.dispatch(run, definition, entity, token)
+      .catch(error =>
+        this.options.logger.error(
+          `Failed to record the dispatch of run ${run.id}`,
+          error,
+        ),
+      )
+      .finally(() => {
+        this.inFlight.delete(work);
+      });
+    this.inFlight.add(work);
+  }
+
+  private async dispatch(
+    run: Run,
+    definition: WorkflowDefinition,
+    entity: Entity | undefined,
+    token: string,
+  ): Promise<void> {
+    const redactor = new Redactor([
+      ...Object.values(this.options.config.secrets),
+      token,
+    ]);
+    const context: TemplateContext = {
+      run: {
+        id: run.id,
+        callbackUrl: `${this.options.callbackBaseUrl}/runs/${run.id}`,
+        token,
+      },
+      workflow: { identifier: definition.identifier, name: definition.name },
+      data: run.inputs,
+      entity: entity
+        ? {
+            identifier: entity.metadata.name,
+            name: entity.metadata.title ?? '',
+            ref: stringifyEntityRef(entity),
+            kind: entity.kind,
+            namespace: entity.metadata.namespace ?? 'default',
+          }
+        : undefined,
+      user: { ref: run.requestedBy },
+      secrets: this.options.config.secrets,
+    };
+
+    let attempt: DispatchAttempt;
+    try {
+      const rendered = renderRequest(definition.request, context);
+      attempt = await this.options.dispatcher.dispatch(rendered, {
+        timeoutMs: this.options.config.requestTimeoutMs,
+        maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) {
+        throw error;
+      }
+      attempt = {
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        request: {
+          method: definition.request.method,
+          url: definition.request.url,
+          headers: {},
+        },
+        error: { kind: 'invalid-request', message: error.message },
+        outcome: 'failure',
+      };
+    }
+
+    // Recorded whatever the run's status is now: an external system may have
+    // reported back before this replica got here.
+    await this.options.store.appendRunEvents(run.id, [
+      { type: 'request_sent', data: recordAttempt(attempt, redactor) },
+    ]);
+
+    const failed = attempt.outcome === 'failure';
+    if (!failed && definition.execution.type === 'event-driven') {
+      await this.options.notifier.runChanged(run);
+      return;
+    }
+    const to: RunStatus = failed ? 'failed' : 'success';
+    try {
+      const finished = await this.options.store.transitionRun({
+        runId: run.id,
+        from: ['in_progress'],
+        to,
+        deadlineAt: null,
+        events: [
+          {
+            type: 'status_changed',
+            data: {
+              from: 'in_progress',
+              to,
+              ...(failed
+                ? { message: redactor.text(failureReason(attempt)) }
+                : {}),
+            },
+          },
+        ],
+      });
+      await this.options.notifier.runFinished(finished, definition.name);
+      await this.options.notifier.runChanged(finished);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) {
+        throw error;
+      }
+      // Finished meanwhile (a time-out); its final status stands.
+    }
+  }
+
+  private async resolveEntity(
+    workflow: Workflow,
+    entityRef: string | undefined,
+    credentials: BackstageCredentials,
+  ): Promise<Entity | undefined> {
+    if (workflow.scope.type === 'global') {
+      if (entityRef !== undefined) {
+        throw new InputError(
+          `entityRef: workflow '${workflow.identifier}' is global and takes no entity`,
+        );
+      }
+      return undefined;
+    }
+    if (!entityRef) {
+      throw new InputError(
+        `entityRef: workflow '${workflow.identifier}' runs on an entity; pass its ref, like component:default/my-service`,
+      );
+    }
+    let ref: string;
+    try {
+      ref = stringifyEntityRef(parseEntityRef(entityRef));
+    } catch {
+      throw new InputError(
+        `entityRef: '${entityRef}' is not an entity reference like component:default/my-service`,
+      );
+    }
+    // Looked up with the caller's credentials: they must be able to see it.
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials,
+    });
+    if (!entity) {
+      throw new InputError(`entityRef: no entity '${ref}' in the catalog`);
+    }
+    if (!workflowAppliesToEntity(workflow, entity)) {
+      const { kinds, types } = workflow.scope as {
+        kinds: string[];
+        types?: string[];
+      };
+      const what = types?.length
+        ? `${kinds.join(', ')} of type ${types.join(', ')}`
+        : kinds.join(', ');
+      throw new InputError(
+        `entityRef: workflow '${workflow.identifier}' applies to ${what}, not to ${ref}`,
+      );
+    }
+    return entity;
+  }
+
+  /** The run's entity as it is now, for a run dispatched after approval. */
+  private async currentEntity(run: Run): Promise<Entity | undefined> {
+    if (!run.entityRef) {
+      return undefined;
+    }
+    const entity = await this.options.catalog.getEntityByRef(run.entityRef, {
+      credentials: await this.options.auth.getOwnServiceCredentials(),
+    });
+    return (
+      entity ?? {
+        // Removed from the catalog meanwhile: the request still gets the
+        // identity the run was approved for.
+        apiVersion: 'backstage.io/v1alpha1',
+        ...entityFromRef(run.entityRef),
+      }
+    );
+  }
+
+  private async pendingRunForDecision(
+    runId: string,
+    caller: Caller,
+    decision: 'approve' | 'reject',
+  ): Promise<{ run: Run; definition: WorkflowDefinition }> {
+    const run = await this.requireRun(runId);
+    const definition = await this.definitionOf(run);
+    const approvers = await this.options.store.listRunApprovers(run.id);
+    if (!isApprover(caller, approvers)) {
+      throw new NotAllowedError(
+        `Only the approvers of this run can ${decision} it`,
+      );
+    }
+    const selfApproval =
+      definition.access.type === 'approval' &&
+      definition.access.allowSelfApproval === true;
+    if (
+      decision === 'approve' &&
+      run.requestedBy === caller.userEntityRef &&
+      !selfApproval
+    ) {
+      throw new NotAllowedError(
+        'You requested this run, so another approver has to approve it',
+      );
+    }
+    if (run.status !== 'pending_approval') {
+      throw new ConflictError(
+        `Run ${run.id} is ${run.status}; it was already decided`,
+      );
+    }
+    return { run, definition };
+  }
+
+  private async appendWhileInProgress(
+    runId: string,
+    event: NewRunEvent,
+  ): Promise<RunEvent[]> {
+    const events = await this.options.store.appendRunEvents(runId, [event], {
+      whileStatusIn: ['in_progress'],
+    });
+    const run = await this.requireRun(runId);
+    await this.options.notifier.runChanged(run);
+    return events;
+  }
+
+  private async requireRun(runId: string): Promise<Run> {
+    const run = await this.options.store.getRun(runId);
+    if (!run) {
+      throw new NotFoundError(`No run with id '${runId}'`);
+    }
+    return run;
+  }
+
+  /** The definition a run was triggered with. */
+  async definitionOf(run: Run): Promise<WorkflowDefinition> {
+    const revision = await this.options.store.getWorkflowRevision(
+      run.workflowId,
+      run.workflowRevision,
+    );
+    if (!revision) {
+      throw new NotFoundError(
+        `Run ${run.id} refers to a missing workflow revision`,
+      );
+    }
+    return revision.definition;
+  }
+
+  private deadlineFor(definition: WorkflowDefinition): Date {
+    const ms =
+      definition.execution.type === 'event-driven'
+        ? (definition.execution.timeoutSeconds ??
+            DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS) * 1000
+        : this.options.config.requestTimeoutMs + SIMPLE_RUN_GRACE_MS;
+    return new Date(Date.now() + ms);
+  }
+}
+
+function statusChanged(
+  from: RunStatus,
+  to: RunStatus,
+  caller: Caller,
+): NewRunEvent {
+  return {
+    type: 'status_changed',
+    actor: caller.userEntityRef,
+    data: { from, to },
+  };
+}
+
+function entityFromRef(ref: string): Pick<Entity, 'kind' | 'metadata'> {
+  const { kind, namespace, name } = parseEntityRef(ref);
+  return { kind, metadata: { name, namespace } };
+}
+
+/** The request-sent event's data: everything redacted, bounded in size. */
+function recordAttempt(
+  attempt: DispatchAttempt,
+  redactor: Redactor,
+): Record<string, unknown> {
+  return {
+    startedAt: attempt.startedAt,
+    durationMs: attempt.durationMs,
+    outcome: attempt.outcome,
+    request: {
+      method: attempt.request.method,
+      url: redactor.url(attempt.request.url),
+      headers: redactor.headers(attempt.request.headers),
+      ...(attempt.request.body !== undefined
+        ? { body: redactor.text(attempt.request.body) }
+        : {}),
+    },
+    ...(attempt.response
+      ? {
+          response: {
+            status: attempt.response.status,
+            statusText: attempt.response.statusText,
+            headers: redactor.headers(attempt.response.headers),
+            body: redactor.text(attempt.response.body),
+            bodyTruncated: attempt.response.bodyTruncated,
+          },
+        }
+      : {}),
+    ...(attempt.error
+      ? {
+          error: {
+            kind: attempt.error.kind,
+            message: redactor.text(attempt.error.message),
+          },
+        }
+      : {}),
+  };
+}
+
+function failureReason(attempt: DispatchAttempt): string {
+  if (attempt.error) {
+    return attempt.error.message;
+  }
+  if (attempt.response) {
+    return `The request got ${attempt.response.status} ${attempt.response.statusText}`.trim();
+  }
+  return 'The request failed';
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds % 3600 === 0) {
+    const hours = seconds / 3600;
+    return `${hours} hour${hours === 1 ? '' : 's'}`;
+  }
+  if (seconds % 60 === 0) {
+    const minutes = seconds / 60;
+    return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  }
+  return `${seconds} seconds`;
+}
