@@ -41,12 +41,10 @@ import {
 } from '../dispatch';
 import type { TemplateContext } from '../workflows/templateContext';
 import { validateRunInputs } from '../workflows/validateRunInputs';
+import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
 import type { RunNotifier } from './RunNotifier';
 import { generateRunToken, hashRunToken } from './runToken';
-
-/** Default time an event-driven run has to report its final status. */
-export const DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS = 24 * 60 * 60;
 
 /** Slack for a simple run whose replica died mid-request. */
 const SIMPLE_RUN_GRACE_MS = 60_000;

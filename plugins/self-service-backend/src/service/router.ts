@@ -38,6 +38,7 @@ import {
   selfServiceWorkflowRules,
   type SelfServiceFilter,
 } from '@internal/plugin-self-service-node';
+import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
 import {
   evaluateRunAccess,
@@ -204,6 +205,30 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     return run;
   }
 
+  /** Runs a write as an auditor event that succeeds or fails with it. */
+  async function audited<T>(
+    req: Request | undefined,
+    eventId: string,
+    severityLevel: 'medium' | 'high',
+    meta: JsonObject,
+    write: () => Promise<{ result: T; meta?: JsonObject }>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel,
+      ...(req ? { request: req } : {}),
+      meta,
+    });
+    try {
+      const { result, meta: outcome } = await write();
+      await event.success(outcome ? { meta: outcome } : undefined);
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -266,28 +291,28 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
 
   router.post('/workflows', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const event = await auditor.createEvent({
-      eventId: 'workflow-create',
-      severityLevel: 'medium',
-      request: req,
-    });
-    try {
-      if (
-        !(await authorize(selfServiceWorkflowCreatePermission, credentials))
-      ) {
-        throw new NotAllowedError('You are not allowed to publish workflows');
-      }
-      const definition = validateWorkflowDefinition(req.body, { secretNames });
-      const workflow = await store.createWorkflow({
-        definition,
-        actor: credentials.principal.userEntityRef,
-      });
-      await event.success({ meta: { workflow: workflow.identifier } });
-      res.status(201).json(workflow);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+    const workflow = await audited(
+      req,
+      'workflow-create',
+      'medium',
+      {},
+      async () => {
+        if (
+          !(await authorize(selfServiceWorkflowCreatePermission, credentials))
+        ) {
+          throw new NotAllowedError('You are not allowed to publish workflows');
+        }
+        const definition = validateWorkflowDefinition(req.body, {
+          secretNames,
+        });
+        const created = await store.createWorkflow({
+          definition,
+          actor: credentials.principal.userEntityRef,
+        });
+        return { result: created, meta: { workflow: created.identifier } };
+      },
+    );
+    res.status(201).json(workflow);
   });
 
   router.get('/workflows/:identifier', async (req, res) => {
@@ -300,122 +325,123 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   router.put('/workflows/:identifier', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { identifier } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'workflow-update',
-      severityLevel: 'medium',
-      request: req,
-      meta: { workflow: identifier },
-    });
-    try {
-      await requireWorkflow(identifier, credentials);
-      if (
-        !(await authorize(
-          selfServiceWorkflowUpdatePermission,
-          credentials,
+    const workflow = await audited(
+      req,
+      'workflow-update',
+      'medium',
+      { workflow: identifier },
+      async () => {
+        await requireWorkflow(identifier, credentials);
+        if (
+          !(await authorize(
+            selfServiceWorkflowUpdatePermission,
+            credentials,
+            identifier,
+          ))
+        ) {
+          throw new NotAllowedError(
+            'You are not allowed to edit this workflow',
+          );
+        }
+        const definition = validateWorkflowDefinition(req.body, {
+          secretNames,
+        });
+        if (definition.identifier !== identifier) {
+          throw new InputError(
+            `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
+          );
+        }
+        const updated = await store.updateWorkflow({
           identifier,
-        ))
-      ) {
-        throw new NotAllowedError('You are not allowed to edit this workflow');
-      }
-      const definition = validateWorkflowDefinition(req.body, { secretNames });
-      if (definition.identifier !== identifier) {
-        throw new InputError(
-          `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
-        );
-      }
-      const workflow = await store.updateWorkflow({
-        identifier,
-        definition,
-        actor: credentials.principal.userEntityRef,
-        expectedRevision: parseIfMatch(req.header('if-match')),
-      });
-      await event.success({ meta: { revision: workflow.revision } });
-      res.json(workflow);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+          definition,
+          actor: credentials.principal.userEntityRef,
+          expectedRevision: parseIfMatch(req.header('if-match')),
+        });
+        return { result: updated, meta: { revision: updated.revision } };
+      },
+    );
+    res.json(workflow);
   });
 
   router.delete('/workflows/:identifier', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { identifier } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'workflow-delete',
-      severityLevel: 'medium',
-      request: req,
-      meta: { workflow: identifier },
-    });
-    try {
-      await requireWorkflow(identifier, credentials);
-      if (
-        !(await authorize(
-          selfServiceWorkflowDeletePermission,
-          credentials,
+    await audited(
+      req,
+      'workflow-delete',
+      'medium',
+      { workflow: identifier },
+      async () => {
+        await requireWorkflow(identifier, credentials);
+        if (
+          !(await authorize(
+            selfServiceWorkflowDeletePermission,
+            credentials,
+            identifier,
+          ))
+        ) {
+          throw new NotAllowedError(
+            'You are not allowed to delete this workflow',
+          );
+        }
+        await store.deleteWorkflow({
           identifier,
-        ))
-      ) {
-        throw new NotAllowedError(
-          'You are not allowed to delete this workflow',
-        );
-      }
-      await store.deleteWorkflow({
-        identifier,
-        actor: credentials.principal.userEntityRef,
-      });
-      await event.success();
-      res.status(204).end();
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+          actor: credentials.principal.userEntityRef,
+        });
+        return { result: undefined };
+      },
+    );
+    res.status(204).end();
   });
 
   router.post('/workflows/:identifier/runs', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { identifier } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'run-trigger',
-      severityLevel: 'medium',
-      request: req,
-      meta: { workflow: identifier },
-    });
-    try {
-      const workflow = await requireWorkflow(identifier, credentials);
-      if (
-        !(await authorize(
-          selfServiceWorkflowRunPermission,
-          credentials,
-          identifier,
-        ))
-      ) {
-        throw new NotAllowedError(
-          'Your permissions do not allow you to run this workflow',
-        );
-      }
-      const body = objectBody(req);
-      const allowed = new Set(['entityRef', 'inputs']);
-      for (const key of Object.keys(body)) {
-        if (!allowed.has(key)) {
-          throw new InputError(`${key}: unknown field`);
+    const run = await audited(
+      req,
+      'run-trigger',
+      'medium',
+      { workflow: identifier },
+      async () => {
+        const workflow = await requireWorkflow(identifier, credentials);
+        if (
+          !(await authorize(
+            selfServiceWorkflowRunPermission,
+            credentials,
+            identifier,
+          ))
+        ) {
+          throw new NotAllowedError(
+            'Your permissions do not allow you to run this workflow',
+          );
         }
-      }
-      if (body.entityRef !== undefined && typeof body.entityRef !== 'string') {
-        throw new InputError('entityRef: must be a string');
-      }
-      const run = await runs.trigger({
-        workflow,
-        entityRef: body.entityRef as string | undefined,
-        inputs: body.inputs,
-        caller: await callerOf(credentials),
-        credentials,
-      });
-      await event.success({ meta: { runId: run.id, status: run.status } });
-      res.status(201).json(run);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+        const body = objectBody(req);
+        const allowed = new Set(['entityRef', 'inputs']);
+        for (const key of Object.keys(body)) {
+          if (!allowed.has(key)) {
+            throw new InputError(`${key}: unknown field`);
+          }
+        }
+        if (
+          body.entityRef !== undefined &&
+          typeof body.entityRef !== 'string'
+        ) {
+          throw new InputError('entityRef: must be a string');
+        }
+        const triggered = await runs.trigger({
+          workflow,
+          entityRef: body.entityRef as string | undefined,
+          inputs: body.inputs,
+          caller: await callerOf(credentials),
+          credentials,
+        });
+        return {
+          result: triggered,
+          meta: { runId: triggered.id, status: triggered.status },
+        };
+      },
+    );
+    res.status(201).json(run);
   });
 
   router.get('/runs', async (req, res) => {
@@ -479,51 +505,48 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     router.post(`/runs/:runId/${decision}`, async (req, res) => {
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       const { runId } = req.params;
-      const event = await auditor.createEvent({
-        eventId: `run-${decision}`,
-        severityLevel: 'high',
-        request: req,
-        meta: { runId },
-      });
-      try {
-        await requireVisibleRun(runId, credentials);
-        const body = objectBody(req);
-        const comment = optionalString(body, 'comment', MAX_COMMENT_LENGTH);
-        const caller = await callerOf(credentials);
-        const run =
-          decision === 'approve'
-            ? await runs.approve({ runId, caller, comment })
-            : await runs.reject({ runId, caller, comment });
-        await event.success({ meta: { status: run.status } });
-        res.json(run);
-      } catch (error) {
-        await event.fail({ error: error as Error });
-        throw error;
-      }
+      const run = await audited(
+        req,
+        `run-${decision}`,
+        'high',
+        { runId },
+        async () => {
+          await requireVisibleRun(runId, credentials);
+          const comment = optionalString(
+            objectBody(req),
+            'comment',
+            MAX_COMMENT_LENGTH,
+          );
+          const caller = await callerOf(credentials);
+          const decided =
+            decision === 'approve'
+              ? await runs.approve({ runId, caller, comment })
+              : await runs.reject({ runId, caller, comment });
+          return { result: decided, meta: { status: decided.status } };
+        },
+      );
+      res.json(run);
     });
   }
 
   router.post('/runs/:runId/withdraw', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { runId } = req.params;
-    const event = await auditor.createEvent({
-      eventId: 'run-withdraw',
-      severityLevel: 'medium',
-      request: req,
-      meta: { runId },
-    });
-    try {
-      await requireVisibleRun(runId, credentials);
-      const run = await runs.withdraw({
-        runId,
-        caller: await callerOf(credentials),
-      });
-      await event.success();
-      res.json(run);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+    const run = await audited(
+      req,
+      'run-withdraw',
+      'medium',
+      { runId },
+      async () => {
+        await requireVisibleRun(runId, credentials);
+        const withdrawn = await runs.withdraw({
+          runId,
+          caller: await callerOf(credentials),
+        });
+        return { result: withdrawn };
+      },
+    );
+    res.json(run);
   });
 
   /**
@@ -569,53 +592,66 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
 
   router.post('/runs/:runId/messages', async (req, res) => {
     const actor = await authenticateCallback(req);
-    const body = objectBody(req);
-    const markdown = requiredString(body, 'markdown', MAX_MESSAGE_LENGTH);
-    const event = await runs.postMessage({
-      runId: req.params.runId,
-      actor,
-      markdown,
-    });
+    const { runId } = req.params;
+    const event = await audited(
+      callbackAuditRequest(req, actor),
+      'run-message',
+      'medium',
+      { runId, authenticatedBy: actor ?? 'run-token' },
+      async () => {
+        const markdown = requiredString(
+          objectBody(req),
+          'markdown',
+          MAX_MESSAGE_LENGTH,
+        );
+        return { result: await runs.postMessage({ runId, actor, markdown }) };
+      },
+    );
     res.status(201).json(event);
   });
 
   router.post('/runs/:runId/links', async (req, res) => {
     const actor = await authenticateCallback(req);
-    const body = objectBody(req);
-    const label = requiredString(body, 'label', 200);
-    const url = requiredString(body, 'url', 2000);
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new InputError('url: must be an absolute http or https URL');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new InputError('url: must be an absolute http or https URL');
-    }
-    const event = await runs.postLink({
-      runId: req.params.runId,
-      actor,
-      label,
-      url: parsed.toString(),
-    });
+    const { runId } = req.params;
+    const event = await audited(
+      callbackAuditRequest(req, actor),
+      'run-link',
+      'medium',
+      { runId, authenticatedBy: actor ?? 'run-token' },
+      async () => {
+        const body = objectBody(req);
+        const label = requiredString(body, 'label', 200);
+        const url = parseHttpUrl(requiredString(body, 'url', 2000));
+        return { result: await runs.postLink({ runId, actor, label, url }) };
+      },
+    );
     res.status(201).json(event);
   });
 
   router.post('/runs/:runId/status', async (req, res) => {
     const actor = await authenticateCallback(req);
-    const body = objectBody(req);
-    const status = body.status;
-    if (status !== 'success' && status !== 'failed') {
-      throw new InputError("status: must be 'success' or 'failed'");
-    }
-    const message = optionalString(body, 'message', MAX_MESSAGE_LENGTH);
-    const run = await runs.setFinalStatus({
-      runId: req.params.runId,
-      actor,
-      status,
-      message,
-    });
+    const { runId } = req.params;
+    const run = await audited(
+      callbackAuditRequest(req, actor),
+      'run-status',
+      'medium',
+      { runId, authenticatedBy: actor ?? 'run-token' },
+      async () => {
+        const body = objectBody(req);
+        const status = body.status;
+        if (status !== 'success' && status !== 'failed') {
+          throw new InputError("status: must be 'success' or 'failed'");
+        }
+        const message = optionalString(body, 'message', MAX_MESSAGE_LENGTH);
+        const finished = await runs.setFinalStatus({
+          runId,
+          actor,
+          status,
+          message,
+        });
+        return { result: finished, meta: { status: finished.status } };
+      },
+    );
     res.json(run);
   });
 
@@ -728,6 +764,31 @@ function parseLimit(value: number | undefined): number {
     );
   }
   return value;
+}
+
+/**
+ * The request for the auditor to identify the caller by, when the caller has
+ * Backstage credentials; a run token is not one, so the event then names the
+ * run token as the actor in its metadata instead.
+ */
+function callbackAuditRequest(
+  req: Request,
+  actor: string | undefined,
+): Request | undefined {
+  return actor ? req : undefined;
+}
+
+function parseHttpUrl(value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new InputError('url: must be an absolute http or https URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError('url: must be an absolute http or https URL');
+  }
+  return parsed.toString();
 }
 
 function parseIfMatch(value: string | undefined): number | undefined {

@@ -239,9 +239,14 @@ describe('validateRunInputs', () => {
     expect(() => validateRunInputs(parameters, input)).toThrow(message);
   });
 
-  it('requires required parameters even when they have a default', () => {
+  it('fills a missing required parameter from its default', () => {
+    expect(
+      validateRunInputs(only({ type: 'integer', required: true, default: 3 }), {
+        value: '',
+      }),
+    ).toEqual({ value: 3 });
     expect(() =>
-      validateRunInputs(only({ type: 'integer', default: 3 }), {}),
+      validateRunInputs(only({ type: 'integer', required: true }), {}),
     ).toThrow(/^inputs\.value: required$/);
   });
 

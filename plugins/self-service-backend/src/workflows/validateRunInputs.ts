@@ -125,9 +125,9 @@ function convertValue(
 
 /**
  * Checks the untrusted `inputs` of a trigger request against a workflow's
- * parameters and returns clean values: unknown keys are refused, required
- * parameters must be present and non-empty, missing optional ones take their
- * default (or are left out), and values are converted to their parameter's
+ * parameters and returns clean values: unknown keys are refused, missing
+ * values take their parameter's default, required parameters without one
+ * must be present and non-empty, and values are converted to their parameter's
  * type (forms send strings, so `"3"` becomes `3` and `"true"` becomes `true`).
  *
  * Throws an `InputError` whose message starts with `inputs.<identifier>:`.
@@ -155,11 +155,12 @@ export function validateRunInputs(
       ? values[parameter.identifier]
       : undefined;
     if (isMissing(value)) {
-      if (parameter.required) {
-        throw new InputError(`inputs.${parameter.identifier}: required`);
-      }
+      // A default stands in for a missing value, required or not: it is what
+      // the form shows pre-filled, so an API caller gets the same run.
       if (parameter.default !== undefined) {
         entries.push([parameter.identifier, parameter.default]);
+      } else if (parameter.required) {
+        throw new InputError(`inputs.${parameter.identifier}: required`);
       }
       continue;
     }
