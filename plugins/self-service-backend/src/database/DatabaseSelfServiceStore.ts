@@ -110,7 +110,11 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return new DatabaseSelfServiceStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  private readonly isPostgres: boolean;
+
+  private constructor(private readonly db: Knex) {
+    this.isPostgres = db.client.config.client === 'pg';
+  }
 
   async listWorkflows(options?: {
     filter?: SelfServiceFilter;
@@ -477,6 +481,14 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
   ): Promise<RunEvent[]> {
     const now = new Date();
+    if (this.isPostgres && events.length === 1) {
+      return this.appendOneEventInOneStatement(
+        runId,
+        events[0],
+        now,
+        options?.whileStatusIn,
+      );
+    }
     return this.db.transaction(async tx => {
       const update = tx('runs').where('id', runId);
       if (options?.whileStatusIn) {
@@ -534,6 +546,45 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return rows.map(row => this.toRun(row));
   }
 
+  /**
+   * The callback hot path on PostgreSQL: bumps the run's counter and inserts
+   * the event in one statement, so one round trip and one commit per message.
+   */
+  private async appendOneEventInOneStatement(
+    runId: string,
+    event: NewRunEvent,
+    now: Date,
+    whileStatusIn?: ReadonlyArray<RunStatus>,
+  ): Promise<RunEvent[]> {
+    const statusClause = whileStatusIn
+      ? `AND status IN (${whileStatusIn.map(() => '?').join(', ')})`
+      : '';
+    const result = await this.db.raw<{ rows: RunEventRow[] }>(
+      `WITH bumped AS (
+         UPDATE runs SET event_count = event_count + 1, updated_at = ?
+         WHERE id = ? ${statusClause}
+         RETURNING event_count
+       )
+       INSERT INTO run_events (run_id, sequence, type, actor, data, created_at)
+       SELECT ?, event_count, ?, ?, ?, ? FROM bumped
+       RETURNING *`,
+      [
+        now,
+        runId,
+        ...(whileStatusIn ?? []),
+        runId,
+        event.type,
+        event.actor ?? null,
+        JSON.stringify(event.data),
+        now,
+      ],
+    );
+    if (result.rows.length !== 1) {
+      throw await this.notFoundOrConflict(this.db, runId);
+    }
+    return result.rows.map(toRunEvent);
+  }
+
   /** Inserts events after the run's counter was bumped by their number. */
   private async insertEvents(
     tx: Knex.Transaction,
@@ -565,7 +616,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   }
 
   private async notFoundOrConflict(
-    tx: Knex.Transaction,
+    tx: Knex,
     runId: string,
     to?: RunStatus,
   ): Promise<Error> {

@@ -82,7 +82,9 @@ export class RunNotifier {
     );
   }
 
-  async runChanged(run: Run): Promise<void> {
+  async runChanged(
+    run: Pick<Run, 'id' | 'status' | 'updatedAt'>,
+  ): Promise<void> {
     await this.send(run, async () =>
       this.options.signals.publish<RunChangedSignal>({
         // Only ids and statuses travel; pages refetch with their own access.
@@ -97,7 +99,10 @@ export class RunNotifier {
     );
   }
 
-  private async send(run: Run, fn: () => Promise<void>): Promise<void> {
+  private async send(
+    run: Pick<Run, 'id'>,
+    fn: () => Promise<void>,
+  ): Promise<void> {
     try {
       await fn();
     } catch (error) {

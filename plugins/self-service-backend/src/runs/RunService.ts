@@ -150,6 +150,9 @@ export class RunService {
       request.caller,
       'approve',
     );
+    // Looked up before anything is committed: if the catalog fails, the run
+    // stays pending and the approver can simply try again.
+    const entity = await this.currentEntity(run);
     const token = generateRunToken();
     const approved = await this.options.store.transitionRun({
       runId: run.id,
@@ -167,7 +170,6 @@ export class RunService {
       ],
     });
     await this.options.notifier.runChanged(approved);
-    const entity = await this.currentEntity(approved);
     this.dispatchInBackground(approved, definition, entity, token);
     return approved;
   }
@@ -422,13 +424,16 @@ export class RunService {
 
     // Recorded whatever the run's status is now: an external system may have
     // reported back before this replica got here.
-    await this.options.store.appendRunEvents(run.id, [
+    const [recorded] = await this.options.store.appendRunEvents(run.id, [
       { type: 'request_sent', data: recordAttempt(attempt, redactor) },
     ]);
 
     const failed = attempt.outcome === 'failure';
     if (!failed && definition.execution.type === 'event-driven') {
-      await this.options.notifier.runChanged(run);
+      await this.options.notifier.runChanged({
+        ...run,
+        updatedAt: recorded.createdAt,
+      });
       return;
     }
     const to: RunStatus = failed ? 'failed' : 'success';
@@ -567,8 +572,13 @@ export class RunService {
     const events = await this.options.store.appendRunEvents(runId, [event], {
       whileStatusIn: ['in_progress'],
     });
-    const run = await this.requireRun(runId);
-    await this.options.notifier.runChanged(run);
+    // Appended only while in progress, so that is its status: no re-read on
+    // this hot path.
+    await this.options.notifier.runChanged({
+      id: runId,
+      status: 'in_progress',
+      updatedAt: events[events.length - 1].createdAt,
+    });
     return events;
   }
 

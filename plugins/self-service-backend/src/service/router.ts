@@ -51,7 +51,8 @@ import type {
   SelfServiceStore,
 } from '../database/SelfServiceStore';
 import type { RunService } from '../runs/RunService';
-import { looksLikeRunToken, runTokenMatches } from '../runs/runToken';
+import { looksLikeRunToken } from '../runs/runToken';
+import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
@@ -98,6 +99,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   } = options;
   const router = await createOpenApiRouter();
   const secretNames = new Set(Object.keys(config.secrets));
+  const runTokens = new RunTokenVerifier(store);
 
   async function callerOf(credentials: BackstageCredentials): Promise<Caller> {
     const info = await userInfo.getUserInfo(credentials);
@@ -561,8 +563,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const authorization = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (bearer && looksLikeRunToken(bearer)) {
-      const hash = await store.getRunTokenHash(runId);
-      if (!hash || !runTokenMatches(bearer, hash)) {
+      if (!(await runTokens.verify(runId, bearer))) {
         throw new AuthenticationError('The token is not the token of this run');
       }
       return undefined;
