@@ -319,9 +319,11 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     expect(notifications.map(n => n.payload.title)).toContain(
       'Provision database succeeded',
     );
-    expect(
-      signals.filter(s => (s.message as any).runId === runId).length,
-    ).toBeGreaterThan(2);
+    const runSignals = signals
+      .filter(s => (s.message as any).runId === runId)
+      .map(s => (s.message as any).status);
+    expect(runSignals[0]).toBe('in_progress');
+    expect(runSignals[runSignals.length - 1]).toBe('success');
   });
 
   it('refuses callbacks with a missing, wrong or foreign token, or to a finished run', async () => {

@@ -1,10 +1,17 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
-import type { Run, Workflow } from '@internal/plugin-self-service-common';
+import {
+  TERMINAL_RUN_STATUSES,
+  type Run,
+  type Workflow,
+} from '@internal/plugin-self-service-common';
 
 /** Channel of the signal sent on every change of a run. */
 export const RUN_SIGNAL_CHANNEL = 'self-service:runs';
+
+/** The fastest a single run's page is signalled. */
+export const SIGNAL_INTERVAL_MS = 250;
 
 /** What the frontend receives on {@link RUN_SIGNAL_CHANNEL}. */
 export interface RunChangedSignal {
@@ -20,6 +27,15 @@ export interface RunChangedSignal {
  * whenever a run changes (signals). Failing to notify never fails a run.
  */
 export class RunNotifier {
+  private readonly lastSignalAt = new Map<string, number>();
+  private readonly pendingSignals = new Map<
+    string,
+    {
+      run: Pick<Run, 'id' | 'status' | 'updatedAt'>;
+      timer?: ReturnType<typeof setTimeout>;
+    }
+  >();
+
   constructor(
     private readonly options: {
       notifications: NotificationService;
@@ -82,7 +98,48 @@ export class RunNotifier {
     );
   }
 
+  /**
+   * Signals open pages that a run changed. A run that reports many messages
+   * a second gets at most one signal per {@link SIGNAL_INTERVAL_MS}, with a
+   * trailing one carrying its latest state; a final status goes out at once.
+   */
   async runChanged(
+    run: Pick<Run, 'id' | 'status' | 'updatedAt'>,
+  ): Promise<void> {
+    const now = Date.now();
+    const last = this.lastSignalAt.get(run.id) ?? 0;
+    const final = TERMINAL_RUN_STATUSES.includes(run.status);
+    if (!final && now - last < SIGNAL_INTERVAL_MS) {
+      const pending = this.pendingSignals.get(run.id);
+      this.pendingSignals.set(run.id, { run, timer: pending?.timer });
+      if (!pending?.timer) {
+        const timer = setTimeout(() => {
+          const latest = this.pendingSignals.get(run.id)?.run ?? run;
+          this.pendingSignals.delete(run.id);
+          void this.runChanged(latest);
+        }, SIGNAL_INTERVAL_MS - (now - last));
+        timer.unref?.();
+        this.pendingSignals.set(run.id, { run, timer });
+      }
+      return;
+    }
+    const pending = this.pendingSignals.get(run.id);
+    if (pending?.timer) {
+      clearTimeout(pending.timer);
+    }
+    this.pendingSignals.delete(run.id);
+    if (final) {
+      this.lastSignalAt.delete(run.id);
+    } else {
+      this.lastSignalAt.set(run.id, now);
+      if (this.lastSignalAt.size > 10_000) {
+        this.lastSignalAt.delete(this.lastSignalAt.keys().next().value!);
+      }
+    }
+    await this.publish(run);
+  }
+
+  private async publish(
     run: Pick<Run, 'id' | 'status' | 'updatedAt'>,
   ): Promise<void> {
     await this.send(run, async () =>
