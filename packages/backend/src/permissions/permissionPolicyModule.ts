@@ -1,6 +1,7 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { AppPermissionPolicy } from './AppPermissionPolicy';
+import { selfServiceRules } from './selfServiceRules';
 
 /** Installs {@link AppPermissionPolicy} as the permission backend's policy. */
 export const permissionPolicyModule = createBackendModule({
@@ -10,7 +11,7 @@ export const permissionPolicyModule = createBackendModule({
     reg.registerInit({
       deps: { policy: policyExtensionPoint },
       async init({ policy }) {
-        policy.setPolicy(new AppPermissionPolicy());
+        policy.setPolicy(new AppPermissionPolicy(selfServiceRules));
       },
     });
   },
