@@ -3,7 +3,10 @@ import {
   type PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { selfServiceRunReadPermission } from '@internal/plugin-self-service-common';
+import {
+  selfServiceRunReadPermission,
+  selfServiceRunUpdatePermission,
+} from '@internal/plugin-self-service-common';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
 import {
@@ -394,6 +397,44 @@ describe('selfServicePlugin, end to end with a real external system', () => {
       .send({ status: 'done' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^status:/);
+  });
+
+  it('refuses Backstage credentials the policy does not allow to update runs', async () => {
+    const allowAll = mockServices.permissions();
+    const denyRunUpdate: PermissionsService = {
+      authorize: (async (requests: any[], options: any) =>
+        (await allowAll.authorize(requests, options)).map((d, i) =>
+          requests[i].permission.name === selfServiceRunUpdatePermission.name
+            ? { result: AuthorizeResult.DENY }
+            : d,
+        )) as PermissionsService['authorize'],
+      authorizeConditional: (requests, options) =>
+        allowAll.authorizeConditional(requests, options),
+    };
+    const { api } = await startSelfServiceBackend({
+      permissions: denyRunUpdate,
+    });
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: { method: 'POST', url: `${external.baseUrl}/pipelines` },
+    });
+    const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+    await eventually(async () => external.received[0], 'the dispatch');
+
+    for (const authorization of [
+      mockCredentials.service.header(),
+      as('grace'),
+    ]) {
+      const res = await api()
+        .post(`/api/self-service/runs/${runId}/status`)
+        .set('authorization', authorization)
+        .send({ status: 'success' });
+      expect(res.status).toBe(403);
+    }
+    const details = (await runDetails(api, runId, 'grace')).body;
+    expect(details.run.status).toBe('in_progress');
   });
 
   it('asks approvers, dispatches once on approval, and lets only one of many approvals win', async () => {
