@@ -43,6 +43,15 @@ export type WorkflowParameterType =
   | 'boolean'
   | 'select';
 
+/** Every parameter type. @public */
+export const WORKFLOW_PARAMETER_TYPES: ReadonlyArray<WorkflowParameterType> = [
+  'string',
+  'integer',
+  'float',
+  'boolean',
+  'select',
+];
+
 /** A typed input of a workflow. @public */
 export interface WorkflowParameter {
   /** Machine-readable; used as `{{data.<identifier>}}`. */
@@ -58,6 +67,15 @@ export interface WorkflowParameter {
 
 /** HTTP methods a workflow request may use. @public */
 export type WorkflowRequestMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Every request method a workflow may use. @public */
+export const WORKFLOW_REQUEST_METHODS: ReadonlyArray<WorkflowRequestMethod> = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+];
 
 /** The outgoing request of a workflow, with `{{...}}` variables. @public */
 export interface WorkflowRequest {

@@ -1,7 +1,8 @@
 import { InputError } from '@backstage/errors';
-import type {
-  WorkflowRequest,
-  WorkflowRequestMethod,
+import {
+  WORKFLOW_REQUEST_METHODS,
+  type WorkflowRequest,
+  type WorkflowRequestMethod,
 } from '@internal/plugin-self-service-common';
 import { TemplateContext } from '../workflows/templateContext';
 import { renderBody } from './renderBody';
@@ -16,14 +17,6 @@ export interface RenderedRequest {
   body?: string;
 }
 
-const METHODS: ReadonlyArray<WorkflowRequestMethod> = [
-  'GET',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-];
-
 /**
  * Turns a workflow's request template into the request to send, putting
  * values into the URL, headers and body by structure rather than by text.
@@ -34,9 +27,9 @@ export function renderRequest(
   request: WorkflowRequest,
   context: TemplateContext,
 ): RenderedRequest {
-  if (!METHODS.includes(request.method)) {
+  if (!WORKFLOW_REQUEST_METHODS.includes(request.method)) {
     throw new InputError(
-      `request.method: must be one of ${METHODS.join(', ')}`,
+      `request.method: must be one of ${WORKFLOW_REQUEST_METHODS.join(', ')}`,
     );
   }
   const url = renderUrl(request.url, context);

@@ -3,6 +3,7 @@ import type {
   RunInputs,
   WorkflowParameter,
 } from '@internal/plugin-self-service-common';
+import { describeValue } from './describeValue';
 
 /** The longest value a `string` parameter accepts, in characters. */
 export const MAX_STRING_INPUT_LENGTH = 10000;
@@ -20,21 +21,6 @@ function isMissing(value: unknown): boolean {
     value === null ||
     (typeof value === 'string' && value.trim() === '')
   );
-}
-
-function show(value: unknown): string {
-  if (value === null) {
-    return 'null';
-  }
-  if (Array.isArray(value)) {
-    return 'an array';
-  }
-  if (typeof value === 'object') {
-    return 'an object';
-  }
-  const text =
-    typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function quoteList(values: string[]): string {
@@ -69,7 +55,7 @@ function convertValue(
         throw new InputError(
           `${path}: must be a whole number between ${
             Number.MIN_SAFE_INTEGER
-          } and ${Number.MAX_SAFE_INTEGER}, got ${show(value)}`,
+          } and ${Number.MAX_SAFE_INTEGER}, got ${describeValue(value)}`,
         );
       }
       // Avoid a negative zero leaking into rendered requests as "0".
@@ -84,7 +70,7 @@ function convertValue(
       }
       if (number === undefined || !Number.isFinite(number)) {
         throw new InputError(
-          `${path}: must be a finite number, got ${show(value)}`,
+          `${path}: must be a finite number, got ${describeValue(value)}`,
         );
       }
       return number === 0 ? 0 : number;
@@ -103,13 +89,15 @@ function convertValue(
         }
       }
       throw new InputError(
-        `${path}: must be true or false, got ${show(value)}`,
+        `${path}: must be true or false, got ${describeValue(value)}`,
       );
     case 'select': {
       const options = parameter.options ?? [];
       if (typeof value !== 'string' || !options.includes(value)) {
         throw new InputError(
-          `${path}: must be one of ${quoteList(options)}, got ${show(value)}`,
+          `${path}: must be one of ${quoteList(options)}, got ${describeValue(
+            value,
+          )}`,
         );
       }
       return value;

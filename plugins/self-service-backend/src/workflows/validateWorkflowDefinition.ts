@@ -4,15 +4,17 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import type {
-  WorkflowAccess,
-  WorkflowDefinition,
-  WorkflowExecution,
-  WorkflowParameter,
-  WorkflowParameterType,
-  WorkflowRequest,
-  WorkflowRequestMethod,
-  WorkflowScope,
+import {
+  WORKFLOW_PARAMETER_TYPES,
+  WORKFLOW_REQUEST_METHODS,
+  type WorkflowAccess,
+  type WorkflowDefinition,
+  type WorkflowExecution,
+  type WorkflowParameter,
+  type WorkflowParameterType,
+  type WorkflowRequest,
+  type WorkflowRequestMethod,
+  type WorkflowScope,
 } from '@internal/plugin-self-service-common';
 import {
   findMalformedPlaceholders,
@@ -21,6 +23,7 @@ import {
 } from './placeholders';
 import { ENTITY_VARIABLES, FIXED_VARIABLES } from './templateContext';
 import { MAX_STRING_INPUT_LENGTH } from './validateRunInputs';
+import { describeValue } from './describeValue';
 
 /** What a workflow definition is checked against besides itself. */
 export interface ValidationOptions {
@@ -49,21 +52,6 @@ const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HTTP_URL_PREFIX = /^https?:\/\//i;
-
-const PARAMETER_TYPES: ReadonlyArray<WorkflowParameterType> = [
-  'string',
-  'integer',
-  'float',
-  'boolean',
-  'select',
-];
-const METHODS: ReadonlyArray<WorkflowRequestMethod> = [
-  'GET',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-];
 
 /**
  * Headers the HTTP client sets itself or refuses; a workflow setting them
@@ -182,27 +170,12 @@ function readType<T extends string>(
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
     fail(
       path,
-      `must be one of ${allowed.map(t => `'${t}'`).join(', ')}, got ${show(
-        value,
-      )}`,
+      `must be one of ${allowed
+        .map(t => `'${t}'`)
+        .join(', ')}, got ${describeValue(value)}`,
     );
   }
   return value as T;
-}
-
-function show(value: unknown): string {
-  if (value === null) {
-    return 'null';
-  }
-  if (Array.isArray(value)) {
-    return 'an array';
-  }
-  if (typeof value === 'object') {
-    return 'an object';
-  }
-  const text =
-    typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function readIdentifier(value: unknown): string {
@@ -313,7 +286,7 @@ function readExecution(value: unknown): WorkflowExecution {
   ) {
     fail(
       'execution.timeoutSeconds',
-      `must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS} (30 days), got ${show(
+      `must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS} (30 days), got ${describeValue(
         timeout,
       )}`,
     );
@@ -461,7 +434,11 @@ function readParameter(value: unknown, path: string): WorkflowParameter {
   const description = readText(get(raw, 'description'), `${path}.description`, {
     max: 2000,
   });
-  const type = readType(get(raw, 'type'), `${path}.type`, PARAMETER_TYPES);
+  const type = readType(
+    get(raw, 'type'),
+    `${path}.type`,
+    WORKFLOW_PARAMETER_TYPES,
+  );
 
   const required = get(raw, 'required');
   if (!isAbsent(required) && typeof required !== 'boolean') {
@@ -532,7 +509,7 @@ function readDefault(
   switch (type) {
     case 'string':
       if (typeof value !== 'string') {
-        fail(path, `must be a string, got ${show(value)}`);
+        fail(path, `must be a string, got ${describeValue(value)}`);
       }
       if (value.length > MAX_STRING_INPUT_LENGTH) {
         fail(path, `must be at most ${MAX_STRING_INPUT_LENGTH} characters`);
@@ -540,17 +517,17 @@ function readDefault(
       return value;
     case 'integer':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-        fail(path, `must be a whole number, got ${show(value)}`);
+        fail(path, `must be a whole number, got ${describeValue(value)}`);
       }
       return value;
     case 'float':
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        fail(path, `must be a finite number, got ${show(value)}`);
+        fail(path, `must be a finite number, got ${describeValue(value)}`);
       }
       return value;
     case 'boolean':
       if (typeof value !== 'boolean') {
-        fail(path, `must be true or false, got ${show(value)}`);
+        fail(path, `must be true or false, got ${describeValue(value)}`);
       }
       return value;
     default: {
@@ -560,7 +537,7 @@ function readDefault(
           path,
           `must be one of the options (${(options ?? [])
             .map(o => `'${o}'`)
-            .join(', ')}), got ${show(value)}`,
+            .join(', ')}), got ${describeValue(value)}`,
         );
       }
       return option;
@@ -755,7 +732,7 @@ function readHeaders(
       fail(path, 'is set by the HTTP client; remove it');
     }
     if (typeof raw !== 'string') {
-      fail(path, `must be a string, got ${show(raw)}`);
+      fail(path, `must be a string, got ${describeValue(raw)}`);
     }
     if (/[\r\n\0]/.test(raw)) {
       fail(path, 'must not contain line breaks or NUL characters');
@@ -808,7 +785,7 @@ function readRequest(
       ? rawMethod.trim().toLocaleUpperCase('en-US')
       : rawMethod,
     'request.method',
-    METHODS,
+    WORKFLOW_REQUEST_METHODS,
   );
   const url = readUrl(get(request, 'url'), context);
   const headers = readHeaders(get(request, 'headers'), context);
