@@ -8,6 +8,14 @@ export interface Config {
      * @visibility secret
      */
     secrets?: { [name: string]: string };
+    /**
+     * Workflows published from configuration, in the same shape as the
+     * `POST /workflows` body. Each is created at start-up, or given a new
+     * revision when it changed; invalid ones stop the backend with the field
+     * named.
+     * @deepVisibility backend
+     */
+    workflows?: Array<{ [key: string]: unknown }>;
     /** The outgoing HTTP request of a run. */
     request?: {
       /**

@@ -135,6 +135,7 @@ async function startApi(knex: Knex) {
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65536,
     },
+    callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });
   const middleware = MiddlewareFactory.create({
     config: new ConfigReader({}),

@@ -1,4 +1,13 @@
 import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
+
+/** How runs send their requests: what the run service needs. */
+export type DispatchConfig = Pick<
+  SelfServiceConfig,
+  'secrets' | 'requestTimeoutMs' | 'maxResponseBodyBytes'
+>;
 
 /** The plugin's configuration, read once at start-up. */
 export interface SelfServiceConfig {
@@ -8,6 +17,8 @@ export interface SelfServiceConfig {
   requestTimeoutMs: number;
   /** Response bodies are recorded up to this many bytes. */
   maxResponseBodyBytes: number;
+  /** Workflows published from configuration (`selfService.workflows`). */
+  workflows: WorkflowDefinition[];
 }
 
 export function readSelfServiceConfig(config: Config): SelfServiceConfig {
@@ -31,9 +42,32 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
       'selfService.request.maxResponseBodyBytes must be a whole number of bytes',
     );
   }
+  const secretNames = new Set(Object.keys(secrets));
+  const workflows = (
+    config.getOptional<unknown[]>('selfService.workflows') ?? []
+  ).map((raw, index) => {
+    try {
+      return validateWorkflowDefinition(raw, { secretNames });
+    } catch (error) {
+      if (error instanceof InputError) {
+        throw new Error(`selfService.workflows[${index}].${error.message}`);
+      }
+      throw error;
+    }
+  });
+  const seen = new Set<string>();
+  for (const workflow of workflows) {
+    if (seen.has(workflow.identifier)) {
+      throw new Error(
+        `selfService.workflows: the identifier '${workflow.identifier}' is used twice`,
+      );
+    }
+    seen.add(workflow.identifier);
+  }
   return {
     secrets,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
+    workflows,
   };
 }

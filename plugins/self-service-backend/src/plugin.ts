@@ -94,9 +94,12 @@ export const selfServicePlugin = createBackendPlugin({
         await publishCodeWorkflows({
           store,
           logger,
-          definitions: codeWorkflows,
+          definitions: [...config.workflows, ...codeWorkflows],
         });
 
+        const callbackBaseUrl = await deps.discovery.getExternalBaseUrl(
+          'self-service',
+        );
         const runs = new RunService({
           store,
           catalog: deps.catalog,
@@ -109,9 +112,7 @@ export const selfServicePlugin = createBackendPlugin({
           }),
           logger,
           config,
-          callbackBaseUrl: await deps.discovery.getExternalBaseUrl(
-            'self-service',
-          ),
+          callbackBaseUrl,
         });
         deps.lifecycle.addShutdownHook(() => runs.settled());
 
@@ -141,6 +142,7 @@ export const selfServicePlugin = createBackendPlugin({
             store,
             runs,
             config,
+            callbackBaseUrl,
           }),
         );
         httpRouter.addAuthPolicy({

@@ -12,7 +12,7 @@ import type {
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
 import type { Caller } from '../access/accessRules';
-import type { SelfServiceConfig } from '../config';
+import type { DispatchConfig } from '../config';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
 import type {
   DispatchAttempt,
@@ -29,7 +29,7 @@ jest.setTimeout(60_000);
 const SECRET = 's3cr3t-deploy-token';
 const CALLBACK_BASE_URL = 'http://localhost:7007/api/self-service';
 
-const config: SelfServiceConfig = {
+const config: DispatchConfig = {
   secrets: { DEPLOY_TOKEN: SECRET },
   requestTimeoutMs: 30000,
   maxResponseBodyBytes: 65536,

@@ -28,7 +28,7 @@ import {
   isApprover,
   type Caller,
 } from '../access/accessRules';
-import type { SelfServiceConfig } from '../config';
+import type { DispatchConfig } from '../config';
 import type {
   NewRunEvent,
   SelfServiceStore,
@@ -56,7 +56,7 @@ export interface RunServiceOptions {
   dispatcher: RequestDispatcher;
   notifier: RunNotifier;
   logger: LoggerService;
-  config: SelfServiceConfig;
+  config: DispatchConfig;
   /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
   callbackBaseUrl: string;
 }

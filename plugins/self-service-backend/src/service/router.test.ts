@@ -439,3 +439,59 @@ describe('workflow permissions', () => {
     expect(run.status).toBe(403);
   });
 });
+
+describe('request preview', () => {
+  it('renders the request for sample inputs with secrets hidden, and names bad fields', async () => {
+    const { api } = await startSelfServiceBackend();
+    const definition = {
+      ...restartService,
+      request: {
+        ...restartService.request,
+        headers: {
+          'content-type': 'application/json',
+          authorization: 'Bearer {{secrets.DEPLOY_TOKEN}}',
+        },
+      },
+    };
+    const preview = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({
+        definition,
+        inputs: { reason: 'smoke test' },
+        entityRef: 'component:default/payments-api',
+      });
+    expect(preview.status).toBe(200);
+    expect(preview.body.request).toEqual({
+      method: 'POST',
+      url: 'https://deploy.example.com/restart/payments-api',
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer [REDACTED]',
+      },
+      body: '{"reason":"smoke test"}',
+    });
+
+    const sample = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({ definition, inputs: { reason: 'x' } });
+    expect(sample.body.request.url).toBe(
+      'https://deploy.example.com/restart/example-entity',
+    );
+
+    const invalid = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({ definition: { ...definition, name: '' }, inputs: {} });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.message).toMatch(/^definition\.name:/);
+
+    const badInput = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({ definition, inputs: {} });
+    expect(badInput.status).toBe(400);
+    expect(badInput.body.error.message).toMatch(/^inputs\.reason:/);
+  });
+});

@@ -6,7 +6,11 @@ import type {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  type Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import {
   AuthenticationError,
   InputError,
@@ -45,7 +49,7 @@ import {
   isApprover,
   type Caller,
 } from '../access/accessRules';
-import type { SelfServiceConfig } from '../config';
+import type { DispatchConfig } from '../config';
 import type {
   RunVisibility,
   SelfServiceStore,
@@ -54,6 +58,8 @@ import type { RunService } from '../runs/RunService';
 import { looksLikeRunToken } from '../runs/runToken';
 import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
+import { previewRequest } from '../workflows/previewRequest';
+import { validateRunInputs } from '../workflows/validateRunInputs';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
 
@@ -66,7 +72,9 @@ export interface RouterOptions {
   catalog: CatalogService;
   store: SelfServiceStore;
   runs: RunService;
-  config: SelfServiceConfig;
+  config: DispatchConfig;
+  /** Where external systems reach this plugin; shown in request previews. */
+  callbackBaseUrl: string;
 }
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -96,6 +104,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     store,
     runs,
     config,
+    callbackBaseUrl,
   } = options;
   const router = await createOpenApiRouter();
   const secretNames = new Set(Object.keys(config.secrets));
@@ -315,6 +324,42 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       },
     );
     res.status(201).json(workflow);
+  });
+
+  router.post('/preview', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const body = objectBody(req);
+    for (const key of Object.keys(body)) {
+      if (!['definition', 'inputs', 'entityRef'].includes(key)) {
+        throw new InputError(`${key}: unknown field`);
+      }
+    }
+    const definition = prefixErrors('definition.', () =>
+      validateWorkflowDefinition(body.definition, { secretNames }),
+    );
+    const inputs = validateRunInputs(definition.parameters, body.inputs);
+    let entity: Entity | undefined;
+    if (definition.scope.type === 'entity' && body.entityRef !== undefined) {
+      if (typeof body.entityRef !== 'string') {
+        throw new InputError('entityRef: must be a string');
+      }
+      const ref = normalizeEntityRef(body.entityRef);
+      entity = await catalog.getEntityByRef(ref, { credentials });
+      if (!entity) {
+        throw new InputError(`entityRef: no entity '${ref}' in the catalog`);
+      }
+    } else if (definition.scope.type === 'entity') {
+      entity = sampleEntity(definition.scope.kinds[0]);
+    }
+    const request = previewRequest({
+      definition,
+      inputs,
+      entity,
+      user: credentials.principal.userEntityRef,
+      callbackBaseUrl,
+      secretNames,
+    });
+    res.json({ request });
   });
 
   router.get('/workflows/:identifier', async (req, res) => {
@@ -777,6 +822,31 @@ function callbackAuditRequest(
   actor: string | undefined,
 ): Request | undefined {
   return actor ? req : undefined;
+}
+
+/** Runs a validation, prefixing the field of any 400 it throws. */
+function prefixErrors<T>(prefix: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (error instanceof InputError) {
+      throw new InputError(`${prefix}${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Stands in for an entity when a preview names none. */
+function sampleEntity(kind: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind,
+    metadata: {
+      name: 'example-entity',
+      namespace: 'default',
+      title: 'Example Entity',
+    },
+  };
 }
 
 function parseHttpUrl(value: string): string {

@@ -122,6 +122,66 @@ export const spec = {
         },
       },
     },
+    '/preview': {
+      post: {
+        operationId: 'PreviewRequest',
+        summary:
+          "Renders a workflow's request for sample inputs, without sending it.",
+        description:
+          'For the workflow editor. The body is `{ "definition": Workflow definition,\n"inputs"?: object, "entityRef"?: string }`; the answer is the request as\na run would send it, with a sample run id and every secret and the run\ntoken shown as `[REDACTED]`.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The rendered request.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    request: {
+                      type: 'object',
+                      additionalProperties: false,
+                      properties: {
+                        method: {
+                          type: 'string',
+                        },
+                        url: {
+                          type: 'string',
+                        },
+                        headers: {
+                          type: 'object',
+                          additionalProperties: {
+                            type: 'string',
+                          },
+                        },
+                        body: {
+                          type: 'string',
+                        },
+                      },
+                      required: ['method', 'url', 'headers'],
+                    },
+                  },
+                  required: ['request'],
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/workflows/{identifier}/runs': {
       post: {
         operationId: 'TriggerRun',

@@ -1,0 +1,52 @@
+import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { PREVIEW_RUN_ID, previewRequest } from './previewRequest';
+
+const definition: WorkflowDefinition = {
+  identifier: 'restart-service',
+  name: 'Restart service',
+  scope: { type: 'entity', kinds: ['Component'] },
+  execution: { type: 'event-driven' },
+  access: { type: 'everyone' },
+  parameters: [
+    {
+      identifier: 'replicas',
+      name: 'Replicas',
+      type: 'integer',
+      required: true,
+    },
+  ],
+  request: {
+    method: 'POST',
+    url: 'https://ci.example.com/restart/{{entity.identifier}}',
+    headers: { authorization: 'Bearer {{secrets.CI_TOKEN}}' },
+    body: '{"replicas": {{data.replicas}}, "run": "{{run.id}}", "token": "{{run.token}}", "by": "{{user.ref}}"}',
+  },
+};
+
+describe('previewRequest', () => {
+  it('renders like a run, but never shows secrets or a real token', () => {
+    const preview = previewRequest({
+      definition,
+      inputs: { replicas: 3 },
+      entity: {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: { name: 'payments-api', namespace: 'default' },
+      },
+      user: 'user:default/ada',
+      callbackBaseUrl: 'http://localhost:7007/api/self-service',
+      secretNames: ['CI_TOKEN'],
+    });
+    expect(preview).toEqual({
+      method: 'POST',
+      url: 'https://ci.example.com/restart/payments-api',
+      headers: { authorization: 'Bearer [REDACTED]' },
+      body: JSON.stringify({
+        replicas: 3,
+        run: PREVIEW_RUN_ID,
+        token: '[REDACTED]',
+        by: 'user:default/ada',
+      }),
+    });
+  });
+});
