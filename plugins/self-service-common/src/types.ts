@@ -194,6 +194,30 @@ export interface RunEvent {
   data: Record<string, unknown>;
 }
 
+/** A run with everything its page shows. @public */
+export interface RunDetails {
+  run: Run;
+  /** The workflow as it stood at the run's revision. */
+  workflow: WorkflowDefinition;
+  /** The timeline, oldest first. */
+  events: RunEvent[];
+  /** User and group refs who may approve it, for approval workflows. */
+  approvers: string[];
+  /** What the caller may do with the run now. */
+  permissions: {
+    approve: WorkflowRunnability;
+    withdraw: boolean;
+  };
+}
+
+/** A workflow's request rendered for sample inputs, not sent. @public */
+export interface RequestPreview {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
 /** A page of a list, with the cursor of the next page if there is one. @public */
 export interface Page<T> {
   items: T[];

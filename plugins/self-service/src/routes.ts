@@ -1,4 +1,4 @@
-import { createRouteRef } from '@backstage/core-plugin-api';
+import { createRouteRef, createSubRouteRef } from '@backstage/core-plugin-api';
 
 /**
  * The route of the Self-Service page. Shared by the legacy and the new
@@ -7,4 +7,25 @@ import { createRouteRef } from '@backstage/core-plugin-api';
  */
 export const rootRouteRef = createRouteRef({
   id: 'self-service',
+});
+
+/** The page of one run: its details, timeline and approval actions. */
+export const runRouteRef = createSubRouteRef({
+  id: 'self-service/run',
+  parent: rootRouteRef,
+  path: '/runs/:runId',
+});
+
+/** The editor of a new workflow. */
+export const newWorkflowRouteRef = createSubRouteRef({
+  id: 'self-service/new-workflow',
+  parent: rootRouteRef,
+  path: '/workflows/new',
+});
+
+/** The editor of an existing workflow. */
+export const editWorkflowRouteRef = createSubRouteRef({
+  id: 'self-service/edit-workflow',
+  parent: rootRouteRef,
+  path: '/workflows/:identifier/edit',
 });

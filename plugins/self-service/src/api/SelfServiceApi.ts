@@ -1,9 +1,13 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   Page,
+  RequestPreview,
   Run,
+  RunDetails,
+  RunInputs,
   RunStatus,
   Workflow,
+  WorkflowDefinition,
   WorkflowSummary,
 } from '@internal/plugin-self-service-common';
 
@@ -30,10 +34,12 @@ export interface ListRunsOptions {
   entityRef?: string;
   /** Only runs of the workflow with this identifier. */
   workflow?: string;
-  /** Only runs in this status. */
-  status?: RunStatus;
+  /** Only runs in one of these statuses. */
+  status?: RunStatus | RunStatus[];
   /** Only runs the caller requested. */
   mine?: boolean;
+  /** Only pending runs the caller may approve. */
+  approvable?: boolean;
   /** The `nextCursor` of a previous page. */
   cursor?: string;
   /** The largest number of runs to return. */
@@ -52,6 +58,38 @@ export interface SelfServiceApi {
   getWorkflow(identifier: string): Promise<Workflow>;
   /** One page of runs, newest first. */
   listRuns(options?: ListRunsOptions): Promise<Page<Run>>;
+  /** A run with its timeline and what the caller may do with it. */
+  getRun(runId: string): Promise<RunDetails>;
+  /** Triggers a run, or requests one for approval workflows. */
+  triggerRun(
+    identifier: string,
+    request: { entityRef?: string; inputs: RunInputs },
+  ): Promise<Run>;
+  /** Approves a pending run; it is dispatched at once. */
+  approveRun(runId: string, comment?: string): Promise<Run>;
+  /** Rejects a pending run. */
+  rejectRun(runId: string, comment?: string): Promise<Run>;
+  /** The requester withdraws a pending run. */
+  withdrawRun(runId: string): Promise<Run>;
+  /** Publishes a workflow. */
+  createWorkflow(definition: WorkflowDefinition): Promise<Workflow>;
+  /**
+   * Edits a workflow. With `revision`, fails with 409 when someone else
+   * edited it since.
+   */
+  updateWorkflow(
+    identifier: string,
+    definition: WorkflowDefinition,
+    revision?: number,
+  ): Promise<Workflow>;
+  /** Deletes a workflow; its runs stay. */
+  deleteWorkflow(identifier: string): Promise<void>;
+  /** Renders a workflow's request for sample inputs without sending it. */
+  previewRequest(request: {
+    definition: WorkflowDefinition;
+    inputs: RunInputs;
+    entityRef?: string;
+  }): Promise<RequestPreview>;
 }
 
 /**

@@ -2,8 +2,12 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   Page,
+  RequestPreview,
   Run,
+  RunDetails,
+  RunInputs,
   Workflow,
+  WorkflowDefinition,
   WorkflowSummary,
 } from '@internal/plugin-self-service-common';
 import {
@@ -54,10 +58,18 @@ export class SelfServiceClient implements SelfServiceApi {
       query.set('workflow', options.workflow);
     }
     if (options.status) {
-      query.set('status', options.status);
+      query.set(
+        'status',
+        Array.isArray(options.status)
+          ? options.status.join(',')
+          : options.status,
+      );
     }
     if (options.mine) {
       query.set('mine', 'true');
+    }
+    if (options.approvable) {
+      query.set('approvable', 'true');
     }
     if (options.cursor) {
       query.set('cursor', options.cursor);
@@ -68,11 +80,107 @@ export class SelfServiceClient implements SelfServiceApi {
     return this.request<Page<Run>>(withQuery('/runs', query));
   }
 
-  private async request<T>(path: string): Promise<T> {
+  async getRun(runId: string): Promise<RunDetails> {
+    return this.request<RunDetails>(`/runs/${encodeURIComponent(runId)}`);
+  }
+
+  async triggerRun(
+    identifier: string,
+    request: { entityRef?: string; inputs: RunInputs },
+  ): Promise<Run> {
+    return this.request<Run>(
+      `/workflows/${encodeURIComponent(identifier)}/runs`,
+      { method: 'POST', body: request },
+    );
+  }
+
+  async approveRun(runId: string, comment?: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/approve`, {
+      method: 'POST',
+      body: comment ? { comment } : {},
+    });
+  }
+
+  async rejectRun(runId: string, comment?: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/reject`, {
+      method: 'POST',
+      body: comment ? { comment } : {},
+    });
+  }
+
+  async withdrawRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/withdraw`, {
+      method: 'POST',
+    });
+  }
+
+  async createWorkflow(definition: WorkflowDefinition): Promise<Workflow> {
+    return this.request<Workflow>('/workflows', {
+      method: 'POST',
+      body: definition,
+    });
+  }
+
+  async updateWorkflow(
+    identifier: string,
+    definition: WorkflowDefinition,
+    revision?: number,
+  ): Promise<Workflow> {
+    return this.request<Workflow>(
+      `/workflows/${encodeURIComponent(identifier)}`,
+      {
+        method: 'PUT',
+        body: definition,
+        headers:
+          revision === undefined ? undefined : { 'if-match': `"${revision}"` },
+      },
+    );
+  }
+
+  async deleteWorkflow(identifier: string): Promise<void> {
+    await this.request<void>(`/workflows/${encodeURIComponent(identifier)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  async previewRequest(request: {
+    definition: WorkflowDefinition;
+    inputs: RunInputs;
+    entityRef?: string;
+  }): Promise<RequestPreview> {
+    const { request: preview } = await this.request<{
+      request: RequestPreview;
+    }>('/preview', { method: 'POST', body: request });
+    return preview;
+  }
+
+  private async request<T>(
+    path: string,
+    init?: {
+      method: 'POST' | 'PUT' | 'DELETE';
+      body?: unknown;
+      headers?: Record<string, string>;
+    },
+  ): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('self-service');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`);
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}${path}`,
+      init && {
+        method: init.method,
+        headers: {
+          ...(init.body !== undefined
+            ? { 'content-type': 'application/json' }
+            : {}),
+          ...init.headers,
+        },
+        body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      },
+    );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
+    }
+    if (response.status === 204) {
+      return undefined as T;
     }
     return (await response.json()) as T;
   }

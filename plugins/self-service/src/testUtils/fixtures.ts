@@ -49,5 +49,14 @@ export function mockSelfServiceApi(): jest.Mocked<SelfServiceApi> {
     listWorkflows: jest.fn().mockResolvedValue([]),
     getWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
     listRuns: jest.fn().mockResolvedValue({ items: [] }),
+    getRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    triggerRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    approveRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    rejectRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    withdrawRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    createWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
+    updateWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
+    deleteWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
+    previewRequest: jest.fn().mockRejectedValue(new Error('not mocked')),
   };
 }
