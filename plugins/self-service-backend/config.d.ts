@@ -13,7 +13,6 @@ export interface Config {
      * `POST /workflows` body. Each is created at start-up, or given a new
      * revision when it changed; invalid ones stop the backend with the field
      * named.
-     * @deepVisibility backend
      */
     workflows?: Array<{ [key: string]: unknown }>;
     /** The outgoing HTTP request of a run. */

@@ -5,9 +5,11 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-proxy-backend'));
 
-// Auth: guest sign-in for local use (see app-config.yaml).
+// Auth: guest sign-in and example users for local use (see app-config.yaml).
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// Development only: sign in as any example user (see app-config.yaml).
+backend.add(import('./devUsersAuth'));
 
 // Catalog, with the example organisation and entities from examples/.
 backend.add(import('@backstage/plugin-catalog-backend'));

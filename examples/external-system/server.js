@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+/*
+ * An example external system for local development: it receives the
+ * requests of the example workflows the way a CI system would, and reports
+ * the progress of event-driven runs back to Backstage Self-Service through
+ * the callback API, with each run's own token.
+ *
+ *   node examples/external-system/server.js      (port 7008, or $PORT)
+ *
+ * Dispatches must carry `Authorization: Bearer $EXAMPLE_CI_TOKEN`, which the
+ * example workflows send from `{{secrets.EXAMPLE_CI_TOKEN}}`.
+ */
+'use strict';
+
+const http = require('node:http');
+
+const PORT = Number(process.env.PORT ?? 7008);
+const TOKEN = process.env.EXAMPLE_CI_TOKEN ?? 'example-ci-token-for-local-use';
+const STEP_MS = Number(process.env.EXAMPLE_CI_STEP_MS ?? 1500);
+
+/** Pipelines by id, for the pipeline pages the runs link to. */
+const pipelines = new Map();
+let nextId = 1;
+
+function log(message) {
+  process.stdout.write(`[example-ci] ${message}\n`);
+}
+
+function send(res, status, body, type = 'application/json') {
+  res.writeHead(status, { 'content-type': type });
+  res.end(type === 'application/json' ? JSON.stringify(body) : body);
+}
+
+async function callback(pipeline, path, body) {
+  const response = await fetch(`${pipeline.callbackUrl}/${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${pipeline.runToken}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  }
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Plays a pipeline's steps, reporting each back to the run. */
+async function play(pipeline) {
+  const { steps, fail } = pipeline;
+  try {
+    await sleep(STEP_MS / 2);
+    await callback(pipeline, 'links', {
+      label: `Pipeline #${pipeline.id}`,
+      url: `http://localhost:${PORT}/pipelines/${pipeline.id}`,
+    });
+    for (const [index, step] of steps.entries()) {
+      await sleep(STEP_MS);
+      pipeline.log.push(step);
+      await callback(pipeline, 'messages', {
+        markdown: `**Step ${index + 1}/${steps.length}:** ${step}`,
+      });
+    }
+    await sleep(STEP_MS);
+    pipeline.status = fail ? 'failed' : 'success';
+    await callback(pipeline, 'status', {
+      status: pipeline.status,
+      message: fail
+        ? 'The pipeline failed on purpose (simulateFailure was set)'
+        : `Pipeline #${pipeline.id} finished`,
+    });
+    log(`pipeline ${pipeline.id} ${pipeline.status}`);
+  } catch (error) {
+    pipeline.status = 'error';
+    log(`pipeline ${pipeline.id} could not report back: ${error.message}`);
+  }
+}
+
+const STEPS = {
+  restart: [
+    'Draining traffic',
+    'Restarting pods one by one',
+    'Health checks passed',
+  ],
+  'rotate-credentials': [
+    'Creating new credentials',
+    'Updating the secret store',
+    'Revoking the old credentials',
+  ],
+  'preview-environment': [
+    'Creating the namespace',
+    'Deploying the branch',
+    'Seeding data',
+    'Environment is reachable',
+  ],
+};
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', chunk => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url ?? '/', `http://localhost:${PORT}`);
+
+  const page = /^\/pipelines\/(\d+)$/.exec(url.pathname);
+  if (req.method === 'GET' && page) {
+    const pipeline = pipelines.get(Number(page[1]));
+    if (!pipeline) {
+      send(res, 404, 'No such pipeline', 'text/plain');
+      return;
+    }
+    const steps = pipeline.log.map(s => `<li>${s.replace(/</g, '&lt;')}</li>`);
+    send(
+      res,
+      200,
+      `<!doctype html><title>Pipeline #${pipeline.id}</title><h1>Pipeline #${
+        pipeline.id
+      }: ${pipeline.kind}</h1><p>Status: ${pipeline.status}</p><ol>${steps.join(
+        '',
+      )}</ol>`,
+      'text/html',
+    );
+    return;
+  }
+
+  if (req.method !== 'POST') {
+    send(res, 405, { error: 'method not allowed' });
+    return;
+  }
+  if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+    send(res, 401, { error: 'missing or wrong token' });
+    return;
+  }
+  let body;
+  try {
+    body = JSON.parse((await readBody(req)) || '{}');
+  } catch {
+    send(res, 400, { error: 'body must be JSON' });
+    return;
+  }
+
+  const pipelineKind = /^\/pipelines\/([a-z-]+)$/.exec(url.pathname)?.[1];
+  if (pipelineKind && STEPS[pipelineKind]) {
+    if (!body.run || !body.token || !body.callback) {
+      send(res, 400, { error: 'run, token and callback are required' });
+      return;
+    }
+    const pipeline = {
+      id: nextId++,
+      kind: pipelineKind,
+      runId: body.run,
+      runToken: body.token,
+      callbackUrl: body.callback,
+      steps: STEPS[pipelineKind],
+      fail: body.simulateFailure === true,
+      status: 'running',
+      log: [],
+    };
+    pipelines.set(pipeline.id, pipeline);
+    log(
+      `pipeline ${pipeline.id} (${pipelineKind}) started for run ${body.run}`,
+    );
+    send(res, 202, { pipeline: pipeline.id, status: 'queued' });
+    void play(pipeline);
+    return;
+  }
+
+  // Simple workflows: answered at once.
+  log(`${req.method} ${url.pathname} ${JSON.stringify(body)}`);
+  if (body.simulateFailure === true) {
+    send(res, 503, { error: 'the example system refused, as asked' });
+    return;
+  }
+  send(res, 200, { ok: true, received: body });
+});
+
+server.listen(PORT, '127.0.0.1', () =>
+  log(`listening on http://localhost:${PORT}`),
+);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}

@@ -1,0 +1,1 @@
+export { devUsersAuthModule as default } from './auth/devUsersAuthModule';
