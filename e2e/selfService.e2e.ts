@@ -1,0 +1,214 @@
+/*
+ * End-to-end tests of Backstage Self-Service in real headless Chromium,
+ * against the app that scripts/e2e.sh starts (scripts/start.sh: frontend on
+ * :3000, backend on :7007, the example external system on :7008). Each test
+ * signs in as example users in browser contexts of their own.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import {
+  chromium,
+  type Browser,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+
+const APP = 'http://localhost:3000';
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS_DIR;
+const FAILURES = process.env.E2E_FAILURES_DIR ?? '/tmp/self-service-e2e';
+
+/** Waits until the element is visible (30 s unless told otherwise). */
+async function visible(locator: Locator, timeout = 30_000) {
+  await locator.first().waitFor({ state: 'visible', timeout });
+}
+
+async function signedIn(browser: Browser, userTitle: RegExp): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 900 },
+  });
+  const page = await context.newPage();
+  await page.goto(`${APP}/self-service`);
+  await page.getByRole('radio', { name: userTitle }).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await visible(page.getByRole('heading', { name: 'Self-Service', level: 1 }));
+  return page;
+}
+
+async function screenshot(page: Page, name: string) {
+  if (SCREENSHOTS) {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+  }
+}
+
+/** The card of a workflow, found by its heading. */
+function workflowCard(page: Page, name: string) {
+  return page.getByRole('article', { name });
+}
+
+const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
+  [
+    'an owner runs an owner-only event-driven workflow from the entity tab and watches it succeed live',
+    async browser => {
+      const page = await signedIn(browser, /Grace Hopper/);
+      await page.goto(
+        `${APP}/catalog/default/component/payments-api/workflows`,
+      );
+      const card = workflowCard(page, 'Restart service');
+      await visible(card);
+      await screenshot(page, 'entity-workflows-tab');
+
+      await card.getByRole('button', { name: 'Run' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog
+        .getByRole('textbox', { name: /Reason/ })
+        .fill('e2e: memory leak');
+      await dialog.getByRole('button', { name: 'Run' }).click();
+
+      await page.waitForURL(/\/self-service\/runs\/[0-9a-f-]{36}$/);
+      // The example external system reports a link, three steps and success;
+      // the page shows them without a reload.
+      await visible(page.getByText('Step 3/3:'), 60_000);
+      await visible(page.getByText(/Pipeline #\d+/));
+      await visible(
+        page.getByText(/Status changed from In progress to Success/),
+        60_000,
+      );
+      await screenshot(page, 'run-page');
+
+      await page.getByRole('button', { name: 'View' }).first().click();
+      const request = page.getByRole('dialog');
+      await visible(request.getByText('[REDACTED]'));
+      assert.equal(
+        await request.getByText('example-ci-token-for-local-use').count(),
+        0,
+      );
+      await screenshot(page, 'run-request-dialog');
+    },
+  ],
+  [
+    'a non-owner sees the owner-only workflow disabled, with the reason',
+    async browser => {
+      const page = await signedIn(browser, /Linus Torvalds/);
+      await page.goto(
+        `${APP}/catalog/default/component/payments-api/workflows`,
+      );
+      const card = workflowCard(page, 'Restart service');
+      await visible(
+        card.getByText('Only owners of this entity can run this workflow'),
+      );
+      assert.equal(
+        await card.getByRole('button', { name: 'Run' }).isDisabled(),
+        true,
+      );
+    },
+  ],
+  [
+    'one user requests an approval workflow, another approves it, and it is dispatched',
+    async browser => {
+      const requester = await signedIn(browser, /Margaret Hamilton/);
+      await requester.goto(
+        `${APP}/catalog/default/resource/payments-db/workflows`,
+      );
+      await workflowCard(requester, 'Rotate database credentials')
+        .getByRole('button', { name: 'Request run' })
+        .click();
+      const dialog = requester.getByRole('dialog');
+      assert.equal(
+        await dialog
+          .getByRole('textbox', { name: /Revoke old credentials after/ })
+          .inputValue(),
+        '15',
+      );
+      await dialog.getByRole('button', { name: 'Request run' }).click();
+      await requester.waitForURL(/\/self-service\/runs\/[0-9a-f-]{36}$/);
+      const runUrl = requester.url();
+      await visible(requester.getByText('Pending approval'));
+      assert.equal(
+        await requester.getByRole('button', { name: 'Approve' }).count(),
+        0,
+      );
+
+      const approver = await signedIn(browser, /Alan Turing/);
+      await approver.goto(runUrl);
+      await approver.getByRole('button', { name: 'Approve' }).click();
+      const confirm = approver.getByRole('dialog');
+      await confirm.getByRole('textbox', { name: /Comment/ }).fill('Go ahead');
+      await confirm.getByRole('button', { name: 'Approve' }).click();
+      await visible(approver.getByText(/Approved by/));
+
+      // The requester's page follows live: dispatched, then success.
+      await visible(requester.getByText(/Sent HTTP request/), 60_000);
+      await visible(
+        requester.getByText(/Status changed from In progress to Success/),
+        60_000,
+      );
+    },
+  ],
+  [
+    'the Self-Service page lists workflows and the editor loads one',
+    async browser => {
+      const page = await signedIn(browser, /Ada Lovelace/);
+      await visible(workflowCard(page, 'Provision preview environment'));
+      await screenshot(page, 'self-service-page');
+      await page.goto(`${APP}/self-service/workflows/restart-service/edit`);
+      const name = page.getByRole('textbox', { name: /^Name/ });
+      await visible(name);
+      assert.equal(await name.inputValue(), 'Restart service');
+      await screenshot(page, 'workflow-editor');
+    },
+  ],
+];
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  let passed = 0;
+  let failed = 0;
+  for (const [name, test] of tests) {
+    const started = Date.now();
+    try {
+      await test(browser);
+      passed += 1;
+      console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+    } catch (error) {
+      failed += 1;
+      console.log(
+        `  ✕ ${name}\n    ${String(error).split('\n').join('\n    ')}`,
+      );
+      fs.mkdirSync(FAILURES, { recursive: true });
+      for (const [i, context] of browser.contexts().entries()) {
+        for (const [j, page] of context.pages().entries()) {
+          const file = path.join(
+            FAILURES,
+            `${name.replace(/\W+/g, '-').slice(0, 60)}-${i}-${j}.png`,
+          );
+          await page.screenshot({ path: file }).catch(() => undefined);
+          console.log(`    screenshot: ${file}`);
+        }
+      }
+    } finally {
+      for (const context of browser.contexts()) {
+        await context.close();
+      }
+    }
+  }
+  await browser.close();
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End-to-end tests in real headless Chromium against the app started by
+# scripts/start.sh (frontend, backend, example external system). Needs
+# Debian's chromium at /usr/bin/chromium (`apt-get install chromium`).
+# E2E_SCREENSHOTS_DIR=docs/screenshots also saves the README's screenshots.
+set -euo pipefail
+source "$(dirname "$0")/toolchain.sh"
+cd "$REPO_ROOT"
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  echo "e2e: $CHROMIUM not found; install Debian's chromium to run the end-to-end tests" >&2
+  exit 3
+fi
+
+for port in 3000 7007 7008; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "e2e: port $port is in use; stop the running app first" >&2
+    exit 1
+  fi
+done
+
+log="$(mktemp)"
+# A process group of its own, so the whole app stops with it.
+setsid scripts/start.sh >"$log" 2>&1 &
+app=$!
+cleanup() {
+  kill -TERM -- "-$app" 2>/dev/null || true
+  wait "$app" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
+
+wait_for() {
+  local url=$1 deadline=$((SECONDS + 300))
+  until curl -sf -o /dev/null "$url"; do
+    if [ $SECONDS -gt $deadline ] || ! kill -0 "$app" 2>/dev/null; then
+      echo "e2e: $url did not come up; the app's log follows" >&2
+      tail -n 80 "$log" >&2
+      exit 1
+    fi
+    sleep 2
+  done
+}
+wait_for http://localhost:7007/api/self-service/health
+wait_for http://localhost:3000/
+
+
+CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs e2e/selfService.e2e.ts
