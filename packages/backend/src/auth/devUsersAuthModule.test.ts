@@ -1,6 +1,7 @@
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import authPlugin from '@backstage/plugin-auth-backend';
+import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import { devUsersAuthModule } from './devUsersAuthModule';
 
@@ -12,7 +13,7 @@ const grace = {
   relations: [{ type: 'memberOf', targetRef: 'group:default/payments-team' }],
 };
 
-async function start(auth: Record<string, unknown>) {
+async function start(auth: JsonObject) {
   const { server } = await startTestBackend({
     features: [
       authPlugin,
