@@ -1,4 +1,5 @@
 import { screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import {
   createExtensionTester,
   renderInTestApp,
@@ -21,6 +22,7 @@ describe('self-service alpha plugin', () => {
     });
 
     expect(await screen.findByText('No workflows yet')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('tab', { name: /My runs/ }));
     expect(
       await screen.findByText('You have not run any workflows yet.'),
     ).toBeInTheDocument();

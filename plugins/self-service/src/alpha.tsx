@@ -28,10 +28,13 @@ export const selfServicePage = PageBlueprint.make({
     title: 'Self-Service',
     icon: <PlayCircleOutline />,
     routeRef: rootRouteRef,
-    loader: () =>
-      import('./components/SelfServicePage').then(m => (
-        <m.SelfServiceContent />
-      )),
+    loader: async () => {
+      const [{ Router }, { SelfServiceContent }] = await Promise.all([
+        import('./components/Router'),
+        import('./components/SelfServicePage'),
+      ]);
+      return <Router index={<SelfServiceContent />} />;
+    },
   },
 });
 

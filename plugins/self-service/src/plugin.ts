@@ -30,15 +30,16 @@ export const selfServicePlugin = createPlugin({
 });
 
 /**
- * The Self-Service page: the workflows the user may see and their runs.
+ * The Self-Service page: the workflows the user may see and their runs, with
+ * the run pages and the workflow editor below it. Mount it at a path of your
+ * choice, for instance `/self-service`.
  *
  * @public
  */
 export const SelfServicePage = selfServicePlugin.provide(
   createRoutableExtension({
     name: 'SelfServicePage',
-    component: () =>
-      import('./components/SelfServicePage').then(m => m.SelfServicePage),
+    component: () => import('./components/Router').then(m => m.Router),
     mountPoint: rootRouteRef,
   }),
 );

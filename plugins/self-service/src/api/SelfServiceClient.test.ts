@@ -6,7 +6,13 @@ import {
   registerMswTestHooks,
 } from '@backstage/test-utils';
 import { ResponseError } from '@backstage/errors';
-import { Run, WorkflowSummary } from '@internal/plugin-self-service-common';
+import {
+  RequestPreview,
+  Run,
+  RunDetails,
+  WorkflowDefinition,
+  WorkflowSummary,
+} from '@internal/plugin-self-service-common';
 import { SelfServiceClient } from './SelfServiceClient';
 
 const baseUrl = 'http://backstage.test/api/self-service';
@@ -43,6 +49,47 @@ const run: Run = {
   updatedAt: '2026-01-02T10:01:00.000Z',
   finishedAt: '2026-01-02T10:01:00.000Z',
 };
+
+const definition: WorkflowDefinition = {
+  identifier: workflow.identifier,
+  name: workflow.name,
+  description: workflow.description,
+  scope: workflow.scope,
+  execution: workflow.execution,
+  access: workflow.access,
+  parameters: [
+    {
+      identifier: 'replicas',
+      name: 'Replicas',
+      type: 'integer',
+      required: true,
+    },
+  ],
+  request: workflow.request,
+};
+
+/** What the server saw of a request. */
+interface Seen {
+  method: string;
+  path: string;
+  search: string;
+  contentType: string | null;
+  ifMatch: string | null;
+  body: unknown;
+}
+
+async function see(request: Request): Promise<Seen> {
+  const url = new URL(request.url);
+  const text = await request.text();
+  return {
+    method: request.method,
+    path: url.pathname,
+    search: url.search,
+    contentType: request.headers.get('content-type'),
+    ifMatch: request.headers.get('if-match'),
+    body: text ? JSON.parse(text) : undefined,
+  };
+}
 
 function backstageError(name: string, message: string, statusCode: number) {
   return HttpResponse.json(
@@ -211,6 +258,370 @@ describe('SelfServiceClient', () => {
       expect(error).toBeInstanceOf(ResponseError);
       expect(error.statusCode).toBe(400);
       expect(error.body.error.message).toBe('Invalid cursor');
+    });
+  });
+
+  describe('listRuns with approvals and statuses', () => {
+    it('sends approvable and several statuses as one comma-separated value', async () => {
+      let seen: Seen | undefined;
+      server.use(
+        http.get(`${baseUrl}/runs`, async ({ request }) => {
+          seen = await see(request);
+          return HttpResponse.json({ items: [run] });
+        }),
+      );
+
+      await expect(
+        client.listRuns({
+          approvable: true,
+          status: ['pending_approval', 'in_progress'],
+        }),
+      ).resolves.toEqual({ items: [run] });
+
+      const params = new URLSearchParams(seen!.search);
+      expect(params.get('approvable')).toBe('true');
+      expect(params.get('status')).toBe('pending_approval,in_progress');
+      expect(params.has('mine')).toBe(false);
+    });
+  });
+
+  describe('triggerRun', () => {
+    it('posts the entity and inputs as JSON to the encoded workflow path', async () => {
+      let seen: Seen | undefined;
+      server.use(
+        http.post(
+          `${baseUrl}/workflows/:identifier/runs`,
+          async ({ request }) => {
+            seen = await see(request);
+            return HttpResponse.json(run, { status: 201 });
+          },
+        ),
+      );
+
+      await expect(
+        client.triggerRun('restart/service', {
+          entityRef: 'component:default/payments',
+          inputs: { replicas: 3, dryRun: false, reason: 'leak' },
+        }),
+      ).resolves.toEqual(run);
+
+      expect(seen).toEqual({
+        method: 'POST',
+        path: '/api/self-service/workflows/restart%2Fservice/runs',
+        search: '',
+        contentType: 'application/json',
+        ifMatch: null,
+        body: {
+          entityRef: 'component:default/payments',
+          inputs: { replicas: 3, dryRun: false, reason: 'leak' },
+        },
+      });
+    });
+
+    it('throws a ResponseError with the field-first message of a 400', async () => {
+      server.use(
+        http.post(`${baseUrl}/workflows/:identifier/runs`, () =>
+          backstageError(
+            'InputError',
+            'inputs.replicas: must be a whole number',
+            400,
+          ),
+        ),
+      );
+
+      const error = await client
+        .triggerRun('restart-service', { inputs: { replicas: 1.5 } })
+        .catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(400);
+      expect(error.body.error.name).toBe('InputError');
+      expect(error.body.error.message).toBe(
+        'inputs.replicas: must be a whole number',
+      );
+      expect(error.cause.message).toBe(
+        'inputs.replicas: must be a whole number',
+      );
+    });
+
+    it('throws a ResponseError with the reason of a 403', async () => {
+      server.use(
+        http.post(`${baseUrl}/workflows/:identifier/runs`, () =>
+          backstageError(
+            'NotAllowedError',
+            'Only owners of this entity can run this workflow',
+            403,
+          ),
+        ),
+      );
+
+      const error = await client
+        .triggerRun('restart-service', { inputs: {} })
+        .catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(403);
+      expect(error.body.error.message).toBe(
+        'Only owners of this entity can run this workflow',
+      );
+    });
+  });
+
+  describe('getRun', () => {
+    it('returns the run details, with the id encoded in the path', async () => {
+      const details: RunDetails = {
+        run,
+        workflow: definition,
+        events: [],
+        approvers: [],
+        permissions: { approve: { allowed: false }, withdraw: false },
+      };
+      let seen: Seen | undefined;
+      server.use(
+        http.get(`${baseUrl}/runs/:runId`, async ({ request }) => {
+          seen = await see(request);
+          return HttpResponse.json(details);
+        }),
+      );
+
+      await expect(client.getRun('r 1')).resolves.toEqual(details);
+      expect(seen?.method).toBe('GET');
+      expect(seen?.path).toBe('/api/self-service/runs/r%201');
+    });
+  });
+
+  describe('approveRun, rejectRun and withdrawRun', () => {
+    function recordRunAction(action: string) {
+      const seen: Seen[] = [];
+      server.use(
+        http.post(`${baseUrl}/runs/:runId/${action}`, async ({ request }) => {
+          seen.push(await see(request));
+          return HttpResponse.json({ ...run, status: 'in_progress' });
+        }),
+      );
+      return seen;
+    }
+
+    it('approves with a comment', async () => {
+      const seen = recordRunAction('approve');
+
+      await expect(client.approveRun('r-1', 'Looks right')).resolves.toEqual({
+        ...run,
+        status: 'in_progress',
+      });
+      expect(seen).toEqual([
+        expect.objectContaining({
+          method: 'POST',
+          path: '/api/self-service/runs/r-1/approve',
+          contentType: 'application/json',
+          body: { comment: 'Looks right' },
+        }),
+      ]);
+    });
+
+    it('approves without a comment with an empty body', async () => {
+      const seen = recordRunAction('approve');
+
+      await client.approveRun('r-1');
+
+      expect(seen[0].body).toEqual({});
+    });
+
+    it('rejects with a comment', async () => {
+      const seen = recordRunAction('reject');
+
+      await client.rejectRun('r/1', 'Not during the freeze');
+
+      expect(seen).toEqual([
+        expect.objectContaining({
+          method: 'POST',
+          path: '/api/self-service/runs/r%2F1/reject',
+          body: { comment: 'Not during the freeze' },
+        }),
+      ]);
+    });
+
+    it('withdraws without a body', async () => {
+      const seen = recordRunAction('withdraw');
+
+      await client.withdrawRun('r-1');
+
+      expect(seen).toEqual([
+        expect.objectContaining({
+          method: 'POST',
+          path: '/api/self-service/runs/r-1/withdraw',
+          contentType: null,
+          body: undefined,
+        }),
+      ]);
+    });
+
+    it('throws a ResponseError on 409 once the run is decided', async () => {
+      server.use(
+        http.post(`${baseUrl}/runs/:runId/approve`, () =>
+          backstageError('ConflictError', 'The run was already rejected', 409),
+        ),
+      );
+
+      const error = await client.approveRun('r-1').catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(409);
+      expect(error.body.error.message).toBe('The run was already rejected');
+    });
+  });
+
+  describe('createWorkflow', () => {
+    it('posts the definition and returns the stored workflow', async () => {
+      let seen: Seen | undefined;
+      server.use(
+        http.post(`${baseUrl}/workflows`, async ({ request }) => {
+          seen = await see(request);
+          return HttpResponse.json(workflow, { status: 201 });
+        }),
+      );
+
+      await expect(client.createWorkflow(definition)).resolves.toEqual(
+        workflow,
+      );
+      expect(seen).toEqual({
+        method: 'POST',
+        path: '/api/self-service/workflows',
+        search: '',
+        contentType: 'application/json',
+        ifMatch: null,
+        body: definition,
+      });
+    });
+  });
+
+  describe('updateWorkflow', () => {
+    function recordUpdates() {
+      const seen: Seen[] = [];
+      server.use(
+        http.put(`${baseUrl}/workflows/:identifier`, async ({ request }) => {
+          seen.push(await see(request));
+          return HttpResponse.json({ ...workflow, revision: 4 });
+        }),
+      );
+      return seen;
+    }
+
+    it('sends if-match with the quoted revision when one is given', async () => {
+      const seen = recordUpdates();
+
+      await expect(
+        client.updateWorkflow('restart/service', definition, 3),
+      ).resolves.toEqual({ ...workflow, revision: 4 });
+
+      expect(seen).toEqual([
+        {
+          method: 'PUT',
+          path: '/api/self-service/workflows/restart%2Fservice',
+          search: '',
+          contentType: 'application/json',
+          ifMatch: '"3"',
+          body: definition,
+        },
+      ]);
+    });
+
+    it('sends no if-match without a revision', async () => {
+      const seen = recordUpdates();
+
+      await client.updateWorkflow('restart-service', definition);
+
+      expect(seen[0].ifMatch).toBeNull();
+    });
+
+    it('throws a ResponseError on 409 when someone else edited meanwhile', async () => {
+      server.use(
+        http.put(`${baseUrl}/workflows/:identifier`, () =>
+          backstageError(
+            'ConflictError',
+            'The workflow is at revision 4, not 3',
+            409,
+          ),
+        ),
+      );
+
+      const error = await client
+        .updateWorkflow('restart-service', definition, 3)
+        .catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(409);
+      expect(error.body.error.message).toBe(
+        'The workflow is at revision 4, not 3',
+      );
+    });
+  });
+
+  describe('deleteWorkflow', () => {
+    it('deletes the encoded workflow path and handles 204', async () => {
+      let seen: Seen | undefined;
+      server.use(
+        http.delete(`${baseUrl}/workflows/:identifier`, async ({ request }) => {
+          seen = await see(request);
+          return new HttpResponse(null, { status: 204 });
+        }),
+      );
+
+      await expect(
+        client.deleteWorkflow('restart/service'),
+      ).resolves.toBeUndefined();
+      expect(seen?.method).toBe('DELETE');
+      expect(seen?.path).toBe('/api/self-service/workflows/restart%2Fservice');
+    });
+
+    it('throws a ResponseError on 404', async () => {
+      server.use(
+        http.delete(`${baseUrl}/workflows/:identifier`, () =>
+          backstageError('NotFoundError', 'No workflow named missing', 404),
+        ),
+      );
+
+      const error = await client.deleteWorkflow('missing').catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(404);
+    });
+  });
+
+  describe('previewRequest', () => {
+    it('posts the definition and sample inputs and returns the request', async () => {
+      const preview: RequestPreview = {
+        method: 'POST',
+        url: 'https://ops.example.com/restart',
+        headers: { authorization: '[REDACTED]' },
+        body: '{"replicas":3}',
+      };
+      let seen: Seen | undefined;
+      server.use(
+        http.post(`${baseUrl}/preview`, async ({ request }) => {
+          seen = await see(request);
+          return HttpResponse.json({ request: preview });
+        }),
+      );
+
+      await expect(
+        client.previewRequest({
+          definition,
+          inputs: { replicas: 3 },
+          entityRef: 'component:default/payments',
+        }),
+      ).resolves.toEqual(preview);
+      expect(seen).toEqual(
+        expect.objectContaining({
+          method: 'POST',
+          path: '/api/self-service/preview',
+          body: {
+            definition,
+            inputs: { replicas: 3 },
+            entityRef: 'component:default/payments',
+          },
+        }),
+      );
     });
   });
 });

@@ -1,4 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { useLocation } from 'react-router-dom';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { Entity } from '@backstage/catalog-model';
 import {
@@ -6,6 +8,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { selfServiceApiRef } from '../../api';
+import { rootRouteRef } from '../../routes';
 import {
   makeRun,
   makeWorkflow,
@@ -25,8 +28,14 @@ const entity: Entity = {
 };
 
 const mountedRoutes = {
+  '/self-service': rootRouteRef,
   '/catalog/:namespace/:kind/:name': entityRouteRef,
 };
+
+function Location() {
+  const location = useLocation();
+  return <div data-testid="location">{location.pathname}</div>;
+}
 
 describe('EntityWorkflowsContent', () => {
   function renderContent(api = mockSelfServiceApi(), forEntity = entity) {
@@ -34,6 +43,7 @@ describe('EntityWorkflowsContent', () => {
       <TestApiProvider apis={[[selfServiceApiRef, api]]}>
         <EntityProvider entity={forEntity}>
           <EntityWorkflowsContent />
+          <Location />
         </EntityProvider>
       </TestApiProvider>,
       { mountedRoutes },
@@ -54,7 +64,7 @@ describe('EntityWorkflowsContent', () => {
         access: { type: 'owners' },
         runnable: {
           allowed: false,
-          reason: 'Only owners of payments may run this workflow.',
+          reason: 'Only owners of this entity can run this workflow',
         },
       }),
     ]);
@@ -63,23 +73,80 @@ describe('EntityWorkflowsContent', () => {
     const restart = await screen.findByRole('article', {
       name: 'Restart service',
     });
-    expect(
-      within(restart).getByText('You can run this workflow.'),
-    ).toBeInTheDocument();
+    expect(within(restart).getByRole('button', { name: /^Run/ })).toBeEnabled();
 
     const scaleDown = screen.getByRole('article', { name: 'Scale down' });
-    expect(
-      within(scaleDown).getByText('You cannot run this workflow.'),
-    ).toBeInTheDocument();
+    const run = within(scaleDown).getByRole('button', { name: /^Run/ });
+    expect(run).toBeDisabled();
+    expect(run).toHaveAccessibleDescription(
+      'Only owners of this entity can run this workflow',
+    );
     expect(
       within(scaleDown).getByText(
-        'Only owners of payments may run this workflow.',
+        'Only owners of this entity can run this workflow',
       ),
-    ).toBeInTheDocument();
+    ).toBeVisible();
+    expect(within(scaleDown).getByText('Owners only')).toBeInTheDocument();
 
     expect(api.listWorkflows).toHaveBeenCalledWith({
       entityRef: 'component:default/payments',
     });
+  });
+
+  it('runs a workflow against this entity and opens the run page', async () => {
+    const api = mockSelfServiceApi();
+    api.listWorkflows.mockResolvedValue([
+      makeWorkflow({
+        name: 'Restart service',
+        parameters: [
+          {
+            identifier: 'replicas',
+            name: 'Replicas',
+            type: 'integer',
+            required: true,
+          },
+        ],
+        runnable: { allowed: true },
+      }),
+    ]);
+    api.triggerRun.mockResolvedValue(makeRun({ id: 'r-77' }));
+    await renderContent(api);
+
+    const restart = await screen.findByRole('article', {
+      name: 'Restart service',
+    });
+    await userEvent.click(
+      within(restart).getByRole('button', { name: /^Run/ }),
+    );
+
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Restart service',
+    });
+    // The entity is this one: no entity field to fill in.
+    expect(
+      within(dialog).queryByRole('textbox', { name: /Entity/ }),
+    ).not.toBeInTheDocument();
+    expect(within(dialog).getByText(/Entity:/)).toHaveTextContent(
+      'Entity: payments',
+    );
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Replicas/ }),
+      '4',
+    );
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Run' }));
+
+    await waitFor(() =>
+      expect(screen.getByTestId('location')).toHaveTextContent(
+        '/self-service/runs/r-77',
+      ),
+    );
+    expect(api.triggerRun).toHaveBeenCalledWith('restart-service', {
+      entityRef: 'component:default/payments',
+      inputs: { replicas: 4 },
+    });
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
   });
 
   it('shows an empty state that names the kind', async () => {
@@ -111,7 +178,9 @@ describe('EntityWorkflowsContent', () => {
     await renderContent(api);
 
     const table = await screen.findByRole('table', { name: 'Recent runs' });
-    expect(within(table).getByText('Restart service')).toBeInTheDocument();
+    expect(
+      within(table).getByRole('link', { name: 'Restart service' }),
+    ).toHaveAttribute('href', '/self-service/runs/r-1');
     expect(within(table).getByText('jane')).toBeInTheDocument();
     expect(within(table).getByText('In progress')).toBeInTheDocument();
     expect(
@@ -120,6 +189,29 @@ describe('EntityWorkflowsContent', () => {
     expect(api.listRuns).toHaveBeenCalledWith(
       expect.objectContaining({ entityRef: 'component:default/payments' }),
     );
+  });
+
+  it('still lists runs, without links, when the app has no Self-Service page', async () => {
+    const api = mockSelfServiceApi();
+    api.listRuns.mockResolvedValue({
+      items: [makeRun({ id: 'r-1', workflowName: 'Restart service' })],
+    });
+    await renderInTestApp(
+      <TestApiProvider apis={[[selfServiceApiRef, api]]}>
+        <EntityProvider entity={entity}>
+          <EntityWorkflowsContent />
+        </EntityProvider>
+      </TestApiProvider>,
+      {
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      },
+    );
+
+    const table = await screen.findByRole('table', { name: 'Recent runs' });
+    expect(within(table).getByText('Restart service')).toBeInTheDocument();
+    expect(
+      within(table).queryByRole('link', { name: 'Restart service' }),
+    ).not.toBeInTheDocument();
   });
 
   it('shows an error when the workflows cannot be loaded', async () => {

@@ -6,8 +6,12 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
+import { Link } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { Run } from '@internal/plugin-self-service-common';
+import { runRouteRef } from '../../routes';
+import { relativeTime } from './relativeTime';
+import { useOptionalRouteRef } from './useOptionalRouteRef';
 import { RunStatusLabel } from './RunStatusLabel';
 
 /** Props of {@link RunsTable}. */
@@ -21,9 +25,13 @@ export interface RunsTableProps {
   showRequester?: boolean;
 }
 
-/** Runs as a table: workflow, entity, requester, status and creation time. */
+/**
+ * Runs as a table: workflow (linking to the run's page), entity, requester,
+ * status and creation time.
+ */
 export function RunsTable(props: RunsTableProps) {
   const { runs, labelledBy, showEntity = true, showRequester = true } = props;
+  const runLink = useOptionalRouteRef(runRouteRef);
 
   return (
     <Table size="small" aria-labelledby={labelledBy}>
@@ -54,7 +62,11 @@ export function RunsTable(props: RunsTableProps) {
         {runs.map(run => (
           <TableRow key={run.id}>
             <TableCell component="th" scope="row">
-              {run.workflowName}
+              {runLink ? (
+                <Link to={runLink({ runId: run.id })}>{run.workflowName}</Link>
+              ) : (
+                run.workflowName
+              )}
             </TableCell>
             {showEntity && (
               <TableCell>
@@ -76,8 +88,11 @@ export function RunsTable(props: RunsTableProps) {
               <RunStatusLabel status={run.status} />
             </TableCell>
             <TableCell>
-              <time dateTime={run.createdAt}>
-                {new Date(run.createdAt).toLocaleString()}
+              <time
+                dateTime={run.createdAt}
+                title={new Date(run.createdAt).toLocaleString()}
+              >
+                {relativeTime(run.createdAt)}
               </time>
             </TableCell>
           </TableRow>

@@ -5,3 +5,5 @@ export type { RunsTableProps } from './RunsTable';
 export { RunStatusLabel, runStatusText } from './RunStatusLabel';
 export { useRunPages } from './useRunPages';
 export type { RunFilter } from './useRunPages';
+export { relativeTime } from './relativeTime';
+export { useOptionalRouteRef } from './useOptionalRouteRef';

@@ -21,7 +21,7 @@ interface RunPagesState {
  */
 export function useRunPages(filter: RunFilter) {
   const api = useApi(selfServiceApiRef);
-  const { entityRef, workflow, status, mine, limit } = filter;
+  const { entityRef, workflow, status, mine, approvable, limit } = filter;
   const [state, setState] = useState<RunPagesState>({
     loading: true,
     loadingMore: false,
@@ -32,7 +32,7 @@ export function useRunPages(filter: RunFilter) {
   useEffect(() => {
     const current = ++generation.current;
     setState({ loading: true, loadingMore: false });
-    api.listRuns({ entityRef, workflow, status, mine, limit }).then(
+    api.listRuns({ entityRef, workflow, status, mine, approvable, limit }).then(
       page => {
         if (current === generation.current) {
           setState({
@@ -49,7 +49,7 @@ export function useRunPages(filter: RunFilter) {
         }
       },
     );
-  }, [api, entityRef, workflow, status, mine, limit]);
+  }, [api, entityRef, workflow, status, mine, approvable, limit]);
 
   const { nextCursor, loadingMore } = state;
   const loadMore = useCallback(async () => {
@@ -68,6 +68,7 @@ export function useRunPages(filter: RunFilter) {
         workflow,
         status,
         mine,
+        approvable,
         limit,
         cursor: nextCursor,
       });
@@ -88,7 +89,17 @@ export function useRunPages(filter: RunFilter) {
         }));
       }
     }
-  }, [api, entityRef, workflow, status, mine, limit, nextCursor, loadingMore]);
+  }, [
+    api,
+    entityRef,
+    workflow,
+    status,
+    mine,
+    approvable,
+    limit,
+    nextCursor,
+    loadingMore,
+  ]);
 
   return {
     runs: state.runs,

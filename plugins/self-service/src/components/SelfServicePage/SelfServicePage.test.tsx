@@ -1,69 +1,127 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { selfServiceApiRef } from '../../api';
+import { rootRouteRef } from '../../routes';
 import {
   makeRun,
   makeWorkflow,
   mockSelfServiceApi,
 } from '../../testUtils/fixtures';
+import { makeEntity, responseError } from '../../testUtils/workflowFixtures';
 import { SelfServicePage } from './SelfServicePage';
 
 const mountedRoutes = {
+  '/self-service': rootRouteRef,
   '/catalog/:namespace/:kind/:name': entityRouteRef,
 };
 
+const workflows = [
+  makeWorkflow({
+    id: 'w-1',
+    identifier: 'rotate-credentials',
+    name: 'Rotate database credentials',
+    description: 'Issues new credentials and revokes the old ones.',
+    scope: { type: 'entity', kinds: ['Resource', 'Component'] },
+    access: { type: 'approval', approvers: ['group:default/dba'] },
+    runnable: { allowed: true },
+  }),
+  makeWorkflow({
+    id: 'w-2',
+    identifier: 'request-sandbox',
+    name: 'Request a sandbox',
+    description: undefined,
+    scope: { type: 'global' },
+    access: { type: 'everyone' },
+    runnable: { allowed: true },
+  }),
+  makeWorkflow({
+    id: 'w-3',
+    identifier: 'freeze-deploys',
+    name: 'Freeze deployments',
+    description: 'Stops every pipeline from deploying to production.',
+    scope: { type: 'global' },
+    access: { type: 'selected', members: ['group:default/sre'] },
+    runnable: {
+      allowed: false,
+      reason: 'Only selected teams and users can run this workflow.',
+    },
+  }),
+];
+
+/** The names of the workflow cards on show. */
+function shownWorkflows() {
+  return screen
+    .queryAllByRole('heading', { level: 3 })
+    .map(heading => heading.textContent);
+}
+
 describe('SelfServicePage', () => {
-  function renderPage(api = mockSelfServiceApi()) {
+  function renderPage(
+    options: {
+      api?: ReturnType<typeof mockSelfServiceApi>;
+      routeEntries?: string[];
+    } = {},
+  ) {
+    const api = options.api ?? mockSelfServiceApi();
     return renderInTestApp(
-      <TestApiProvider apis={[[selfServiceApiRef, api]]}>
+      <TestApiProvider
+        apis={[
+          [selfServiceApiRef, api],
+          // Everything is allowed here. usePermission caches decisions for
+          // the whole test file, so denials are tested in their own file.
+          [permissionApiRef, mockApis.permission()],
+          [
+            catalogApiRef,
+            catalogApiMock({
+              entities: [makeEntity('Component', 'payments')],
+            }),
+          ],
+          [
+            identityApiRef,
+            mockApis.identity({ userEntityRef: 'user:default/jane' }),
+          ],
+        ]}
+      >
         <SelfServicePage />
       </TestApiProvider>,
-      { mountedRoutes },
+      { mountedRoutes, routeEntries: options.routeEntries },
     );
   }
 
   it('shows the empty state when there are no workflows', async () => {
     const api = mockSelfServiceApi();
-    await renderPage(api);
+    await renderPage({ api });
 
     expect(
       await screen.findByRole('heading', { name: 'Self-Service' }),
     ).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Workflows' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
     expect(await screen.findByText('No workflows yet')).toBeInTheDocument();
     expect(
       screen.getByText(/Platform teams publish workflows through the/),
     ).toBeInTheDocument();
     expect(
-      await screen.findByText('You have not run any workflows yet.'),
-    ).toBeInTheDocument();
-    expect(api.listWorkflows).toHaveBeenCalledWith(undefined);
-    expect(api.listRuns).toHaveBeenCalledWith(
-      expect.objectContaining({ mine: true }),
-    );
+      screen.queryByRole('textbox', { name: 'Search workflows' }),
+    ).not.toBeInTheDocument();
+    expect(api.listWorkflows).toHaveBeenCalled();
   });
 
-  it('lists workflows with their scope and approval mark', async () => {
+  it('lists workflows with their scope, approval mark and run buttons', async () => {
     const api = mockSelfServiceApi();
-    api.listWorkflows.mockResolvedValue([
-      makeWorkflow({
-        id: 'w-1',
-        name: 'Rotate database credentials',
-        description: 'Issues new credentials and revokes the old ones.',
-        scope: { type: 'entity', kinds: ['Resource', 'Component'] },
-        access: { type: 'approval', approvers: ['group:default/dba'] },
-      }),
-      makeWorkflow({
-        id: 'w-2',
-        name: 'Request a sandbox',
-        description: undefined,
-        scope: { type: 'global' },
-        access: { type: 'everyone' },
-      }),
-    ]);
-    await renderPage(api);
+    api.listWorkflows.mockResolvedValue(workflows);
+    await renderPage({ api });
 
     const rotate = await screen.findByRole('article', {
       name: 'Rotate database credentials',
@@ -77,19 +135,128 @@ describe('SelfServicePage', () => {
       within(rotate).getByText('Entity: Resource, Component'),
     ).toBeInTheDocument();
     expect(within(rotate).getByText('Approval required')).toBeInTheDocument();
+    expect(
+      within(rotate).getByRole('button', { name: /^Request run/ }),
+    ).toBeEnabled();
 
     const sandbox = screen.getByRole('article', { name: 'Request a sandbox' });
     expect(within(sandbox).getByText('Global')).toBeInTheDocument();
     expect(
       within(sandbox).queryByText('Approval required'),
     ).not.toBeInTheDocument();
-    expect(screen.queryByText('No workflows yet')).not.toBeInTheDocument();
+    expect(within(sandbox).getByRole('button', { name: /^Run/ })).toBeEnabled();
+
+    const freeze = screen.getByRole('article', { name: 'Freeze deployments' });
+    const run = within(freeze).getByRole('button', { name: /^Run/ });
+    expect(run).toBeDisabled();
+    expect(run).toHaveAccessibleDescription(
+      'Only selected teams and users can run this workflow.',
+    );
+    expect(
+      within(freeze).getByText(
+        'Only selected teams and users can run this workflow.',
+      ),
+    ).toBeVisible();
+    expect(run.parentElement).toHaveAttribute(
+      'title',
+      'Only selected teams and users can run this workflow.',
+    );
+  });
+
+  it('filters workflows by search, scope and approval', async () => {
+    const api = mockSelfServiceApi();
+    api.listWorkflows.mockResolvedValue(workflows);
+    await renderPage({ api });
+
+    const search = await screen.findByRole('searchbox', {
+      name: 'Search workflows',
+    });
+    expect(shownWorkflows()).toHaveLength(3);
+    expect(screen.getByText('Showing all 3 workflows.')).toBeInTheDocument();
+
+    await userEvent.type(search, 'SANDBOX');
+    expect(shownWorkflows()).toEqual(['Request a sandbox']);
+    expect(screen.getByText('Showing 1 of 3 workflows.')).toBeInTheDocument();
+
+    // The description and the identifier count too.
+    await userEvent.clear(search);
+    await userEvent.type(search, 'pipeline');
+    expect(shownWorkflows()).toEqual(['Freeze deployments']);
+    await userEvent.clear(search);
+    await userEvent.type(search, 'rotate-cred');
+    expect(shownWorkflows()).toEqual(['Rotate database credentials']);
+
+    await userEvent.type(search, ' nothing');
+    expect(shownWorkflows()).toEqual([]);
+    expect(
+      screen.getByText('No workflow matches your search and filters.'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Clear search and filters' }),
+    );
+    expect(search).toHaveValue('');
+    expect(shownWorkflows()).toHaveLength(3);
+
+    const scope = screen.getByRole('combobox', { name: 'Scope' });
+    await userEvent.selectOptions(scope, 'global');
+    expect(shownWorkflows()).toEqual([
+      'Request a sandbox',
+      'Freeze deployments',
+    ]);
+    await userEvent.selectOptions(scope, 'entity');
+    expect(shownWorkflows()).toEqual(['Rotate database credentials']);
+    await userEvent.selectOptions(scope, 'all');
+
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Approval required only' }),
+    );
+    expect(shownWorkflows()).toEqual(['Rotate database credentials']);
+  });
+
+  it('opens the run dialog of a workflow, with an entity field for entity workflows', async () => {
+    const api = mockSelfServiceApi();
+    api.listWorkflows.mockResolvedValue(workflows);
+    await renderPage({ api });
+
+    const rotate = await screen.findByRole('article', {
+      name: 'Rotate database credentials',
+    });
+    await userEvent.click(
+      within(rotate).getByRole('button', { name: /^Request run/ }),
+    );
+
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Rotate database credentials',
+    });
+    expect(
+      within(dialog).getByRole('textbox', { name: /Entity/ }),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Cancel' }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+  });
+
+  it('links to the editor for those allowed to create and edit workflows', async () => {
+    const api = mockSelfServiceApi();
+    api.listWorkflows.mockResolvedValue(workflows);
+    await renderPage({ api });
+
+    expect(
+      await screen.findByRole('button', { name: 'New workflow' }),
+    ).toHaveAttribute('href', '/self-service/workflows/new');
+    const sandbox = screen.getByRole('article', { name: 'Request a sandbox' });
+    expect(
+      await within(sandbox).findByRole('button', { name: /^Edit/ }),
+    ).toHaveAttribute('href', '/self-service/workflows/request-sandbox/edit');
   });
 
   it('shows an error when workflows cannot be loaded', async () => {
     const api = mockSelfServiceApi();
     api.listWorkflows.mockRejectedValue(new Error('Backend is down'));
-    await renderPage(api);
+    await renderPage({ api });
 
     expect(
       await screen.findByText(/Could not load workflows/),
@@ -101,21 +268,9 @@ describe('SelfServicePage', () => {
   it('shows the message of a backend error', async () => {
     const api = mockSelfServiceApi();
     api.listWorkflows.mockRejectedValue(
-      await ResponseError.fromResponse(
-        new Response(
-          JSON.stringify({
-            error: { name: 'NotAllowedError', message: 'Not for you' },
-            response: { statusCode: 403 },
-          }),
-          {
-            status: 403,
-            statusText: 'Forbidden',
-            headers: { 'Content-Type': 'application/json' },
-          },
-        ) as any,
-      ),
+      await responseError(403, 'NotAllowedError', 'Not for you'),
     );
-    await renderPage(api);
+    await renderPage({ api });
 
     expect(
       await screen.findByText(/Could not load workflows/),
@@ -123,20 +278,25 @@ describe('SelfServicePage', () => {
     expect(screen.getByText('Not for you')).toBeInTheDocument();
   });
 
-  it('lists my runs and loads the next page on demand', async () => {
+  it('lists my runs with links to their pages and loads the next page on demand', async () => {
     const api = mockSelfServiceApi();
-    api.listRuns
-      .mockResolvedValueOnce({
-        items: [
-          makeRun({
-            id: 'r-1',
-            workflowName: 'Restart service',
-            status: 'pending_approval',
-          }),
-        ],
-        nextCursor: 'page-2',
-      })
-      .mockResolvedValueOnce({
+    api.listRuns.mockImplementation(async options => {
+      if (!options?.mine) {
+        return { items: [] };
+      }
+      if (!options.cursor) {
+        return {
+          items: [
+            makeRun({
+              id: 'r-1',
+              workflowName: 'Restart service',
+              status: 'pending_approval',
+            }),
+          ],
+          nextCursor: 'page-2',
+        };
+      }
+      return {
         items: [
           makeRun({
             id: 'r-2',
@@ -145,13 +305,21 @@ describe('SelfServicePage', () => {
             status: 'failed',
           }),
         ],
-      });
-    await renderPage(api);
+      };
+    });
+    await renderPage({ api });
+
+    await userEvent.click(screen.getByRole('tab', { name: 'My runs' }));
 
     const table = await screen.findByRole('table', { name: 'My runs' });
-    expect(within(table).getByText('Restart service')).toBeInTheDocument();
+    expect(
+      within(table).getByRole('link', { name: 'Restart service' }),
+    ).toHaveAttribute('href', '/self-service/runs/r-1');
     expect(within(table).getByText('Pending approval')).toBeInTheDocument();
     expect(within(table).getByText('payments')).toBeInTheDocument();
+    expect(
+      within(table).queryByRole('columnheader', { name: 'Requested by' }),
+    ).not.toBeInTheDocument();
 
     // Operable from the keyboard: focus the button and press Enter.
     act(() => screen.getByRole('button', { name: 'Load more runs' }).focus());
@@ -168,16 +336,110 @@ describe('SelfServicePage', () => {
     expect(
       screen.queryByRole('button', { name: 'Load more runs' }),
     ).not.toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('Showing 2 runs.');
-    expect(screen.getByRole('status')).toHaveFocus();
+    expect(screen.getByText('Showing 2 runs.')).toHaveFocus();
+  });
+
+  it('says so when I have no runs', async () => {
+    await renderPage({ routeEntries: ['/?tab=mine'] });
+
+    expect(screen.getByRole('tab', { name: 'My runs' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+    expect(
+      await screen.findByText('You have not run any workflows yet.'),
+    ).toBeInTheDocument();
   });
 
   it('shows an error when my runs cannot be loaded', async () => {
     const api = mockSelfServiceApi();
     api.listRuns.mockRejectedValue(new Error('Runs are unavailable'));
-    await renderPage(api);
+    await renderPage({ api, routeEntries: ['/?tab=mine'] });
 
     expect(await screen.findByText(/Could not load runs/)).toBeInTheDocument();
     expect(screen.getByText('Runs are unavailable')).toBeInTheDocument();
+  });
+
+  it('counts and lists the runs pending my approval', async () => {
+    const api = mockSelfServiceApi();
+    api.listRuns.mockImplementation(async options =>
+      options?.approvable
+        ? {
+            items: [
+              makeRun({
+                id: 'r-8',
+                workflowName: 'Rotate database credentials',
+                requestedBy: 'user:default/grace',
+                status: 'pending_approval',
+              }),
+              makeRun({
+                id: 'r-9',
+                workflowName: 'Rotate database credentials',
+                requestedBy: 'user:default/alan',
+                status: 'pending_approval',
+              }),
+            ],
+          }
+        : { items: [] },
+    );
+    await renderPage({ api });
+
+    const tab = await screen.findByRole('tab', {
+      name: 'Pending my approval 2',
+    });
+    await userEvent.click(tab);
+
+    const table = await screen.findByRole('table', {
+      name: 'Pending my approval',
+    });
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(within(table).getByText('grace')).toBeInTheDocument();
+    expect(
+      within(table).getAllByRole('link', {
+        name: 'Rotate database credentials',
+      })[1],
+    ).toHaveAttribute('href', '/self-service/runs/r-9');
+    expect(api.listRuns).toHaveBeenCalledWith(
+      expect.objectContaining({ approvable: true }),
+    );
+  });
+
+  it('shows no count when nothing waits for my approval', async () => {
+    await renderPage({ routeEntries: ['/?tab=approvals'] });
+
+    expect(
+      await screen.findByText('No runs are waiting for your approval.'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('tab', { name: 'Pending my approval' }),
+    ).toHaveAttribute('aria-selected', 'true');
+  });
+
+  it('lists all runs for those allowed to read every run', async () => {
+    const api = mockSelfServiceApi();
+    api.listRuns.mockImplementation(async options =>
+      options?.mine || options?.approvable
+        ? { items: [] }
+        : {
+            items: [
+              makeRun({
+                id: 'r-3',
+                workflowName: 'Freeze deployments',
+                entityRef: undefined,
+                requestedBy: 'user:default/grace',
+              }),
+            ],
+          },
+    );
+    await renderPage({ api });
+
+    await userEvent.click(await screen.findByRole('tab', { name: 'All runs' }));
+
+    const table = await screen.findByRole('table', { name: 'All runs' });
+    expect(
+      within(table).getByRole('link', { name: 'Freeze deployments' }),
+    ).toHaveAttribute('href', '/self-service/runs/r-3');
+    expect(within(table).getByText('grace')).toBeInTheDocument();
+    expect(api.listRuns).toHaveBeenCalledWith({});
   });
 });

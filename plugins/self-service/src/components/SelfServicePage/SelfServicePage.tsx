@@ -1,53 +1,408 @@
-import { useId } from 'react';
-import { Box, Typography } from '@material-ui/core';
+import { ChangeEvent, ReactNode, useId, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import {
+  Box,
+  Button,
+  FormControlLabel,
+  InputAdornment,
+  Switch,
+  Tab,
+  Tabs,
+  TextField,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
+import AddIcon from '@material-ui/icons/Add';
+import SearchIcon from '@material-ui/icons/Search';
+import useAsync from 'react-use/esm/useAsync';
 import {
   Content,
   ContentHeader,
   EmptyState,
   Header,
+  LinkButton,
   Page,
+  Progress,
+  ResponseErrorPanel,
 } from '@backstage/core-components';
-import { WorkflowList } from '../Workflows';
-import { RunList } from '../Runs';
+import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  selfServiceRunReadPermission,
+  selfServiceWorkflowCreatePermission,
+} from '@internal/plugin-self-service-common';
+import { selfServiceApiRef } from '../../api';
+import { newWorkflowRouteRef } from '../../routes';
+import {
+  WorkflowFilters,
+  WorkflowGrid,
+  WorkflowScopeFilter,
+  filterWorkflows,
+} from '../Workflows';
+import { RunList, RunFilter, useOptionalRouteRef } from '../Runs';
+
+const useStyles = makeStyles(theme => ({
+  tabs: {
+    marginBottom: theme.spacing(3),
+    borderBottom: `1px solid ${theme.palette.divider}`,
+  },
+  count: {
+    display: 'inline-block',
+    minWidth: theme.spacing(2.5),
+    marginLeft: theme.spacing(1),
+    padding: theme.spacing(0, 0.75),
+    borderRadius: theme.spacing(1.25),
+    backgroundColor: theme.palette.secondary.main,
+    color: theme.palette.secondary.contrastText,
+    fontSize: theme.typography.caption.fontSize,
+    lineHeight: `${theme.spacing(2.5)}px`,
+    textAlign: 'center',
+  },
+  filters: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: theme.spacing(2),
+    marginBottom: theme.spacing(1),
+  },
+  search: {
+    minWidth: 280,
+    flexGrow: 1,
+    maxWidth: 480,
+  },
+  scope: {
+    minWidth: 160,
+  },
+  summary: {
+    marginBottom: theme.spacing(2),
+  },
+}));
+
+/** The tabs of the page; the `?tab=` search parameter holds the open one. */
+type TabId = 'workflows' | 'mine' | 'approvals' | 'all';
+
+const TAB_IDS: TabId[] = ['workflows', 'mine', 'approvals', 'all'];
 
 /**
- * The workflows the caller may see and the runs they requested, without a
- * page header: for the new frontend system, whose page layout brings one.
+ * `self-service.run.read` is a resource permission, and the permission
+ * framework refuses direct user requests without a resource. Asking about a
+ * run that cannot exist gives an unconditional ALLOW (for example the
+ * platform team's) as ALLOW, and anything conditional as DENY, since the
+ * conditions match no run: exactly "may see every run".
  */
-export function SelfServiceContent() {
-  const runsHeadingId = useId();
+const ALL_RUNS_RESOURCE_REF = '*';
+
+function parseTab(value: string | null): TabId {
+  return TAB_IDS.find(id => id === value) ?? 'workflows';
+}
+
+/** The number of runs waiting for the caller's approval, for the tab label. */
+function usePendingApprovalCount(): string | undefined {
+  const api = useApi(selfServiceApiRef);
+  const { value } = useAsync(() => api.listRuns({ approvable: true }), [api]);
+  if (!value?.items.length) {
+    return undefined;
+  }
+  return value.nextCursor ? `${value.items.length}+` : `${value.items.length}`;
+}
+
+/**
+ * The workflows the caller may see, with search and filters, a run button on
+ * each, and a link to publish a new one for those allowed to.
+ */
+function WorkflowsPanel() {
+  const classes = useStyles();
+  const api = useApi(selfServiceApiRef);
+  const newWorkflowLink = useOptionalRouteRef(newWorkflowRouteRef);
+  const searchId = useId();
+  const scopeId = useId();
+  const { allowed: canCreate } = usePermission({
+    permission: selfServiceWorkflowCreatePermission,
+  });
+  const { value, loading, error } = useAsync(() => api.listWorkflows(), [api]);
+  const [filters, setFilters] = useState<WorkflowFilters>({
+    search: '',
+    scope: 'all',
+    approvalOnly: false,
+  });
+  const shown = useMemo(
+    () => (value ? filterWorkflows(value, filters) : []),
+    [value, filters],
+  );
+
+  let body: ReactNode;
+  if (loading) {
+    body = <Progress />;
+  } else if (error) {
+    body = (
+      <ResponseErrorPanel title="Could not load workflows" error={error} />
+    );
+  } else if (!value?.length) {
+    body = (
+      <EmptyState
+        missing="content"
+        title="No workflows yet"
+        description="Platform teams publish workflows through the Self-Service API. Once they do, the workflows you may see appear here."
+      />
+    );
+  } else {
+    body = (
+      <>
+        <div className={classes.filters}>
+          <TextField
+            id={searchId}
+            className={classes.search}
+            type="search"
+            label="Search workflows"
+            variant="outlined"
+            size="small"
+            value={filters.search}
+            onChange={event =>
+              setFilters(prev => ({ ...prev, search: event.target.value }))
+            }
+            InputProps={{
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon aria-hidden="true" />
+                </InputAdornment>
+              ),
+            }}
+          />
+          <TextField
+            id={scopeId}
+            className={classes.scope}
+            select
+            label="Scope"
+            variant="outlined"
+            size="small"
+            value={filters.scope}
+            SelectProps={{ native: true }}
+            onChange={(event: ChangeEvent<{ value: unknown }>) =>
+              setFilters(prev => ({
+                ...prev,
+                scope: event.target.value as WorkflowScopeFilter,
+              }))
+            }
+          >
+            <option value="all">All scopes</option>
+            <option value="global">Global</option>
+            <option value="entity">Entity</option>
+          </TextField>
+          <FormControlLabel
+            control={
+              <Switch
+                color="primary"
+                checked={filters.approvalOnly}
+                onChange={event =>
+                  setFilters(prev => ({
+                    ...prev,
+                    approvalOnly: event.target.checked,
+                  }))
+                }
+              />
+            }
+            label="Approval required only"
+          />
+        </div>
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          role="status"
+          className={classes.summary}
+        >
+          {shown.length === value.length
+            ? `Showing all ${value.length} workflows.`
+            : `Showing ${shown.length} of ${value.length} workflows.`}
+        </Typography>
+        {shown.length ? (
+          <WorkflowGrid workflows={shown} showEditLinks />
+        ) : (
+          <Box>
+            <Typography variant="body1" gutterBottom>
+              No workflow matches your search and filters.
+            </Typography>
+            <Button
+              variant="outlined"
+              onClick={() =>
+                setFilters({ search: '', scope: 'all', approvalOnly: false })
+              }
+            >
+              Clear search and filters
+            </Button>
+          </Box>
+        )}
+      </>
+    );
+  }
 
   return (
-    <Content>
+    <>
       <ContentHeader
         title="Workflows"
         description="Workflows that platform teams publish for you to run."
-      />
-      <WorkflowList
-        emptyState={
-          <EmptyState
-            missing="content"
-            title="No workflows yet"
-            description="Platform teams publish workflows through the Self-Service API. Once they do, the workflows you may see appear here."
-          />
+      >
+        {canCreate && newWorkflowLink && (
+          <LinkButton
+            to={newWorkflowLink()}
+            variant="contained"
+            color="primary"
+            startIcon={<AddIcon aria-hidden="true" />}
+          >
+            New workflow
+          </LinkButton>
+        )}
+      </ContentHeader>
+      {body}
+    </>
+  );
+}
+
+/** One list of runs under its heading. */
+function RunsPanel(props: {
+  title: string;
+  description: string;
+  filter: RunFilter;
+  emptyText: string;
+  showRequester?: boolean;
+}) {
+  const { title, description, filter, emptyText, showRequester } = props;
+  const headingId = useId();
+  return (
+    <>
+      <ContentHeader
+        titleComponent={
+          <Typography id={headingId} variant="h4" component="h2">
+            {title}
+          </Typography>
         }
+        description={description}
       />
-      <Box mt={4}>
-        <ContentHeader
-          titleComponent={
-            <Typography id={runsHeadingId} variant="h4" component="h2">
-              My runs
-            </Typography>
-          }
+      <RunList
+        filter={filter}
+        labelledBy={headingId}
+        emptyText={emptyText}
+        showRequester={showRequester}
+      />
+    </>
+  );
+}
+
+/**
+ * The workflows the caller may see and run, their runs, the runs waiting for
+ * their approval and, for those the policy lets see every run, all runs;
+ * without a page header: for the new frontend system, whose page layout
+ * brings one.
+ */
+export function SelfServiceContent() {
+  const classes = useStyles();
+  const baseId = useId();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const pendingCount = usePendingApprovalCount();
+  const { allowed: canSeeAllRuns } = usePermission({
+    permission: selfServiceRunReadPermission,
+    resourceRef: ALL_RUNS_RESOURCE_REF,
+  });
+
+  const requested = parseTab(searchParams.get('tab'));
+  const tab: TabId =
+    requested === 'all' && !canSeeAllRuns ? 'workflows' : requested;
+
+  const selectTab = (next: TabId) => {
+    setSearchParams(
+      prev => {
+        const params = new URLSearchParams(prev);
+        if (next === 'workflows') {
+          params.delete('tab');
+        } else {
+          params.set('tab', next);
+        }
+        return params;
+      },
+      { replace: true },
+    );
+  };
+
+  const tabProps = (id: TabId) => ({
+    value: id,
+    id: `${baseId}-tab-${id}`,
+    'aria-controls': `${baseId}-panel-${id}`,
+  });
+
+  let panel: ReactNode;
+  switch (tab) {
+    case 'mine':
+      panel = (
+        <RunsPanel
+          title="My runs"
           description="Workflow runs you requested, newest first."
-        />
-        <RunList
           filter={{ mine: true }}
-          labelledBy={runsHeadingId}
           emptyText="You have not run any workflows yet."
           showRequester={false}
         />
-      </Box>
+      );
+      break;
+    case 'approvals':
+      panel = (
+        <RunsPanel
+          title="Pending my approval"
+          description="Runs that wait for you, as an approver, to approve or reject them."
+          filter={{ approvable: true }}
+          emptyText="No runs are waiting for your approval."
+        />
+      );
+      break;
+    case 'all':
+      panel = (
+        <RunsPanel
+          title="All runs"
+          description="Every workflow run, newest first."
+          filter={{}}
+          emptyText="No workflow has run yet."
+        />
+      );
+      break;
+    default:
+      panel = <WorkflowsPanel />;
+  }
+
+  return (
+    <Content>
+      <Tabs
+        className={classes.tabs}
+        value={tab}
+        onChange={(_event, next: TabId) => selectTab(next)}
+        aria-label="Self-Service"
+        indicatorColor="primary"
+        textColor="primary"
+        variant="scrollable"
+        scrollButtons="auto"
+      >
+        <Tab label="Workflows" {...tabProps('workflows')} />
+        <Tab label="My runs" {...tabProps('mine')} />
+        <Tab
+          label={
+            <span>
+              Pending my approval
+              {pendingCount && (
+                <>
+                  {' '}
+                  <span className={classes.count}>{pendingCount}</span>
+                </>
+              )}
+            </span>
+          }
+          {...tabProps('approvals')}
+        />
+        {canSeeAllRuns && <Tab label="All runs" {...tabProps('all')} />}
+      </Tabs>
+      <div
+        key={tab}
+        role="tabpanel"
+        id={`${baseId}-panel-${tab}`}
+        aria-labelledby={`${baseId}-tab-${tab}`}
+      >
+        {panel}
+      </div>
     </Content>
   );
 }

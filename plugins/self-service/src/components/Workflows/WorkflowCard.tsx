@@ -1,16 +1,28 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import {
   Box,
+  Button,
   Card,
+  CardActions,
   CardContent,
   Chip,
+  Tooltip,
   Typography,
   makeStyles,
 } from '@material-ui/core';
-import CheckCircleOutline from '@material-ui/icons/CheckCircleOutline';
 import BlockIcon from '@material-ui/icons/Block';
 import LockOutlined from '@material-ui/icons/LockOutlined';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import PlayArrow from '@material-ui/icons/PlayArrow';
+import EditOutlined from '@material-ui/icons/EditOutlined';
+import { LinkButton } from '@backstage/core-components';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  WorkflowSummary,
+  selfServiceWorkflowUpdatePermission,
+} from '@internal/plugin-self-service-common';
+import { editWorkflowRouteRef } from '../../routes';
+import { RunWorkflowDialog } from '../RunWorkflowDialog';
+import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';
 import { accessLabel, scopeLabel } from './workflowLabels';
 
 const useStyles = makeStyles(theme => ({
@@ -18,6 +30,9 @@ const useStyles = makeStyles(theme => ({
     height: '100%',
     display: 'flex',
     flexDirection: 'column',
+  },
+  content: {
+    flexGrow: 1,
   },
   marks: {
     display: 'flex',
@@ -27,31 +42,68 @@ const useStyles = makeStyles(theme => ({
     padding: 0,
     listStyle: 'none',
   },
-  runnability: {
+  actions: {
+    flexWrap: 'wrap',
+    alignItems: 'flex-start',
+    gap: theme.spacing(1),
+    padding: theme.spacing(1, 2, 2),
+  },
+  denied: {
     display: 'flex',
     alignItems: 'flex-start',
     gap: theme.spacing(1),
-    marginTop: theme.spacing(1),
-  },
-  allowed: {
-    color: theme.palette.success.main,
-  },
-  denied: {
     color: theme.palette.text.secondary,
+    flexBasis: '100%',
+    margin: 0,
   },
 }));
 
 /** Props of {@link WorkflowCard}. */
 export interface WorkflowCardProps {
   workflow: WorkflowSummary;
+  /**
+   * The entity runs are for, fixed (on an entity page). Without it, the run
+   * dialog of an entity workflow asks for the entity.
+   */
+  entityRef?: string;
+  /** Offer an Edit link to those allowed to edit the workflow. */
+  showEditLink?: boolean;
 }
 
-/** One workflow: name, description, scope, access and whether it can run. */
+/** The words on a workflow's run button. */
+export function runButtonLabel(workflow: WorkflowSummary): string {
+  return workflow.access.type === 'approval' ? 'Request run' : 'Run';
+}
+
+/**
+ * One workflow: name, description, scope, access, and a button that opens
+ * the run dialog; disabled, with the reason, when the caller may not run it.
+ */
 export function WorkflowCard(props: WorkflowCardProps) {
-  const { workflow } = props;
+  const { workflow, entityRef, showEditLink } = props;
   const classes = useStyles();
   const headingId = useId();
+  const reasonId = useId();
+  const [open, setOpen] = useState(false);
   const access = accessLabel(workflow.access);
+  const denied = workflow.runnable?.allowed === false;
+  const reason = workflow.runnable?.reason || 'You cannot run this workflow.';
+  const label = runButtonLabel(workflow);
+
+  const runButton = (
+    <Button
+      variant="contained"
+      color="primary"
+      size="small"
+      startIcon={<PlayArrow aria-hidden="true" />}
+      disabled={denied}
+      aria-label={`${label}: ${workflow.name}`}
+      aria-describedby={denied ? reasonId : undefined}
+      onClick={() => setOpen(true)}
+    >
+      {label}
+    </Button>
+  );
 
   return (
     <Card
@@ -60,7 +112,7 @@ export function WorkflowCard(props: WorkflowCardProps) {
       aria-labelledby={headingId}
       variant="outlined"
     >
-      <CardContent>
+      <CardContent className={classes.content}>
         <Typography id={headingId} variant="h6" component="h3">
           {workflow.name}
         </Typography>
@@ -82,34 +134,62 @@ export function WorkflowCard(props: WorkflowCardProps) {
             </li>
           )}
         </Box>
-        {workflow.runnable && <Runnability workflow={workflow} />}
       </CardContent>
+      <CardActions className={classes.actions} disableSpacing>
+        {denied ? (
+          // A disabled button gets no pointer events: the tooltip hangs on a
+          // wrapper, and the reason is also written out for everyone.
+          <Tooltip title={reason}>
+            <span>{runButton}</span>
+          </Tooltip>
+        ) : (
+          runButton
+        )}
+        {showEditLink && <EditWorkflowLink workflow={workflow} />}
+        {denied && (
+          <Typography
+            id={reasonId}
+            variant="body2"
+            component="p"
+            className={classes.denied}
+          >
+            <BlockIcon fontSize="small" aria-hidden="true" />
+            <span>{reason}</span>
+          </Typography>
+        )}
+      </CardActions>
+      {open && (
+        <RunWorkflowDialog
+          workflow={workflow}
+          entityRef={entityRef}
+          open={open}
+          onClose={() => setOpen(false)}
+        />
+      )}
     </Card>
   );
 }
 
-function Runnability(props: { workflow: WorkflowSummary }) {
-  const classes = useStyles();
-  const runnable = props.workflow.runnable!;
-
-  if (runnable.allowed) {
-    return (
-      <div className={`${classes.runnability} ${classes.allowed}`}>
-        <CheckCircleOutline fontSize="small" aria-hidden="true" />
-        <Typography variant="body2">You can run this workflow.</Typography>
-      </div>
-    );
+/** A link to the workflow's editor, for those the policy lets edit it. */
+function EditWorkflowLink(props: { workflow: WorkflowSummary }) {
+  const { workflow } = props;
+  const editLink = useOptionalRouteRef(editWorkflowRouteRef);
+  const { allowed } = usePermission({
+    permission: selfServiceWorkflowUpdatePermission,
+    resourceRef: workflow.identifier,
+  });
+  if (!allowed || !editLink) {
+    return null;
   }
-
   return (
-    <div className={`${classes.runnability} ${classes.denied}`}>
-      <BlockIcon fontSize="small" aria-hidden="true" />
-      <div>
-        <Typography variant="body2">You cannot run this workflow.</Typography>
-        {runnable.reason && (
-          <Typography variant="body2">{runnable.reason}</Typography>
-        )}
-      </div>
-    </div>
+    <LinkButton
+      to={editLink({ identifier: workflow.identifier })}
+      size="small"
+      variant="outlined"
+      startIcon={<EditOutlined aria-hidden="true" />}
+      aria-label={`Edit: ${workflow.name}`}
+    >
+      Edit
+    </LinkButton>
   );
 }

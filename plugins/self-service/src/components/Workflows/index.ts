@@ -1,5 +1,7 @@
-export { WorkflowCard } from './WorkflowCard';
+export { WorkflowCard, runButtonLabel } from './WorkflowCard';
 export type { WorkflowCardProps } from './WorkflowCard';
-export { WorkflowList } from './WorkflowList';
-export type { WorkflowListProps } from './WorkflowList';
+export { WorkflowGrid, WorkflowList } from './WorkflowList';
+export type { WorkflowGridProps, WorkflowListProps } from './WorkflowList';
 export { accessLabel, scopeLabel } from './workflowLabels';
+export { filterWorkflows } from './filterWorkflows';
+export type { WorkflowFilters, WorkflowScopeFilter } from './filterWorkflows';

@@ -1,0 +1,29 @@
+import { ReactElement } from 'react';
+import { Route, Routes } from 'react-router-dom';
+import {
+  editWorkflowRouteRef,
+  newWorkflowRouteRef,
+  runRouteRef,
+} from '../../routes';
+import { RunPage } from '../RunPage';
+import { SelfServicePage } from '../SelfServicePage';
+import { WorkflowEditorPage } from '../WorkflowEditor';
+
+/**
+ * The pages below the Self-Service route: the workflow list at its root, a
+ * run's page and the workflow editor. `index` replaces the root page, so the
+ * new frontend system can render it without a second header.
+ */
+export function Router(props: { index?: ReactElement }) {
+  return (
+    <Routes>
+      <Route path="/" element={props.index ?? <SelfServicePage />} />
+      <Route path={runRouteRef.path} element={<RunPage />} />
+      <Route path={newWorkflowRouteRef.path} element={<WorkflowEditorPage />} />
+      <Route
+        path={editWorkflowRouteRef.path}
+        element={<WorkflowEditorPage />}
+      />
+    </Routes>
+  );
+}

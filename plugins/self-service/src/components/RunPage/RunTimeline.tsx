@@ -1,0 +1,338 @@
+import { ReactNode, useId, useState } from 'react';
+import { Box, Button, Typography, makeStyles } from '@material-ui/core';
+import {
+  Timeline,
+  TimelineConnector,
+  TimelineContent,
+  TimelineDot,
+  TimelineItem,
+  TimelineSeparator,
+} from '@material-ui/lab';
+import BlockIcon from '@material-ui/icons/Block';
+import ChatIcon from '@material-ui/icons/Chat';
+import CheckCircleIcon from '@material-ui/icons/CheckCircle';
+import FlagIcon from '@material-ui/icons/Flag';
+import HelpIcon from '@material-ui/icons/Help';
+import HourglassEmptyIcon from '@material-ui/icons/HourglassEmpty';
+import LinkIcon from '@material-ui/icons/Link';
+import PlayArrowIcon from '@material-ui/icons/PlayArrow';
+import SendIcon from '@material-ui/icons/Send';
+import UndoIcon from '@material-ui/icons/Undo';
+import { Link, MarkdownContent } from '@backstage/core-components';
+import { EntityRefLinks } from '@backstage/plugin-catalog-react';
+import { RunEvent, RunStatus } from '@internal/plugin-self-service-common';
+import { runStatusText } from '../Runs/RunStatusLabel';
+import { Actor, Timestamp } from './common';
+import {
+  RequestSentData,
+  requestSentData,
+  stringField,
+  stringListField,
+  webUrl,
+} from './eventData';
+import { formatRequestDuration } from './format';
+import { RequestDialog } from './RequestDialog';
+
+type Tone = 'neutral' | 'success' | 'error';
+
+const useStyles = makeStyles(theme => ({
+  timeline: {
+    margin: 0,
+    padding: 0,
+  },
+  content: {
+    paddingBottom: theme.spacing(3),
+    minWidth: 0,
+  },
+  title: {
+    overflowWrap: 'anywhere',
+  },
+  meta: {
+    color: theme.palette.text.secondary,
+  },
+  body: {
+    marginTop: theme.spacing(1),
+    overflowWrap: 'anywhere',
+  },
+  quote: {
+    marginTop: theme.spacing(1),
+    paddingLeft: theme.spacing(1.5),
+    borderLeft: `3px solid ${theme.palette.divider}`,
+    whiteSpace: 'pre-wrap',
+    overflowWrap: 'anywhere',
+  },
+  neutral: {},
+  success: {
+    backgroundColor: theme.palette.success.main,
+    color: theme.palette.success.contrastText,
+  },
+  error: {
+    backgroundColor: theme.palette.error.main,
+    color: theme.palette.error.contrastText,
+  },
+}));
+
+const FINAL_FAILURES: string[] = ['failed', 'timed_out', 'rejected'];
+
+/** A status in words if it is one, else as it came. */
+function statusText(status: string | undefined): string {
+  return status ? runStatusText(status as RunStatus) : 'unknown';
+}
+
+/** The outcome of a request, after the method and URL in its title. */
+function requestOutcome(data: RequestSentData): string {
+  const duration =
+    data.durationMs !== undefined
+      ? ` in ${formatRequestDuration(data.durationMs)}`
+      : '';
+  if (data.response) {
+    const { status, statusText: text } = data.response;
+    return `${status} ${text}`.trim() + duration;
+  }
+  if (data.error) {
+    return `failed: ${data.error.message}`;
+  }
+  return data.outcome === 'success' ? `sent${duration}` : 'failed';
+}
+
+interface DescribedEvent {
+  icon: ReactNode;
+  tone: Tone;
+  title: ReactNode;
+  /** Whether to name the actor under the title; not when the title does. */
+  showActor: boolean;
+  body?: ReactNode;
+  request?: RequestSentData;
+}
+
+function Quote(props: { text: string }) {
+  const classes = useStyles();
+  return (
+    <Typography
+      variant="body2"
+      component="blockquote"
+      className={classes.quote}
+    >
+      {props.text}
+    </Typography>
+  );
+}
+
+function byActor(actor: string | undefined): ReactNode {
+  return actor ? (
+    <>
+      {' by '}
+      <Actor actorRef={actor} />
+    </>
+  ) : null;
+}
+
+function describe(event: RunEvent): DescribedEvent {
+  const { data, actor } = event;
+  switch (event.type) {
+    case 'triggered':
+      return {
+        icon: <PlayArrowIcon />,
+        tone: 'neutral',
+        title: <>Triggered workflow run{byActor(actor)}</>,
+        showActor: false,
+      };
+    case 'approval_requested': {
+      const approvers = stringListField(data, 'approvers');
+      return {
+        icon: <HourglassEmptyIcon />,
+        tone: 'neutral',
+        title:
+          approvers.length > 0 ? (
+            <>
+              Approval requested from{' '}
+              <EntityRefLinks entityRefs={approvers} defaultKind="user" />
+            </>
+          ) : (
+            'Approval requested'
+          ),
+        showActor: true,
+      };
+    }
+    case 'approved': {
+      const comment = stringField(data, 'comment');
+      return {
+        icon: <CheckCircleIcon />,
+        tone: 'success',
+        title: <>Approved{byActor(actor)}</>,
+        showActor: false,
+        body: comment ? <Quote text={comment} /> : undefined,
+      };
+    }
+    case 'rejected': {
+      const comment = stringField(data, 'comment');
+      return {
+        icon: <BlockIcon />,
+        tone: 'error',
+        title: <>Rejected{byActor(actor)}</>,
+        showActor: false,
+        body: comment ? <Quote text={comment} /> : undefined,
+      };
+    }
+    case 'withdrawn':
+      return {
+        icon: <UndoIcon />,
+        tone: 'neutral',
+        title: <>Withdrawn{byActor(actor)}</>,
+        showActor: false,
+      };
+    case 'request_sent': {
+      const request = requestSentData(data);
+      return {
+        icon: <SendIcon />,
+        tone: request.outcome === 'success' ? 'neutral' : 'error',
+        title: `Sent HTTP request ${request.request.method} ${
+          request.request.url
+        } — ${requestOutcome(request)}`,
+        showActor: true,
+        request,
+      };
+    }
+    case 'message':
+      return {
+        icon: <ChatIcon />,
+        tone: 'neutral',
+        title: 'Message',
+        showActor: true,
+        // CommonMark without raw HTML: tags in the text show as text, so an
+        // external system cannot inject elements, styles or scripts.
+        body: (
+          <MarkdownContent
+            content={stringField(data, 'markdown') ?? ''}
+            dialect="common-mark"
+          />
+        ),
+      };
+    case 'link': {
+      const label = stringField(data, 'label') ?? '';
+      const url = stringField(data, 'url') ?? '';
+      const href = webUrl(url);
+      return {
+        icon: <LinkIcon />,
+        tone: 'neutral',
+        title: href ? (
+          <>
+            Link: <Link to={href}>{label || href}</Link>
+          </>
+        ) : (
+          // Only http(s) links are followed; anything else is shown, inert.
+          <>
+            Link: {label || url}
+            {label && url ? ` (${url})` : ''}
+          </>
+        ),
+        showActor: true,
+      };
+    }
+    case 'status_changed': {
+      const to = stringField(data, 'to');
+      const message = stringField(data, 'message');
+      let tone: Tone = 'neutral';
+      if (to === 'success') {
+        tone = 'success';
+      } else if (to && FINAL_FAILURES.includes(to)) {
+        tone = 'error';
+      }
+      return {
+        icon: <FlagIcon />,
+        tone,
+        title: `Status changed from ${statusText(
+          stringField(data, 'from'),
+        )} to ${statusText(to)}`,
+        showActor: true,
+        body: message ? <Quote text={message} /> : undefined,
+      };
+    }
+    default:
+      return {
+        icon: <HelpIcon />,
+        tone: 'neutral',
+        title: String(event.type),
+        showActor: true,
+      };
+  }
+}
+
+function TimelineEntry(props: { event: RunEvent; last: boolean }) {
+  const { event, last } = props;
+  const classes = useStyles();
+  const titleId = useId();
+  const [viewing, setViewing] = useState(false);
+  const described = describe(event);
+
+  return (
+    <TimelineItem>
+      <TimelineSeparator>
+        <TimelineDot className={classes[described.tone]}>
+          {described.icon}
+        </TimelineDot>
+        {!last && <TimelineConnector />}
+      </TimelineSeparator>
+      <TimelineContent className={classes.content}>
+        <Typography variant="body1" className={classes.title} id={titleId}>
+          {described.title}
+        </Typography>
+        <Typography variant="body2" className={classes.meta}>
+          <Timestamp iso={event.createdAt} />
+          {described.showActor && event.actor && (
+            <>
+              {' · by '}
+              <Actor actorRef={event.actor} />
+            </>
+          )}
+        </Typography>
+        {described.body && <Box className={classes.body}>{described.body}</Box>}
+        {described.request && (
+          <>
+            <Box mt={1}>
+              <Button
+                variant="outlined"
+                size="small"
+                onClick={() => setViewing(true)}
+                aria-describedby={titleId}
+                aria-haspopup="dialog"
+              >
+                View
+              </Button>
+            </Box>
+            <RequestDialog
+              open={viewing}
+              onClose={() => setViewing(false)}
+              data={described.request}
+            />
+          </>
+        )}
+      </TimelineContent>
+    </TimelineItem>
+  );
+}
+
+/** The events of a run, oldest first, each with an icon, title and time. */
+export function RunTimeline(props: { events: RunEvent[]; labelledBy: string }) {
+  const { events, labelledBy } = props;
+  const classes = useStyles();
+  const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
+  if (sorted.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        Nothing has happened yet.
+      </Typography>
+    );
+  }
+  return (
+    <Timeline className={classes.timeline} aria-labelledby={labelledBy}>
+      {sorted.map((event, index) => (
+        <TimelineEntry
+          key={event.id}
+          event={event}
+          last={index === sorted.length - 1}
+        />
+      ))}
+    </Timeline>
+  );
+}

@@ -1,0 +1,4 @@
+export { RunWorkflowDialog } from './RunWorkflowDialog';
+export type { RunWorkflowDialogProps } from './RunWorkflowDialog';
+export { EntityPicker } from './EntityPicker';
+export type { EntityPickerProps } from './EntityPicker';

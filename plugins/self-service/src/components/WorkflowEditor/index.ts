@@ -1,0 +1,1 @@
+export { WorkflowEditorPage } from './WorkflowEditorPage';
