@@ -47,6 +47,53 @@ function workflowCard(page: Page, name: string) {
   return page.getByRole('article', { name });
 }
 
+/** Roles of the controls a person operates; each needs an accessible name. */
+const CONTROL_ROLES = [
+  'button',
+  'checkbox',
+  'combobox',
+  'link',
+  'listbox',
+  'radio',
+  'searchbox',
+  'slider',
+  'spinbutton',
+  'switch',
+  'tab',
+  'textbox',
+];
+const UNNAMED_CONTROL = new RegExp(
+  `^\\s*- (${CONTROL_ROLES.join('|')})(?: \\[[^\\]]*\\])*(?::.*)?$`,
+);
+
+/**
+ * Fails when a control on the page (or in its open dialog) has no accessible
+ * name, the way a screen reader would meet it: Chromium's accessibility tree
+ * through Playwright's ARIA snapshot.
+ */
+async function assertEveryControlLabelled(page: Page, where: string) {
+  const snapshot = await page.locator('body').ariaSnapshot();
+  const unnamed = snapshot
+    .split('\n')
+    .filter(line => UNNAMED_CONTROL.test(line));
+  assert.deepEqual(unnamed, [], `controls without a label on ${where}`);
+}
+
+/**
+ * Presses Tab until the focused element is the one given, as a keyboard user
+ * would reach it; fails if it takes more than `limit` presses.
+ */
+async function tabTo(page: Page, target: Locator, limit = 60) {
+  const handle = await target.elementHandle();
+  for (let i = 0; i < limit; i++) {
+    if (await page.evaluate(el => el === document.activeElement, handle)) {
+      return;
+    }
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`could not reach ${target} by keyboard in ${limit} presses`);
+}
+
 const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
   [
     'an owner runs an owner-only event-driven workflow from the entity tab and watches it succeed live',
@@ -58,9 +105,12 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
       const card = workflowCard(page, 'Restart service');
       await visible(card);
       await screenshot(page, 'entity-workflows-tab');
+      await assertEveryControlLabelled(page, 'the entity Workflows tab');
 
       await card.getByRole('button', { name: 'Run' }).click();
       const dialog = page.getByRole('dialog');
+      await visible(dialog);
+      await assertEveryControlLabelled(page, 'the run dialog');
       await dialog
         .getByRole('textbox', { name: /Reason/ })
         .fill('e2e: memory leak');
@@ -72,10 +122,11 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
       await visible(page.getByText('Step 3/3:'), 60_000);
       await visible(page.getByText(/Pipeline #\d+/));
       await visible(
-        page.getByText(/Status changed from In progress to Success/),
+        page.getByText(/Status changed from In progress to Succeeded/),
         60_000,
       );
       await screenshot(page, 'run-page');
+      await assertEveryControlLabelled(page, 'the run page');
 
       await page.getByRole('button', { name: 'View' }).first().click();
       const request = page.getByRole('dialog');
@@ -134,6 +185,8 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
       await approver.goto(runUrl);
       await approver.getByRole('button', { name: 'Approve' }).click();
       const confirm = approver.getByRole('dialog');
+      await visible(confirm);
+      await assertEveryControlLabelled(approver, 'the approval dialog');
       await confirm.getByRole('textbox', { name: /Comment/ }).fill('Go ahead');
       await confirm.getByRole('button', { name: 'Approve' }).click();
       await visible(approver.getByText(/Approved by/));
@@ -141,7 +194,7 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
       // The requester's page follows live: dispatched, then success.
       await visible(requester.getByText(/Sent HTTP request/), 60_000);
       await visible(
-        requester.getByText(/Status changed from In progress to Success/),
+        requester.getByText(/Status changed from In progress to Succeeded/),
         60_000,
       );
     },
@@ -152,11 +205,58 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
       const page = await signedIn(browser, /Ada Lovelace/);
       await visible(workflowCard(page, 'Provision preview environment'));
       await screenshot(page, 'self-service-page');
+      await assertEveryControlLabelled(page, 'the Self-Service page');
       await page.goto(`${APP}/self-service/workflows/restart-service/edit`);
-      const name = page.getByRole('textbox', { name: /^Name/ });
+      // The first field named Name is the workflow's; parameters and headers
+      // have their own further down.
+      const name = page.getByRole('textbox', { name: 'Name', exact: true });
       await visible(name);
-      assert.equal(await name.inputValue(), 'Restart service');
+      assert.equal(await name.first().inputValue(), 'Restart service');
       await screenshot(page, 'workflow-editor');
+      await assertEveryControlLabelled(page, 'the workflow editor');
+    },
+  ],
+  [
+    'a keyboard user finds a workflow, fills its form and runs it without a mouse',
+    async browser => {
+      const page = await signedIn(browser, /Ada Lovelace/);
+      const search = page.getByRole('searchbox', { name: 'Search workflows' });
+      await visible(search);
+      await tabTo(page, search);
+      await page.keyboard.type('preview');
+      const card = workflowCard(page, 'Provision preview environment');
+      await visible(card);
+      assert.equal(await workflowCard(page, 'Restart service').count(), 0);
+
+      await tabTo(page, card.getByRole('button', { name: 'Run' }));
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog');
+      await visible(dialog);
+
+      await tabTo(page, dialog.getByRole('textbox', { name: 'Branch' }));
+      await page.keyboard.type('feature/keyboard');
+      // The select opens with the arrow key; the next option is us-east-1.
+      await tabTo(page, dialog.getByRole('combobox', { name: 'Region' }));
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await tabTo(
+        page,
+        dialog.getByRole('textbox', { name: 'Lifetime (hours)' }),
+      );
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('4');
+      await tabTo(page, dialog.getByRole('checkbox', { name: /Seed/ }));
+      await page.keyboard.press('Space');
+      assert.equal(
+        await dialog.getByRole('checkbox', { name: /Seed/ }).isChecked(),
+        false,
+      );
+      await tabTo(page, dialog.getByRole('button', { name: 'Run' }));
+      await page.keyboard.press('Enter');
+
+      await page.waitForURL(/\/self-service\/runs\/[0-9a-f-]{36}$/);
+      await visible(page.getByText('feature/keyboard'));
+      await visible(page.getByText('us-east-1'));
     },
   ],
 ];

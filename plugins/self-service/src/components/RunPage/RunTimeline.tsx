@@ -40,6 +40,13 @@ const useStyles = makeStyles(theme => ({
     margin: 0,
     padding: 0,
   },
+  // Without opposite content the lab's item still reserves half the width
+  // for it; the timeline reads as a left-aligned list instead.
+  noOppositeContent: {
+    '&:before': {
+      display: 'none',
+    },
+  },
   content: {
     paddingBottom: theme.spacing(3),
     minWidth: 0,
@@ -266,7 +273,9 @@ function TimelineEntry(props: { event: RunEvent; last: boolean }) {
   const described = describe(event);
 
   return (
-    <TimelineItem>
+    <TimelineItem
+      classes={{ missingOppositeContent: classes.noOppositeContent }}
+    >
       <TimelineSeparator>
         <TimelineDot className={classes[described.tone]}>
           {described.icon}

@@ -133,6 +133,8 @@ export function EntityPicker(props: EntityPickerProps) {
 
   return (
     <Autocomplete<Entity>
+      // MUI's combobox wrapper is a control of its own to screen readers.
+      aria-label="Entity"
       options={entities ?? []}
       value={value}
       onChange={(_event, entity) => onChange(entity)}

@@ -100,6 +100,8 @@ export function PrincipalPicker(props: PrincipalPickerProps) {
   return (
     <Autocomplete<string, true, false, true>
       id={id}
+      // MUI's combobox wrapper is a control of its own to screen readers.
+      aria-label={label}
       multiple
       freeSolo
       filterSelectedOptions

@@ -53,6 +53,8 @@ function ChipsField(props: ChipsFieldProps) {
   return (
     <Autocomplete<string, true, false, true>
       id={id}
+      // MUI's combobox wrapper is a control of its own to screen readers.
+      aria-label={label}
       multiple
       freeSolo
       autoSelect
