@@ -5,7 +5,7 @@ export interface Config {
      * Named secrets for workflow requests, used as `{{secrets.NAME}}`, so
      * credentials never live in the database. Every value is redacted
      * wherever it appears in stored requests, responses and errors.
-     * @visibility secret
+     * @deepVisibility secret
      */
     secrets?: { [name: string]: string };
     /**

@@ -1,4 +1,7 @@
 import { ConfigReader } from '@backstage/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
 import { readSelfServiceConfig } from './config';
 
 const workflow = {
@@ -67,7 +70,24 @@ describe('readSelfServiceConfig', () => {
           },
         }),
       ),
-    ).toThrow(/used twice/);
+    ).toThrow(
+      "selfService.workflows[1].identifier: 'freeze-deploys' is used twice",
+    );
+  });
+
+  it("accepts the example workflows of this repository's app-config.yaml", () => {
+    const file = path.resolve(__dirname, '../../../app-config.yaml');
+    if (!fs.existsSync(file)) {
+      return; // The plugin was copied into another repository.
+    }
+    const appConfig = yaml.load(fs.readFileSync(file, 'utf8')) as any;
+    const config = readSelfServiceConfig(
+      new ConfigReader({ selfService: appConfig.selfService }),
+    );
+    expect(config.workflows.length).toBeGreaterThan(0);
+    expect(config.workflows.map(w => w.identifier)).toContain(
+      'restart-service',
+    );
   });
 
   it('refuses out-of-range request limits', () => {

@@ -56,14 +56,14 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     }
   });
   const seen = new Set<string>();
-  for (const workflow of workflows) {
+  workflows.forEach((workflow, index) => {
     if (seen.has(workflow.identifier)) {
       throw new Error(
-        `selfService.workflows: the identifier '${workflow.identifier}' is used twice`,
+        `selfService.workflows[${index}].identifier: '${workflow.identifier}' is used twice`,
       );
     }
     seen.add(workflow.identifier);
-  }
+  });
   return {
     secrets,
     requestTimeoutMs: timeoutSeconds * 1000,

@@ -241,6 +241,74 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     });
   });
 
+  it('refuses at save time a JSON body that only text substitution could render, and literal credentials', async () => {
+    const { api } = await startSelfServiceBackend();
+    const base = {
+      identifier: 'deploy',
+      name: 'Deploy',
+      scope: { type: 'global' },
+      execution: { type: 'simple' },
+      access: { type: 'everyone' },
+      parameters: [{ identifier: 'service', name: 'Service', type: 'string' }],
+    };
+    const trailingComma = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({
+        ...base,
+        request: {
+          method: 'POST',
+          url: `${external.baseUrl}/deploy`,
+          body: '{"service": "{{data.service}}", "admin": false,}',
+        },
+      });
+    expect(trailingComma.status).toBe(400);
+    expect(trailingComma.body.error.message).toMatch(
+      /^request\.body: a JSON body must be valid JSON/,
+    );
+
+    const literalToken = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({
+        ...base,
+        request: {
+          method: 'POST',
+          url: `${external.baseUrl}/deploy`,
+          headers: { Authorization: 'Bearer 0123456789abcdef' },
+        },
+      });
+    expect(literalToken.status).toBe(400);
+    expect(literalToken.body.error.message).toMatch(
+      /^request\.headers\.Authorization: .*selfService\.secrets/,
+    );
+
+    // The optional parameter, given nothing, renders as "" and the body
+    // keeps exactly its keys whatever a value holds.
+    const published = await publish(api, {
+      ...base,
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/deploy`,
+        headers: { 'content-type': 'application/json' },
+        body: '{"service": "{{data.service}}", "admin": false}',
+      },
+    });
+    expect(published.identifier).toBe('deploy');
+    const empty = (await trigger(api, 'deploy', 'grace')).body.id;
+    await finished(api, empty, 'grace');
+    const smuggled = (
+      await trigger(api, 'deploy', 'grace', {
+        inputs: { service: '", "admin": true, "x": "' },
+      })
+    ).body.id;
+    await finished(api, smuggled, 'grace');
+    expect(external.received.map(r => JSON.parse(r.body))).toEqual([
+      { service: '', admin: false },
+      { service: '", "admin": true, "x": "', admin: false },
+    ]);
+  });
+
   it('runs an event-driven workflow that reports back with its run token', async () => {
     const { api, notifications, signals } = await startSelfServiceBackend();
     await publish(api, {
@@ -355,7 +423,13 @@ describe('selfServicePlugin, end to end with a real external system', () => {
         .send({ markdown: 'hello' });
 
     expect((await post(first, mockCredentials.none.header())).status).toBe(401);
+    // Not a run token, so checked as a Backstage token: not one either.
     expect((await post(first, `Bearer ${'x'.repeat(43)}`)).status).toBe(401);
+    const forged = await post(first, `Bearer ssrt_${'x'.repeat(43)}`);
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.message).toBe(
+      'The token is not the token of this run',
+    );
     // One of the two tokens belongs to the other run.
     const statuses = await Promise.all(
       tokens.map(t => post(first, `Bearer ${t}`).then(r => r.status)),
@@ -397,6 +471,98 @@ describe('selfServicePlugin, end to end with a real external system', () => {
       .send({ status: 'done' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^status:/);
+  });
+
+  it("refuses a user's Backstage credentials on callbacks, even their own run's, and changes nothing", async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: { method: 'POST', url: `${external.baseUrl}/pipelines` },
+    });
+    const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+    await eventually(async () => {
+      const res = await runDetails(api, runId, 'grace');
+      return res.body.events.length === 2 ? true : undefined;
+    }, 'the request to be recorded');
+
+    for (const [callback, body] of [
+      ['messages', { markdown: 'hello' }],
+      ['links', { label: 'Job', url: 'https://ci.example.com/1' }],
+      ['status', { status: 'success' }],
+    ] as const) {
+      for (const user of ['grace', 'ada']) {
+        const res = await api()
+          .post(`/api/self-service/runs/${runId}/${callback}`)
+          .set('authorization', as(user))
+          .send(body);
+        expect({ callback, user, status: res.status }).toEqual({
+          callback,
+          user,
+          status: 403,
+        });
+        expect(res.body.error.message).toBe(
+          "Callbacks take the run's token or Backstage service credentials, not a user's credentials",
+        );
+      }
+    }
+    const details = (await runDetails(api, runId, 'grace')).body;
+    expect(details.run.status).toBe('in_progress');
+    expect(details.events.map((e: any) => e.type)).toEqual([
+      'triggered',
+      'request_sent',
+    ]);
+  });
+
+  it('redacts the run token from what is posted with it, and refuses messages on a simple run', async () => {
+    const { api } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/pipelines`,
+        body: '{{run.token}}',
+      },
+    });
+    const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+    const { body: token } = await eventually(
+      async () => external.received[0],
+      'the dispatch',
+    );
+    const posted = await api()
+      .post(`/api/self-service/runs/${runId}/messages`)
+      .set('authorization', `Bearer ${token}`)
+      .send({ markdown: `Echoing my token: ${token}` });
+    expect(posted.status).toBe(201);
+    expect(posted.body.data).toEqual({
+      markdown: 'Echoing my token: [REDACTED]',
+    });
+
+    // A simple run is in progress while its request is on its way.
+    external.replyWith(() => ({ status: 200, delayMs: 1500 }));
+    await publish(api, {
+      identifier: 'toggle-flag',
+      name: 'Toggle flag',
+      request: { method: 'POST', url: `${external.baseUrl}/flags` },
+    });
+    const simple = (await trigger(api, 'toggle-flag', 'grace')).body.id;
+    const refused = await api()
+      .post(`/api/self-service/runs/${simple}/messages`)
+      .set('authorization', mockCredentials.service.header())
+      .send({ markdown: 'hello' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(
+      `Run ${simple} is of a simple workflow, which finishes with its HTTP response and takes no messages`,
+    );
+    const done = await finished(api, simple, 'grace');
+    expect(done.events.map((e: any) => e.type)).toEqual([
+      'triggered',
+      'request_sent',
+      'status_changed',
+    ]);
   });
 
   it('refuses Backstage credentials the policy does not allow to update runs', async () => {
@@ -529,6 +695,16 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     });
 
     const own = (await trigger(api, 'purge-cache', 'ada')).body.id;
+    const approvable = async (user: string) =>
+      (
+        await api()
+          .get('/api/self-service/runs')
+          .query({ approvable: true })
+          .set('authorization', as(user))
+      ).body.items.map((r: any) => r.id);
+    // Ada may not approve her own run, so it is not listed for her.
+    expect(await approvable('ada')).toEqual([]);
+    expect(await approvable('alan')).toEqual([own]);
     const selfApproval = await api()
       .post(`/api/self-service/runs/${own}/approve`)
       .set('authorization', as('ada'))
@@ -726,6 +902,37 @@ describe('selfServicePlugin, end to end with a real external system', () => {
 });
 
 describe('workflows published from code', () => {
+  it('stops start-up naming the workflow and field of an invalid one', async () => {
+    const module = createBackendModule({
+      pluginId: 'self-service',
+      moduleId: 'bad-workflows',
+      register(reg) {
+        reg.registerInit({
+          deps: { extension: selfServiceWorkflowsExtensionPoint },
+          async init({ extension }) {
+            extension.addWorkflows({
+              identifier: 'rotate-keys',
+              name: 'Rotate keys',
+              scope: { type: 'global' },
+              execution: { type: 'simple' },
+              access: { type: 'everyone' },
+              parameters: [],
+              request: {
+                method: 'POST',
+                url: 'https://vault.example.com/rotate/{{data.key}}',
+              },
+            });
+          },
+        });
+      },
+    });
+    await expect(
+      startSelfServiceBackend({ features: [module] }),
+    ).rejects.toThrow(
+      "selfServiceWorkflowsExtensionPoint: workflow 'rotate-keys': request.url: unknown variable {{data.key}} (no parameter 'key')",
+    );
+  });
+
   it('creates them on start-up and lists them', async () => {
     const module = createBackendModule({
       pluginId: 'self-service',

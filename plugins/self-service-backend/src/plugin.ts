@@ -22,7 +22,10 @@ import { HttpRequestDispatcher } from './dispatch';
 import { RunNotifier } from './runs/RunNotifier';
 import { RunService } from './runs/RunService';
 import { createRouter } from './service/router';
-import { publishCodeWorkflows } from './workflows/publishCodeWorkflows';
+import {
+  publishCodeWorkflows,
+  validateCodeWorkflows,
+} from './workflows/publishCodeWorkflows';
 
 /**
  * The self-service backend plugin.
@@ -61,6 +64,11 @@ export const selfServicePlugin = createBackendPlugin({
       async init(deps) {
         const { logger, httpRouter, permissionsRegistry } = deps;
         const config = readSelfServiceConfig(deps.config);
+        // Checked before anything else: a bad workflow stops start-up.
+        const moduleWorkflows = validateCodeWorkflows(codeWorkflows, {
+          secretNames: new Set(Object.keys(config.secrets)),
+          configured: config.workflows,
+        });
         const store = await DatabaseSelfServiceStore.create({
           database: deps.database,
         });
@@ -94,7 +102,7 @@ export const selfServicePlugin = createBackendPlugin({
         await publishCodeWorkflows({
           store,
           logger,
-          definitions: [...config.workflows, ...codeWorkflows],
+          definitions: [...config.workflows, ...moduleWorkflows],
         });
 
         const callbackBaseUrl = await deps.discovery.getExternalBaseUrl(

@@ -89,7 +89,11 @@ describe('DatabaseSelfServiceStore', () => {
           definition: { ...restartService, name: 'Another' },
           actor: 'user:default/bob',
         }),
-      ).rejects.toThrow(ConflictError);
+      ).rejects.toThrow(
+        new ConflictError(
+          "identifier: a workflow with identifier 'restart-service' already exists",
+        ),
+      );
       await expect(store.listWorkflows()).resolves.toHaveLength(1);
     });
 
@@ -351,6 +355,56 @@ describe('DatabaseSelfServiceStore', () => {
         });
       });
 
+      it('records a run with further initial events in one transaction, or nothing at all', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/platform-team'],
+          events: [
+            {
+              type: 'approval_requested',
+              data: { approvers: ['group:default/platform-team'] },
+            },
+          ],
+        });
+        expect(
+          (await store.listRunEvents(run.id)).map(e => [e.sequence, e.type]),
+        ).toEqual([
+          [1, 'triggered'],
+          [2, 'approval_requested'],
+        ]);
+        // The counter continues after them.
+        const [next] = await store.appendRunEvents(run.id, [
+          { type: 'message', data: {} },
+        ]);
+        expect(next.sequence).toBe(3);
+
+        // An event that cannot be written takes the run with it.
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        await expect(
+          store.createRun({
+            workflowId: workflow.id,
+            revision: 1,
+            requestedBy: 'user:default/linus',
+            status: 'pending_approval',
+            inputs: {},
+            approvers: ['group:default/platform-team'],
+            events: [{ type: 'approval_requested', data: circular }],
+          }),
+        ).rejects.toThrow();
+        const runs = await knex('runs').select('requested_by');
+        expect(runs).toEqual([{ requested_by: 'user:default/grace' }]);
+        const [{ n: approvers }] = await knex('run_approvers').count({
+          n: '*',
+        });
+        expect(Number(approvers)).toBe(1);
+      });
+
       it('refuses a run of a revision that does not exist, storing nothing', async () => {
         const { store, knex, workflow } = await storeWithWorkflow();
         await expect(
@@ -559,13 +613,80 @@ describe('DatabaseSelfServiceStore', () => {
         const page = await store.listRuns({
           limit: 50,
           filter: {
-            approvableBy: ['user:default/ada', 'group:default/platform-team'],
+            approvableBy: {
+              userEntityRef: 'user:default/ada',
+              ownershipEntityRefs: [
+                'user:default/ada',
+                'group:default/platform-team',
+              ],
+            },
           },
         });
         expect(page.items.map(r => r.id)).toEqual([pending.id]);
         await expect(store.listRunApprovers(pending.id)).resolves.toEqual([
           'group:default/platform-team',
         ]);
+      });
+
+      it("leaves the caller's own runs out of those they may approve, unless the revision allows self-approval", async () => {
+        const { store } = await createStore(databaseId);
+        const approval = (allowSelfApproval: boolean): WorkflowDefinition => ({
+          ...freezeDeploys,
+          identifier: `purge-${allowSelfApproval}`,
+          access: {
+            type: 'approval',
+            approvers: ['group:default/platform-team'],
+            allowSelfApproval,
+          },
+        });
+        const strict = await store.createWorkflow({
+          definition: approval(false),
+          actor: 'user:default/ada',
+        });
+        const lenient = await store.createWorkflow({
+          definition: approval(true),
+          actor: 'user:default/ada',
+        });
+        const pending = (workflowId: string, requestedBy: string) =>
+          store.createRun({
+            workflowId,
+            revision: 1,
+            requestedBy,
+            status: 'pending_approval',
+            inputs: {},
+            approvers: ['group:default/platform-team'],
+          });
+        const ownStrict = await pending(strict.id, 'user:default/ada');
+        const ownLenient = await pending(lenient.id, 'user:default/ada');
+        const othersStrict = await pending(strict.id, 'user:default/grace');
+        // A later revision does not change what a pending run allows.
+        await store.updateWorkflow({
+          identifier: strict.identifier,
+          definition: { ...approval(true), identifier: strict.identifier },
+          actor: 'user:default/ada',
+        });
+
+        const approvable = async (user: string) =>
+          (
+            await store.listRuns({
+              limit: 50,
+              filter: {
+                approvableBy: {
+                  userEntityRef: user,
+                  ownershipEntityRefs: [user, 'group:default/platform-team'],
+                },
+              },
+            })
+          ).items
+            .map(r => r.id)
+            .sort();
+
+        expect(await approvable('user:default/ada')).toEqual(
+          [ownLenient.id, othersStrict.id].sort(),
+        );
+        expect(await approvable('user:default/alan')).toEqual(
+          [ownStrict.id, ownLenient.id, othersStrict.id].sort(),
+        );
       });
 
       it('changes status only from the expected statuses, with its events', async () => {
@@ -729,6 +850,91 @@ describe('DatabaseSelfServiceStore', () => {
 
         const found = await store.listOverdueRuns(new Date(), 10);
         expect(found.map(r => r.id)).toEqual([overdue.id]);
+        await expect(
+          store.listOverdueRuns(new Date(), 10, [overdue.id]),
+        ).resolves.toEqual([]);
+      });
+
+      it('ends a run as overdue only while its deadline has passed', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+          deadlineAt: new Date(Date.now() - 1000),
+        });
+        // Its request got recorded, extending the deadline, in one write.
+        const extended = await store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'in_progress',
+          deadlineAt: new Date(Date.now() + 3_600_000),
+          events: [{ type: 'request_sent', data: { outcome: 'success' } }],
+        });
+        expect(extended.status).toBe('in_progress');
+
+        // A sweep that read it as overdue before that changes nothing.
+        await expect(
+          store.transitionRun({
+            runId: run.id,
+            from: ['in_progress'],
+            to: 'timed_out',
+            deadlineAt: null,
+            deadlineBefore: new Date(),
+            events: [{ type: 'status_changed', data: {} }],
+          }),
+        ).rejects.toThrow(ConflictError);
+        expect((await store.getRun(run.id))?.status).toBe('in_progress');
+        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+        ]);
+        expect(
+          (await store.listRunEvents(run.id, { types: ['request_sent'] })).map(
+            e => e.sequence,
+          ),
+        ).toEqual([2]);
+
+        // Once it has passed, it does.
+        const timedOut = await store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'timed_out',
+          deadlineAt: null,
+          deadlineBefore: new Date(Date.now() + 3_700_000),
+          events: [{ type: 'status_changed', data: {} }],
+        });
+        expect(timedOut.status).toBe('timed_out');
+      });
+
+      it('writes nothing of a transition whose events cannot be written', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+        const circular: Record<string, unknown> = {};
+        circular.self = circular;
+        await expect(
+          store.transitionRun({
+            runId: run.id,
+            from: ['in_progress'],
+            to: 'success',
+            events: [
+              { type: 'request_sent', data: { outcome: 'success' } },
+              { type: 'status_changed', data: circular },
+            ],
+          }),
+        ).rejects.toThrow();
+        expect((await store.getRun(run.id))?.status).toBe('in_progress');
+        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+          'triggered',
+        ]);
       });
 
       it('refuses a cursor it did not hand out, naming the field', async () => {

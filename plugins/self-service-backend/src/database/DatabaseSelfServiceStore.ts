@@ -199,7 +199,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
-          `A workflow with identifier '${definition.identifier}' already exists`,
+          `identifier: a workflow with identifier '${definition.identifier}' already exists`,
         );
       }
       throw error;
@@ -335,7 +335,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         updated_at: now,
         finished_at: null,
         deadline_at: run.deadlineAt ?? null,
-        event_count: 1,
+        event_count: 1 + (run.events?.length ?? 0),
       });
       const owners = [...new Set(run.entityOwners ?? [])];
       if (owners.length > 0) {
@@ -349,17 +349,27 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           approvers.map(approver_ref => ({ run_id: id, approver_ref })),
         );
       }
-      await tx('run_events').insert({
-        run_id: id,
-        sequence: 1,
-        type: 'triggered',
-        actor: run.requestedBy,
-        data: JSON.stringify({
-          revision: run.revision,
-          ...(run.entityRef ? { entityRef: run.entityRef } : {}),
-        }),
-        created_at: now,
-      });
+      const events: NewRunEvent[] = [
+        {
+          type: 'triggered',
+          actor: run.requestedBy,
+          data: {
+            revision: run.revision,
+            ...(run.entityRef ? { entityRef: run.entityRef } : {}),
+          },
+        },
+        ...(run.events ?? []),
+      ];
+      await tx('run_events').insert(
+        events.map((event, i) => ({
+          run_id: id,
+          sequence: i + 1,
+          type: event.type,
+          actor: event.actor ?? null,
+          data: JSON.stringify(event.data),
+          created_at: now,
+        })),
+      );
     });
     const created = await this.getRun(id);
     if (!created) {
@@ -396,10 +406,20 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       query.where('runs.requested_by', filter.requestedBy);
     }
     if (filter.approvableBy !== undefined) {
+      const { userEntityRef, ownershipEntityRefs } = filter.approvableBy;
       query.where('runs.status', 'pending_approval');
       applyRunFilter(this.db, query, {
         property: 'approver',
-        values: filter.approvableBy,
+        values: ownershipEntityRefs,
+      });
+      // Their own runs only where the revision lets requesters approve.
+      const selfApproval = this.isPostgres
+        ? "(workflow_revisions.definition::json -> 'access' ->> 'allowSelfApproval') = 'true'"
+        : "json_extract(workflow_revisions.definition, '$.access.allowSelfApproval') = 1";
+      query.where(function notOwnUnlessAllowed() {
+        this.where('runs.requested_by', '<>', userEntityRef).orWhereRaw(
+          selfApproval,
+        );
       });
     }
     if (visibility) {
@@ -448,23 +468,26 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   }
 
   async transitionRun(transition: RunTransition): Promise<Run> {
-    const { runId, from, to, events, deadlineAt } = transition;
+    const { runId, from, to, events, deadlineAt, deadlineBefore } = transition;
     const now = new Date();
     const terminal = TERMINAL_RUN_STATUSES.includes(to);
     await this.db.transaction(async tx => {
-      const changed = await tx('runs')
+      const update = tx('runs')
         .where('id', runId)
-        .whereIn('status', [...from])
-        .update({
-          status: to,
-          updated_at: now,
-          event_count: tx.raw('event_count + ?', [events.length]),
-          ...(terminal ? { finished_at: now } : {}),
-          ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
-          ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
-        });
+        .whereIn('status', [...from]);
+      if (deadlineBefore !== undefined) {
+        update.where('deadline_at', '<', deadlineBefore);
+      }
+      const changed = await update.update({
+        status: to,
+        updated_at: now,
+        event_count: tx.raw('event_count + ?', [events.length]),
+        ...(terminal ? { finished_at: now } : {}),
+        ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
+        ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
+      });
       if (changed !== 1) {
-        throw await this.notFoundOrConflict(tx, runId, to);
+        throw await this.notFoundOrConflict(tx, runId, to, deadlineBefore);
       }
       await this.insertEvents(tx, runId, events, now);
     });
@@ -506,10 +529,15 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     });
   }
 
-  async listRunEvents(runId: string): Promise<RunEvent[]> {
-    const rows = await this.db<RunEventRow>('run_events')
-      .where('run_id', runId)
-      .orderBy('sequence', 'asc');
+  async listRunEvents(
+    runId: string,
+    options?: { types?: ReadonlyArray<RunEventType> },
+  ): Promise<RunEvent[]> {
+    const query = this.db<RunEventRow>('run_events').where('run_id', runId);
+    if (options?.types) {
+      query.whereIn('type', [...options.types]);
+    }
+    const rows = await query.orderBy('sequence', 'asc');
     return rows.map(toRunEvent);
   }
 
@@ -536,8 +564,16 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return rows.map(r => r.owner_ref);
   }
 
-  async listOverdueRuns(now: Date, limit: number): Promise<Run[]> {
-    const rows = await this.runsWithRevision()
+  async listOverdueRuns(
+    now: Date,
+    limit: number,
+    excludeIds: ReadonlyArray<string> = [],
+  ): Promise<Run[]> {
+    const query = this.runsWithRevision();
+    if (excludeIds.length > 0) {
+      query.whereNotIn('runs.id', [...excludeIds]);
+    }
+    const rows = await query
       .whereNotIn('runs.status', [...TERMINAL_RUN_STATUSES])
       .where('runs.deadline_at', '<', now)
       .orderBy('runs.deadline_at', 'asc')
@@ -619,12 +655,26 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     tx: Knex,
     runId: string,
     to?: RunStatus,
+    deadlineBefore?: Date,
   ): Promise<Error> {
     const current = await tx('runs')
       .where('id', runId)
-      .first<{ status: RunStatus } | undefined>('status');
+      .first<
+        | { status: RunStatus; deadline_at: Date | string | number | null }
+        | undefined
+      >('status', 'deadline_at');
     if (!current) {
       return new NotFoundError(`No run with id '${runId}'`);
+    }
+    if (
+      deadlineBefore !== undefined &&
+      !TERMINAL_RUN_STATUSES.includes(current.status) &&
+      (current.deadline_at === null ||
+        new Date(current.deadline_at) >= deadlineBefore)
+    ) {
+      return new ConflictError(
+        `Run ${runId} is ${current.status} and not overdue: its deadline moved`,
+      );
     }
     return new ConflictError(
       to

@@ -36,6 +36,11 @@ export interface NewRun {
   tokenHash?: string;
   /** When an unfinished run times out. */
   deadlineAt?: Date;
+  /**
+   * Events that follow `triggered` on the new run's timeline, such as
+   * `approval_requested`; written in the same transaction as the run.
+   */
+  events?: NewRunEvent[];
 }
 
 /** Filters of a run list; all given ones must hold. */
@@ -44,8 +49,12 @@ export interface RunFilter {
   workflowIdentifier?: string;
   status?: RunStatus[];
   requestedBy?: string;
-  /** Pending runs that one of these user or group refs may approve. */
-  approvableBy?: string[];
+  /**
+   * Pending runs that one of the `ownershipEntityRefs` may approve; runs
+   * `userEntityRef` requested only where the run's workflow revision allows
+   * self-approval.
+   */
+  approvableBy?: { userEntityRef: string; ownershipEntityRefs: string[] };
 }
 
 /** An event to append to a run's timeline. */
@@ -66,6 +75,11 @@ export interface RunTransition {
   deadlineAt?: Date | null;
   /** SHA-256 of a new callback token (a run gets one when dispatched). */
   tokenHash?: string;
+  /**
+   * Applied only while the run's deadline is before this: a time-out does
+   * not end a run whose deadline was extended after it was read.
+   */
+  deadlineBefore?: Date;
 }
 
 /**
@@ -130,7 +144,8 @@ export interface SelfServiceStore {
   deleteWorkflow(options: { identifier: string; actor: string }): Promise<void>;
 
   /**
-   * Records a new run and its `triggered` event in one transaction.
+   * Records a new run, its `triggered` event and any further `events` in
+   * one transaction: all of it or nothing.
    * @throws NotFoundError when the workflow has no such revision.
    */
   createRun(run: NewRun): Promise<Run>;
@@ -157,7 +172,9 @@ export interface SelfServiceStore {
 
   /**
    * Changes a run's status and records events, atomically, only while the
-   * run is in one of `from`; terminal statuses also set `finishedAt`.
+   * run is in one of `from` (and its deadline is before `deadlineBefore`,
+   * when given); terminal statuses also set `finishedAt`. `to` may equal the
+   * current status, to record events and a new deadline together.
    * @throws NotFoundError when there is no such run.
    * @throws ConflictError naming the current status when it is not in `from`.
    */
@@ -174,8 +191,11 @@ export interface SelfServiceStore {
     options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
   ): Promise<RunEvent[]>;
 
-  /** A run's timeline, oldest first. */
-  listRunEvents(runId: string): Promise<RunEvent[]>;
+  /** A run's timeline, oldest first; only events of `types` when given. */
+  listRunEvents(
+    runId: string,
+    options?: { types?: ReadonlyArray<RunEventType> },
+  ): Promise<RunEvent[]>;
 
   /**
    * The stored hash of a run's callback token. It outlives the run so that a
@@ -189,6 +209,13 @@ export interface SelfServiceStore {
   /** Owners of a run's entity when it was triggered. */
   listRunEntityOwners(runId: string): Promise<string[]>;
 
-  /** Unfinished runs whose deadline is before `now`, oldest deadline first. */
-  listOverdueRuns(now: Date, limit: number): Promise<Run[]>;
+  /**
+   * Unfinished runs whose deadline is before `now`, oldest deadline first,
+   * leaving out the runs of `excludeIds`.
+   */
+  listOverdueRuns(
+    now: Date,
+    limit: number,
+    excludeIds?: ReadonlyArray<string>,
+  ): Promise<Run[]>;
 }

@@ -1,6 +1,11 @@
 export { renderRequest } from './renderRequest';
 export type { RenderedRequest } from './renderRequest';
-export { REDACTED, Redactor, SECRET_HEADER_KEY_SUBSTRINGS } from './redact';
+export {
+  isSecretKey,
+  REDACTED,
+  Redactor,
+  SECRET_HEADER_KEY_SUBSTRINGS,
+} from './redact';
 export { HttpRequestDispatcher } from './RequestDispatcher';
 export type {
   DispatchAttempt,
@@ -8,3 +13,4 @@ export type {
   RequestDispatcher,
 } from './RequestDispatcher';
 export type { DispatchErrorKind } from './dispatchErrors';
+export { truncateUtf8 } from './readBodyUpTo';

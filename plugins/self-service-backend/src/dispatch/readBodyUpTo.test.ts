@@ -1,4 +1,4 @@
-import { readBodyUpTo } from './readBodyUpTo';
+import { readBodyUpTo, truncateUtf8 } from './readBodyUpTo';
 
 function streamOf(...chunks: Array<string | Uint8Array>) {
   const encoder = new TextEncoder();
@@ -86,5 +86,17 @@ describe('readBodyUpTo', () => {
       text: '',
       truncated: false,
     });
+  });
+});
+
+describe('truncateUtf8', () => {
+  it('keeps text within the limit and cuts longer text between characters', () => {
+    expect(truncateUtf8('abc', 3)).toEqual({ text: 'abc', truncated: false });
+    expect(truncateUtf8('abcd', 3)).toEqual({ text: 'abc', truncated: true });
+    // 'é' is two bytes and '€' three: never half of one.
+    expect(truncateUtf8('aé€', 2)).toEqual({ text: 'a', truncated: true });
+    expect(truncateUtf8('aé€', 5)).toEqual({ text: 'aé', truncated: true });
+    expect(truncateUtf8('aé€', 6)).toEqual({ text: 'aé€', truncated: false });
+    expect(truncateUtf8('abc', 0)).toEqual({ text: '', truncated: true });
   });
 });

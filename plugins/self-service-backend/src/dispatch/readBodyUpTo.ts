@@ -42,3 +42,23 @@ export async function readBodyUpTo(
     return { text, truncated: true, error };
   }
 }
+
+/**
+ * Text cut to at most `maxBytes` of UTF-8, never through a character; for
+ * recording a body after it was redacted.
+ */
+export function truncateUtf8(
+  text: string,
+  maxBytes: number,
+): { text: string; truncated: boolean } {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) {
+    return { text, truncated: false };
+  }
+  let end = Math.max(0, maxBytes);
+  // Back up over continuation bytes (10xxxxxx) to a character's start.
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) {
+    end--;
+  }
+  return { text: bytes.subarray(0, end).toString('utf8'), truncated: true };
+}

@@ -6,6 +6,12 @@ const secret = 'p@ss word/+&=';
 describe('Redactor', () => {
   const redactor = new Redactor([token, secret, '', 'abc']);
 
+  it('knows how far past a cut the longest secret reaches', () => {
+    expect(new Redactor([]).longestSecretBytes).toBe(0);
+    // 'a b€' is 6 bytes; its URL-encoded form 'a%20b%E2%82%AC' is 14.
+    expect(new Redactor(['abcd', 'a b€']).longestSecretBytes).toBe(14);
+  });
+
   it('redacts header values by name, case-insensitively', () => {
     expect(
       redactor.headers({

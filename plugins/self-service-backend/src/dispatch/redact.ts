@@ -23,7 +23,11 @@ export const REDACTED = '[REDACTED]';
 /** Secrets shorter than this are not redacted by value: they match too much. */
 const MIN_SECRET_LENGTH = 4;
 
-function isSecretKey(key: string): boolean {
+/**
+ * Whether a header name, query parameter name or object key holds a secret,
+ * by {@link SECRET_HEADER_KEY_SUBSTRINGS}.
+ */
+export function isSecretKey(key: string): boolean {
   const lowerCase = key.toLocaleLowerCase('en-US');
   return SECRET_HEADER_KEY_SUBSTRINGS.some(part => lowerCase.includes(part));
 }
@@ -65,6 +69,11 @@ function encodedForms(secret: string): string[] {
  */
 export class Redactor {
   private readonly pattern: RegExp | undefined;
+  /**
+   * UTF-8 bytes of the longest form of a secret: how far past a cut a
+   * secret the cut goes through can reach.
+   */
+  readonly longestSecretBytes: number;
 
   constructor(secretValues: Iterable<string>) {
     const forms = new Set<string>();
@@ -73,6 +82,10 @@ export class Redactor {
         encodedForms(secret).forEach(form => forms.add(form));
       }
     }
+    this.longestSecretBytes = Math.max(
+      0,
+      ...[...forms].map(form => Buffer.byteLength(form, 'utf8')),
+    );
     // Longest first, so a secret containing another is redacted whole.
     const alternatives = [...forms]
       .sort((a, b) => b.length - a.length)

@@ -1,6 +1,6 @@
-import { InputError } from '@backstage/errors';
 import { Placeholder } from '../workflows/placeholders';
 import { TemplateContext } from '../workflows/templateContext';
+import { isJsonBodyTemplate, parseJsonBodyTemplate } from './jsonBody';
 import {
   PlaceholderMarkers,
   placeholdersOf,
@@ -13,11 +13,13 @@ const FIELD = 'request.body';
 /**
  * Renders a body template.
  *
- * A template that is a JSON object or array (once each variable stands in
- * for a string) is built as a value and serialised once: a string that is
- * exactly one variable, quoted or bare, takes the value with its type, and
- * variables within longer strings are substituted as text, so no value can
- * change the JSON structure. Variables in object keys are refused.
+ * A template meant as JSON (its content type is JSON, or it starts with
+ * `{`, `[` or `"`) is parsed once with a marker in place of each variable,
+ * which fixes its structure, then filled in as a value and serialised once:
+ * a string that is exactly one variable, quoted or bare, takes the value
+ * with its type, and variables within longer strings are substituted inside
+ * that string, so no value can change the JSON structure. Such a template
+ * is never rendered as text: one that does not parse is refused.
  *
  * Any other template is rendered as text; values are form-encoded when the
  * content type is `application/x-www-form-urlencoded`.
@@ -35,9 +37,8 @@ export function renderBody(
     return template;
   }
 
-  const markers = new PlaceholderMarkers(template, placeholders);
-  const document = parseJsonTemplate(template, markers);
-  if (document !== undefined) {
+  if (isJsonBodyTemplate(template, placeholders, contentType)) {
+    const { document, markers } = parseJsonBodyTemplate(template, placeholders);
     const value = (placeholder: Placeholder) =>
       resolveVariable(context, placeholder.name, FIELD);
     return JSON.stringify(fillJson(document, markers, value));
@@ -49,51 +50,6 @@ export function renderBody(
     FIELD,
     isFormEncoded(contentType) ? encodeURIComponent : undefined,
   );
-}
-
-/**
- * The template parsed as a JSON object or array, with a marker string in
- * place of every variable (inside a string the bare marker, elsewhere a
- * quoted one), or undefined if it is not such a document.
- */
-function parseJsonTemplate(
-  template: string,
-  markers: PlaceholderMarkers,
-): object | undefined {
-  const inString = stringPositions(template);
-  const marked = markers.mark(template, (marker, placeholder) =>
-    inString(placeholder.index) ? marker : `"${marker}"`,
-  );
-  try {
-    const parsed: unknown = JSON.parse(marked);
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Tells whether a position of a JSON text lies inside a string. */
-function stringPositions(text: string): (index: number) => boolean {
-  const inside = new Array<boolean>(text.length).fill(false);
-  let open = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (!open) {
-      open = char === '"';
-      continue;
-    }
-    inside[i] = true;
-    if (char === '\\') {
-      i++;
-      if (i < text.length) {
-        inside[i] = true;
-      }
-    } else if (char === '"') {
-      inside[i] = false;
-      open = false;
-    }
-  }
-  return index => inside[index] ?? false;
 }
 
 function fillJson(
@@ -113,15 +69,12 @@ function fillJson(
   }
   if (typeof node === 'object' && node !== null) {
     // fromEntries defines own properties, so a "__proto__" key stays data.
+    // Keys hold no markers: parseJsonBodyTemplate refuses them.
     return Object.fromEntries(
-      Object.entries(node).map(([key, item]) => {
-        if (markers.has(key)) {
-          throw new InputError(
-            `${FIELD}: variables are not allowed in JSON object keys`,
-          );
-        }
-        return [key, fillJson(item, markers, value)];
-      }),
+      Object.entries(node).map(([key, item]) => [
+        key,
+        fillJson(item, markers, value),
+      ]),
     );
   }
   return node;

@@ -214,6 +214,24 @@ function failWith(kind: DispatchErrorKind, message: string): Reply {
   return { error: { kind, message } };
 }
 
+/** A reply with its body cut to the limit, as HttpRequestDispatcher reads it. */
+function limitBody(reply: Reply, maxBytes: number): Reply {
+  if (!reply.response) {
+    return reply;
+  }
+  const bytes = Buffer.from(reply.response.body, 'utf8');
+  return bytes.length <= maxBytes
+    ? reply
+    : {
+        ...reply,
+        response: {
+          ...reply.response,
+          body: bytes.subarray(0, maxBytes).toString('utf8'),
+          bodyTruncated: true,
+        },
+      };
+}
+
 /** Records what would have been sent and answers as told. */
 class RecordingDispatcher implements RequestDispatcher {
   readonly requests: RenderedRequest[] = [];
@@ -231,7 +249,7 @@ class RecordingDispatcher implements RequestDispatcher {
     // Let other work interleave, like a real network round trip.
     await new Promise(resolve => setImmediate(resolve));
     await this.hold;
-    const result = this.reply(request);
+    const result = limitBody(this.reply(request), options.maxResponseBodyBytes);
     const status = result.response?.status;
     return {
       startedAt: new Date().toISOString(),
@@ -285,7 +303,7 @@ describe('RunService', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
-    async function setup() {
+    async function setup(overrides: Partial<DispatchConfig> = {}) {
       const knex = await databases.init(databaseId);
       const store = await DatabaseSelfServiceStore.create({
         database: mockServices.database({ knex }),
@@ -293,14 +311,15 @@ describe('RunService', () => {
       const dispatcher = new RecordingDispatcher();
       const notifier = new RecordingNotifier();
       const catalog = catalogServiceMock({ entities });
+      const logger = mockServices.logger.mock();
       const service = new RunService({
         store,
         catalog,
         auth: mockServices.auth(),
         dispatcher,
         notifier: notifier as unknown as RunNotifier,
-        logger: mockServices.logger.mock(),
-        config,
+        logger,
+        config: { ...config, ...overrides },
         callbackBaseUrl: CALLBACK_BASE_URL,
       });
 
@@ -332,6 +351,7 @@ describe('RunService', () => {
       return {
         store,
         catalog,
+        logger,
         dispatcher,
         notifier,
         service,
@@ -400,7 +420,9 @@ describe('RunService', () => {
         expect(dispatcher.requests).toHaveLength(1);
         expect(dispatcher.options[0]).toEqual({
           timeoutMs: 30000,
-          maxResponseBodyBytes: 65536,
+          // The limit, and as much again as the longest secret (the run
+          // token), so a secret the limit cuts through is still redacted.
+          maxResponseBodyBytes: 65536 + 48,
         });
         const [sent] = dispatcher.requests;
         expect(sent.method).toBe('POST');
@@ -532,7 +554,7 @@ describe('RunService', () => {
         expect(sent.headers['X-Api-Key']).toBe('plain');
         const sentBody = JSON.parse(sent.body!);
         const runToken: string = sentBody.callbackToken;
-        expect(runToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(runToken).toMatch(/^ssrt_[A-Za-z0-9_-]{43}$/);
         expect(sentBody.note).toBe(`deploying with ${SECRET}`);
 
         // What was stored did not.
@@ -589,6 +611,149 @@ describe('RunService', () => {
         expect(everything).not.toContain(SECRET);
         expect(everything).not.toContain(runToken);
       });
+    });
+
+    describe('recorded responses', () => {
+      it('redacts the status text, and cuts the body only after redacting it', async () => {
+        const { store, dispatcher, service, publish, trigger } = await setup({
+          maxResponseBodyBytes: 20,
+        });
+        // The secret starts before the limit and ends after it.
+        dispatcher.reply = () =>
+          respond(502, `Bad ${SECRET}`, `0123456789${SECRET} and more`);
+        const workflow = await publish(freezeDeploys);
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+          'status_changed',
+        ]);
+        expect(events[1].data.response).toMatchObject({
+          status: 502,
+          statusText: 'Bad [REDACTED]',
+          body: '0123456789[REDACTED]',
+          bodyTruncated: true,
+        });
+        expect(events[2].data.message).toBe(
+          'The request got 502 Bad [REDACTED]',
+        );
+        // Not even a part of it.
+        expect(JSON.stringify(events)).not.toContain(SECRET.slice(0, 6));
+      });
+    });
+
+    describe('optional parameters', () => {
+      it('renders a declared parameter given no value as empty, in the URL, headers and body', async () => {
+        const { dispatcher, service, publish, trigger, statusOf } =
+          await setup();
+        const workflow = await publish({
+          identifier: 'annotate',
+          name: 'Annotate',
+          scope: { type: 'global' },
+          execution: { type: 'simple' },
+          access: { type: 'everyone' },
+          parameters: [
+            {
+              identifier: 'note',
+              name: 'Note',
+              type: 'string',
+              required: false,
+            },
+            {
+              identifier: 'count',
+              name: 'Count',
+              type: 'integer',
+              required: false,
+            },
+            {
+              identifier: 'dryRun',
+              name: 'Dry run',
+              type: 'boolean',
+              required: false,
+            },
+          ],
+          request: {
+            method: 'POST',
+            url: 'https://deploy.example.com/annotate/x{{data.note}}?note={{data.note}}&count={{data.count}}',
+            headers: {
+              'content-type': 'application/json',
+              'X-Note': '{{data.note}}',
+            },
+            body: '{"note": "{{data.note}}", "count": {{data.count}}, "dryRun": {{data.dryRun}}, "text": "note: {{data.note}}"}',
+          },
+        });
+
+        const run = await trigger(workflow, grace, {
+          inputs: { dryRun: true },
+        });
+        await service.settled();
+
+        expect(await statusOf(run.id)).toBe('success');
+        const [sent] = dispatcher.requests;
+        expect(sent.url).toBe(
+          'https://deploy.example.com/annotate/x?note=&count=',
+        );
+        expect(sent.headers['X-Note']).toBe('');
+        expect(JSON.parse(sent.body!)).toEqual({
+          note: '',
+          count: '',
+          dryRun: true,
+          text: 'note: ',
+        });
+      });
+    });
+
+    describe('atomic writes', () => {
+      it('records a requested approval in the same write as the run', async () => {
+        const { store, service, publish, trigger, eventTypes } = await setup();
+        // No separate append may be needed to complete a new run.
+        jest
+          .spyOn(store, 'appendRunEvents')
+          .mockRejectedValue(new Error('connection lost'));
+        const workflow = await publish(rotateCredentials);
+
+        const run = await trigger(workflow, grace, {
+          inputs: { database: 'orders' },
+        });
+        await service.settled();
+
+        expect(run.status).toBe('pending_approval');
+        expect(await eventTypes(run.id)).toEqual([
+          'triggered',
+          'approval_requested',
+        ]);
+      });
+
+      it.each([
+        ['simple', freezeDeploys],
+        ['event-driven', provisionEnvironment],
+      ])(
+        'records the request of a %s run in the same write as what follows it, or neither',
+        async (_type, definition) => {
+          const { store, service, publish, trigger, eventTypes, statusOf } =
+            await setup();
+          jest
+            .spyOn(store, 'transitionRun')
+            .mockRejectedValueOnce(new Error('connection lost'));
+          const workflow = await publish(definition);
+
+          const run = await trigger(workflow, grace);
+          await service.settled();
+
+          // Nothing half-written: no request recorded on a run that never
+          // moved on. The sweep ends it once its dispatch deadline passed.
+          expect(await statusOf(run.id)).toBe('in_progress');
+          expect(await eventTypes(run.id)).toEqual(['triggered']);
+          await expect(
+            service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
+          ).resolves.toBe(1);
+          expect(await statusOf(run.id)).toBe('failed');
+        },
+      );
     });
 
     describe('event-driven workflows', () => {
@@ -683,6 +848,49 @@ describe('RunService', () => {
         expect(notifier.finished).toHaveLength(1);
       });
 
+      it('redacts the presented run token from what the external system posts', async () => {
+        const { store, dispatcher, service, publish, trigger } = await setup();
+        const workflow = await publish(provisionEnvironment);
+        const run = await trigger(workflow, grace);
+        await service.settled();
+        const { token } = JSON.parse(dispatcher.requests[0].body!);
+
+        await service.postMessage({
+          runId: run.id,
+          token,
+          markdown: `Called back with ${token} and ${SECRET}`,
+        });
+        await service.postLink({
+          runId: run.id,
+          token,
+          label: `Job of ${token}`,
+          url: `https://ci.example.com/jobs/42?callbackToken=x&t=${token}`,
+        });
+        await service.setFinalStatus({
+          runId: run.id,
+          token,
+          status: 'failed',
+          message: `Could not use ${token}`,
+        });
+
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.data)).toEqual([
+          expect.anything(),
+          expect.anything(),
+          { markdown: 'Called back with [REDACTED] and [REDACTED]' },
+          {
+            label: 'Job of [REDACTED]',
+            url: 'https://ci.example.com/jobs/42?callbackToken=[REDACTED]&t=[REDACTED]',
+          },
+          {
+            from: 'in_progress',
+            to: 'failed',
+            message: 'Could not use [REDACTED]',
+          },
+        ]);
+        expect(JSON.stringify(events)).not.toContain(token);
+      });
+
       it('fails when its dispatch fails, without waiting for events', async () => {
         const { dispatcher, service, publish, trigger, statusOf } =
           await setup();
@@ -696,6 +904,41 @@ describe('RunService', () => {
         await expect(
           service.postMessage({ runId: run.id, markdown: 'hello?' }),
         ).rejects.toThrow(ConflictError);
+      });
+
+      it('refuses messages and links on a run of a simple workflow', async () => {
+        const { store, dispatcher, service, publish, trigger } = await setup();
+        let release = () => {};
+        dispatcher.hold = new Promise<void>(resolve => {
+          release = resolve;
+        });
+        const workflow = await publish(freezeDeploys);
+        // In progress while its request is on its way.
+        const run = await trigger(workflow, grace);
+
+        const message = service.postMessage({
+          runId: run.id,
+          markdown: 'hello',
+        });
+        await expect(message).rejects.toThrow(ConflictError);
+        await expect(message).rejects.toThrow(
+          /is of a simple workflow, .* takes no messages$/,
+        );
+        await expect(
+          service.postLink({
+            runId: run.id,
+            label: 'Job',
+            url: 'https://ci.example.com/jobs/1',
+          }),
+        ).rejects.toThrow(/takes no links$/);
+
+        release();
+        await service.settled();
+        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+          'status_changed',
+        ]);
       });
 
       it('refuses a final status for a run of a simple workflow', async () => {
@@ -1308,6 +1551,86 @@ describe('RunService', () => {
         await expect(
           service.setFinalStatus({ runId: silent.id, status: 'success' }),
         ).rejects.toThrow(ConflictError);
+      });
+
+      it('gives a run the request timeout and some grace while its request is sent, and the workflow timeout once it got a 2xx', async () => {
+        const { store, dispatcher, service, publish, trigger, statusOf } =
+          await setup();
+        const workflow = await publish({
+          ...provisionEnvironment,
+          execution: { type: 'event-driven', timeoutSeconds: 3600 },
+        });
+
+        // Its replica stops mid-request: the request is never recorded.
+        let release = () => {};
+        dispatcher.hold = new Promise<void>(resolve => {
+          release = resolve;
+        });
+        const stuck = await trigger(workflow, grace);
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 60_000)),
+        ).resolves.toBe(0);
+        // Ended after the request timeout (30 s) and grace, not the hour.
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
+        ).resolves.toBe(1);
+        expect(await statusOf(stuck.id)).toBe('failed');
+        const events = await store.listRunEvents(stuck.id);
+        expect(events[1].data).toEqual({
+          from: 'in_progress',
+          to: 'failed',
+          message:
+            'The request was not completed; the replica sending it may have stopped',
+        });
+        release();
+        await service.settled();
+        expect(await statusOf(stuck.id)).toBe('failed');
+
+        // One whose request got a 2xx waits for the workflow's timeout.
+        dispatcher.hold = undefined;
+        const dispatched = await trigger(workflow, linus);
+        await service.settled();
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
+        ).resolves.toBe(0);
+        expect(await statusOf(dispatched.id)).toBe('in_progress');
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 3_601_000)),
+        ).resolves.toBe(1);
+        expect(await statusOf(dispatched.id)).toBe('timed_out');
+        expect(
+          (await store.listRunEvents(dispatched.id)).map(e => e.data.message),
+        ).toContain('No final status was reported within 1 hour');
+      });
+
+      it('keeps ending overdue runs when one of them cannot be ended', async () => {
+        const { store, logger, service, publish, trigger, statusOf } =
+          await setup();
+        const workflow = await publish(provisionEnvironment);
+        const first = await trigger(workflow, grace);
+        const second = await trigger(workflow, linus);
+        await service.settled();
+        const lookup = jest
+          .spyOn(store, 'getWorkflowRevision')
+          .mockRejectedValueOnce(new Error('definition is unreadable'));
+
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 61_000)),
+        ).resolves.toBe(1);
+        const statuses = [await statusOf(first.id), await statusOf(second.id)];
+        expect(statuses.sort()).toEqual(['in_progress', 'timed_out']);
+        const stuck = statuses.indexOf('in_progress') === 0 ? first : second;
+        expect(logger.warn).toHaveBeenCalledWith(
+          `Could not end overdue run ${stuck.id}; the next sweep tries again`,
+          expect.objectContaining({ message: 'definition is unreadable' }),
+        );
+
+        // The next sweep gets it.
+        lookup.mockRestore();
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 61_000)),
+        ).resolves.toBe(1);
+        expect(await statusOf(stuck.id)).toBe('timed_out');
       });
 
       it('fails a simple run whose request never completed, and keeps that status when a late response arrives', async () => {

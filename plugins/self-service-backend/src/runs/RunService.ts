@@ -35,19 +35,30 @@ import type {
 } from '../database/SelfServiceStore';
 import {
   type DispatchAttempt,
+  REDACTED,
   Redactor,
   renderRequest,
   type RequestDispatcher,
+  truncateUtf8,
 } from '../dispatch';
-import type { TemplateContext } from '../workflows/templateContext';
+import {
+  templateData,
+  type TemplateContext,
+} from '../workflows/templateContext';
 import { validateRunInputs } from '../workflows/validateRunInputs';
 import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
 import type { RunNotifier } from './RunNotifier';
 import { generateRunToken, hashRunToken } from './runToken';
 
-/** Slack for a simple run whose replica died mid-request. */
-const SIMPLE_RUN_GRACE_MS = 60_000;
+/**
+ * Slack beyond the request timeout before a run whose request was never
+ * recorded is ended: its replica most likely stopped mid-request.
+ */
+const DISPATCH_GRACE_MS = 60_000;
+
+/** Runs whose execution type is kept in memory for callbacks. */
+const MAX_CACHED_RUNS = 10_000;
 
 export interface RunServiceOptions {
   store: SelfServiceStore;
@@ -74,6 +85,11 @@ export class RunService {
   private readonly redactor: Redactor;
   /** Dispatches still in flight, so shutdown and tests can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Execution types of runs that posted callbacks; they never change. */
+  private readonly executionTypes = new Map<
+    string,
+    WorkflowDefinition['execution']['type']
+  >();
 
   constructor(private readonly options: RunServiceOptions) {
     this.redactor = new Redactor(Object.values(options.config.secrets));
@@ -118,10 +134,8 @@ export class RunService {
         ...base,
         status: 'pending_approval',
         approvers,
+        events: [{ type: 'approval_requested', data: { approvers } }],
       });
-      await this.options.store.appendRunEvents(run.id, [
-        { type: 'approval_requested', data: { approvers } },
-      ]);
       await this.options.notifier.approvalRequested(run, workflow, approvers);
       await this.options.notifier.runChanged(run);
       return run;
@@ -132,7 +146,7 @@ export class RunService {
       ...base,
       status: 'in_progress',
       tokenHash: hashRunToken(token),
-      deadlineAt: this.deadlineFor(workflow),
+      deadlineAt: this.dispatchDeadline(),
     });
     await this.options.notifier.runChanged(run);
     this.dispatchInBackground(run, workflow, entity, token);
@@ -159,7 +173,7 @@ export class RunService {
       from: ['pending_approval'],
       to: 'in_progress',
       tokenHash: hashRunToken(token),
-      deadlineAt: this.deadlineFor(definition),
+      deadlineAt: this.dispatchDeadline(),
       events: [
         {
           type: 'approved',
@@ -222,16 +236,23 @@ export class RunService {
     return withdrawn;
   }
 
-  /** An external system reports progress in markdown. */
+  /**
+   * An external system reports progress in markdown. `token` is the run
+   * token it presented, if any: redacted from what it posts.
+   */
   async postMessage(request: {
     runId: string;
     actor?: string;
+    token?: string;
     markdown: string;
   }): Promise<RunEvent> {
+    await this.requireEventDriven(request.runId, 'messages');
     const [event] = await this.appendWhileInProgress(request.runId, {
       type: 'message',
       actor: request.actor,
-      data: { markdown: this.redactor.text(request.markdown) },
+      data: {
+        markdown: this.redactCallbackText(request.markdown, request.token),
+      },
     });
     return event;
   }
@@ -240,15 +261,20 @@ export class RunService {
   async postLink(request: {
     runId: string;
     actor?: string;
+    token?: string;
     label: string;
     url: string;
   }): Promise<RunEvent> {
+    await this.requireEventDriven(request.runId, 'links');
     const [event] = await this.appendWhileInProgress(request.runId, {
       type: 'link',
       actor: request.actor,
       data: {
-        label: this.redactor.text(request.label),
-        url: this.redactor.url(request.url),
+        label: this.redactCallbackText(request.label, request.token),
+        url: this.redactCallbackText(
+          this.redactor.url(request.url),
+          request.token,
+        ),
       },
     });
     return event;
@@ -258,6 +284,7 @@ export class RunService {
   async setFinalStatus(request: {
     runId: string;
     actor?: string;
+    token?: string;
     status: 'success' | 'failed';
     message?: string;
   }): Promise<Run> {
@@ -272,6 +299,7 @@ export class RunService {
       runId: run.id,
       from: ['in_progress'],
       to: request.status,
+      deadlineAt: null,
       events: [
         {
           type: 'status_changed',
@@ -280,7 +308,12 @@ export class RunService {
             from: 'in_progress',
             to: request.status,
             ...(request.message
-              ? { message: this.redactor.text(request.message) }
+              ? {
+                  message: this.redactCallbackText(
+                    request.message,
+                    request.token,
+                  ),
+                }
               : {}),
           },
         },
@@ -293,52 +326,84 @@ export class RunService {
 
   /**
    * Ends unfinished runs past their deadline: event-driven runs that never
-   * reported a final status, and simple runs whose replica died mid-request.
+   * reported a final status (`timed_out`), and runs whose request was never
+   * recorded because the replica sending it stopped (`failed`). A run that
+   * cannot be ended is logged and left for the next sweep; the others are
+   * still ended.
    */
   async timeOutOverdueRuns(now = new Date()): Promise<number> {
     let timedOut = 0;
+    // Runs this sweep could not end; every batch either ends runs or adds
+    // to this, so the sweep always finishes.
+    const skipped = new Set<string>();
     for (;;) {
-      const overdue = await this.options.store.listOverdueRuns(now, 100);
+      const overdue = await this.options.store.listOverdueRuns(now, 100, [
+        ...skipped,
+      ]);
       if (overdue.length === 0) {
         return timedOut;
       }
       for (const run of overdue) {
-        const definition = await this.definitionOf(run);
-        const to: RunStatus =
-          definition.execution.type === 'event-driven' ? 'timed_out' : 'failed';
-        const message =
-          to === 'timed_out'
-            ? `No final status was reported within ${formatSeconds(
-                definition.execution.type === 'event-driven'
-                  ? definition.execution.timeoutSeconds ??
-                      DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
-                  : 0,
-              )}`
-            : 'The request was not completed; the replica sending it may have stopped';
         try {
-          const finished = await this.options.store.transitionRun({
-            runId: run.id,
-            from: [run.status],
-            to,
-            deadlineAt: null,
-            events: [
-              {
-                type: 'status_changed',
-                data: { from: run.status, to, message },
-              },
-            ],
-          });
-          timedOut += 1;
-          await this.options.notifier.runFinished(finished, definition.name);
-          await this.options.notifier.runChanged(finished);
-        } catch (error) {
-          if (!(error instanceof ConflictError)) {
-            throw error;
+          if (await this.timeOut(run, now)) {
+            timedOut += 1;
+          } else {
+            skipped.add(run.id);
           }
-          // It finished meanwhile; nothing to do.
+        } catch (error) {
+          skipped.add(run.id);
+          this.options.logger.warn(
+            `Could not end overdue run ${run.id}; the next sweep tries again`,
+            error as Error,
+          );
         }
       }
     }
+  }
+
+  /** Ends one overdue run; false if it finished or moved on meanwhile. */
+  private async timeOut(run: Run, now: Date): Promise<boolean> {
+    const definition = await this.definitionOf(run);
+    const dispatched =
+      (
+        await this.options.store.listRunEvents(run.id, {
+          types: ['request_sent'],
+        })
+      ).length > 0;
+    const waitedForStatus =
+      dispatched && definition.execution.type === 'event-driven';
+    const to: RunStatus = waitedForStatus ? 'timed_out' : 'failed';
+    const message = waitedForStatus
+      ? `No final status was reported within ${formatSeconds(
+          definition.execution.type === 'event-driven'
+            ? definition.execution.timeoutSeconds ??
+                DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
+            : 0,
+        )}`
+      : 'The request was not completed; the replica sending it may have stopped';
+    let finished: Run;
+    try {
+      finished = await this.options.store.transitionRun({
+        runId: run.id,
+        from: [run.status],
+        to,
+        deadlineAt: null,
+        // Not if its request was recorded (and the deadline extended) since
+        // it was read.
+        deadlineBefore: now,
+        events: [
+          { type: 'status_changed', data: { from: run.status, to, message } },
+        ],
+      });
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        return false;
+      }
+      throw error;
+    }
+    await this.options.notifier.runFinished(finished, definition.name);
+    await this.options.notifier.runChanged(finished);
+    return true;
   }
 
   /** Resolves when every dispatch started so far has been recorded. */
@@ -384,7 +449,7 @@ export class RunService {
         token,
       },
       workflow: { identifier: definition.identifier, name: definition.name },
-      data: run.inputs,
+      data: templateData(definition.parameters, run.inputs),
       entity: entity
         ? {
             identifier: entity.metadata.name,
@@ -403,7 +468,11 @@ export class RunService {
       const rendered = renderRequest(definition.request, context);
       attempt = await this.options.dispatcher.dispatch(rendered, {
         timeoutMs: this.options.config.requestTimeoutMs,
-        maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
+        // Read past the limit by the longest secret, so that a secret the
+        // limit cuts through is still redacted before the body is cut.
+        maxResponseBodyBytes:
+          this.options.config.maxResponseBodyBytes +
+          redactor.longestSecretBytes,
       });
     } catch (error) {
       if (!(error instanceof InputError)) {
@@ -422,48 +491,65 @@ export class RunService {
       };
     }
 
-    // Recorded whatever the run's status is now: an external system may have
-    // reported back before this replica got here.
-    const [recorded] = await this.options.store.appendRunEvents(run.id, [
-      { type: 'request_sent', data: recordAttempt(attempt, redactor) },
-    ]);
-
+    const requestSent: NewRunEvent = {
+      type: 'request_sent',
+      data: recordAttempt(
+        attempt,
+        redactor,
+        this.options.config.maxResponseBodyBytes,
+      ),
+    };
     const failed = attempt.outcome === 'failure';
-    if (!failed && definition.execution.type === 'event-driven') {
-      await this.options.notifier.runChanged({
-        ...run,
-        updatedAt: recorded.createdAt,
-      });
-      return;
+    const waitsForStatus =
+      !failed && definition.execution.type === 'event-driven';
+    let to: RunStatus = failed ? 'failed' : 'success';
+    if (waitsForStatus) {
+      to = 'in_progress';
     }
-    const to: RunStatus = failed ? 'failed' : 'success';
+    // The record of the request and the status it leads to are one write.
+    let changed: Run;
     try {
-      const finished = await this.options.store.transitionRun({
+      changed = await this.options.store.transitionRun({
         runId: run.id,
         from: ['in_progress'],
         to,
-        deadlineAt: null,
-        events: [
-          {
-            type: 'status_changed',
-            data: {
-              from: 'in_progress',
-              to,
-              ...(failed
-                ? { message: redactor.text(failureReason(attempt)) }
-                : {}),
-            },
-          },
-        ],
+        // Dispatched: the external system now has the workflow's timeout
+        // to report back.
+        deadlineAt: waitsForStatus ? this.executionDeadline(definition) : null,
+        events: waitsForStatus
+          ? [requestSent]
+          : [
+              requestSent,
+              {
+                type: 'status_changed',
+                data: {
+                  from: 'in_progress',
+                  to,
+                  ...(failed
+                    ? { message: redactor.text(failureReason(attempt)) }
+                    : {}),
+                },
+              },
+            ],
       });
-      await this.options.notifier.runFinished(finished, definition.name);
-      await this.options.notifier.runChanged(finished);
     } catch (error) {
       if (!(error instanceof ConflictError)) {
         throw error;
       }
-      // Finished meanwhile (a time-out); its final status stands.
+      // Finished meanwhile: a time-out, or an external system that reported
+      // back before this replica got here. The request is recorded all the
+      // same; the final status stands.
+      await this.options.store.appendRunEvents(run.id, [requestSent]);
+      const current = await this.options.store.getRun(run.id);
+      if (current) {
+        await this.options.notifier.runChanged(current);
+      }
+      return;
     }
+    if (!waitsForStatus) {
+      await this.options.notifier.runFinished(changed, definition.name);
+    }
+    await this.options.notifier.runChanged(changed);
   }
 
   private async resolveEntity(
@@ -604,13 +690,54 @@ export class RunService {
     return revision.definition;
   }
 
-  private deadlineFor(definition: WorkflowDefinition): Date {
-    const ms =
+  /**
+   * A run's deadline while its request is being sent: the request timeout
+   * and some slack, so a run whose replica stopped mid-request ends soon.
+   */
+  private dispatchDeadline(): Date {
+    return new Date(
+      Date.now() + this.options.config.requestTimeoutMs + DISPATCH_GRACE_MS,
+    );
+  }
+
+  /** An event-driven run's deadline once its request got a 2xx. */
+  private executionDeadline(definition: WorkflowDefinition): Date {
+    const seconds =
       definition.execution.type === 'event-driven'
-        ? (definition.execution.timeoutSeconds ??
-            DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS) * 1000
-        : this.options.config.requestTimeoutMs + SIMPLE_RUN_GRACE_MS;
-    return new Date(Date.now() + ms);
+        ? definition.execution.timeoutSeconds ??
+          DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
+        : 0;
+    return new Date(Date.now() + seconds * 1000);
+  }
+
+  /**
+   * Messages and links are for event-driven runs; a simple run finishes
+   * with its HTTP response. Cached per run: a run's revision never changes.
+   */
+  private async requireEventDriven(
+    runId: string,
+    what: 'messages' | 'links',
+  ): Promise<void> {
+    let type = this.executionTypes.get(runId);
+    if (type === undefined) {
+      type = (await this.definitionOf(await this.requireRun(runId))).execution
+        .type;
+      if (this.executionTypes.size >= MAX_CACHED_RUNS) {
+        this.executionTypes.delete(this.executionTypes.keys().next().value!);
+      }
+      this.executionTypes.set(runId, type);
+    }
+    if (type !== 'event-driven') {
+      throw new ConflictError(
+        `Run ${runId} is of a simple workflow, which finishes with its HTTP response and takes no ${what}`,
+      );
+    }
+  }
+
+  /** Callback text without secrets or the run token that was presented. */
+  private redactCallbackText(text: string, token: string | undefined): string {
+    const redacted = this.redactor.text(text);
+    return token ? redacted.split(token).join(REDACTED) : redacted;
   }
 }
 
@@ -635,7 +762,12 @@ function entityFromRef(ref: string): Pick<Entity, 'kind' | 'metadata'> {
 function recordAttempt(
   attempt: DispatchAttempt,
   redactor: Redactor,
+  maxResponseBodyBytes: number,
 ): Record<string, unknown> {
+  // Redacted first, then cut to the limit: a cut never halves a secret.
+  const body = attempt.response
+    ? truncateUtf8(redactor.text(attempt.response.body), maxResponseBodyBytes)
+    : undefined;
   return {
     startedAt: attempt.startedAt,
     durationMs: attempt.durationMs,
@@ -652,10 +784,10 @@ function recordAttempt(
       ? {
           response: {
             status: attempt.response.status,
-            statusText: attempt.response.statusText,
+            statusText: redactor.text(attempt.response.statusText),
             headers: redactor.headers(attempt.response.headers),
-            body: redactor.text(attempt.response.body),
-            bodyTruncated: attempt.response.bodyTruncated,
+            body: body!.text,
+            bodyTruncated: attempt.response.bodyTruncated || body!.truncated,
           },
         }
       : {}),

@@ -1,6 +1,33 @@
 import type { SelfServiceStore } from '../database/SelfServiceStore';
-import { generateRunToken, hashRunToken } from './runToken';
+import {
+  generateRunToken,
+  hashRunToken,
+  isRunToken,
+  runTokenMatches,
+} from './runToken';
 import { RunTokenVerifier } from './RunTokenVerifier';
+
+describe('run tokens', () => {
+  it('are recognisable by their prefix, and random', () => {
+    const token = generateRunToken();
+    expect(token).toMatch(/^ssrt_[A-Za-z0-9_-]{43}$/);
+    expect(generateRunToken()).not.toBe(token);
+    expect(isRunToken(token)).toBe(true);
+    // Backstage tokens: a JWT, and a static external access token.
+    expect(isRunToken('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')).toBe(false);
+    expect(isRunToken('x'.repeat(43))).toBe(false);
+  });
+
+  it('are stored as a hash and compared with it', () => {
+    const token = generateRunToken();
+    const hash = hashRunToken(token);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hash).not.toContain(token);
+    expect(runTokenMatches(token, hash)).toBe(true);
+    expect(runTokenMatches(generateRunToken(), hash)).toBe(false);
+    expect(runTokenMatches(token, 'abc')).toBe(false);
+  });
+});
 
 describe('RunTokenVerifier', () => {
   const token = generateRunToken();

@@ -1,11 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * A run's callback token: 256 random bits, URL-safe, with no dots, so it can
- * never be mistaken for a Backstage token (a JWT).
+ * What every run token starts with: "self-service run token". A bearer
+ * credential with this prefix is a run token and is checked only as one;
+ * anything else is a Backstage token (a JWT or a static external access
+ * token) and is checked only as one, so neither is ever tried as the other.
+ */
+export const RUN_TOKEN_PREFIX = 'ssrt_';
+
+/**
+ * A run's callback token: the prefix and 256 random bits, URL-safe, so it
+ * can be recognised (and found by secret scanners) wherever it turns up.
  */
 export function generateRunToken(): string {
-  return randomBytes(32).toString('base64url');
+  return `${RUN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
 }
 
 /** What is stored instead of the token. */
@@ -22,7 +30,7 @@ export function runTokenMatches(token: string, storedHash: string): boolean {
   );
 }
 
-/** Whether a bearer credential looks like a run token rather than a JWT. */
-export function looksLikeRunToken(credential: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(credential);
+/** Whether a bearer credential is a run token rather than a Backstage token. */
+export function isRunToken(credential: string): boolean {
+  return credential.startsWith(RUN_TOKEN_PREFIX);
 }

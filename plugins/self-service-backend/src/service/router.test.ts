@@ -116,7 +116,9 @@ describe('workflow endpoints', () => {
       .set('authorization', as('ada'))
       .send(freezeDeploys);
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toContain("'freeze-deploys'");
+    expect(again.body.error.message).toBe(
+      "identifier: a workflow with identifier 'freeze-deploys' already exists",
+    );
   });
 
   it.each([
@@ -493,5 +495,35 @@ describe('request preview', () => {
       .send({ definition, inputs: {} });
     expect(badInput.status).toBe(400);
     expect(badInput.body.error.message).toMatch(/^inputs\.reason:/);
+  });
+
+  it('renders an optional parameter given no value as empty', async () => {
+    const { api } = await startSelfServiceBackend();
+    const preview = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({
+        definition: {
+          ...freezeDeploys,
+          parameters: [
+            { identifier: 'note', name: 'Note', type: 'string' },
+            { identifier: 'hours', name: 'Hours', type: 'integer' },
+          ],
+          request: {
+            method: 'POST',
+            url: 'https://deploy.example.com/freeze?note={{data.note}}',
+            headers: { 'x-note': '{{data.note}}' },
+            body: '{"note": "{{data.note}}", "hours": {{data.hours}}}',
+          },
+        },
+        inputs: {},
+      });
+    expect(preview.status).toBe(200);
+    expect(preview.body.request).toEqual({
+      method: 'POST',
+      url: 'https://deploy.example.com/freeze?note=',
+      headers: { 'x-note': '' },
+      body: '{"note":"","hours":""}',
+    });
   });
 });

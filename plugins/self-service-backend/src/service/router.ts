@@ -1,6 +1,7 @@
 import type {
   AuditorService,
   BackstageCredentials,
+  BackstageServicePrincipal,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -55,7 +56,7 @@ import type {
   SelfServiceStore,
 } from '../database/SelfServiceStore';
 import type { RunService } from '../runs/RunService';
-import { looksLikeRunToken } from '../runs/runToken';
+import { isRunToken } from '../runs/runToken';
 import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
 import { previewRequest } from '../workflows/previewRequest';
@@ -512,7 +513,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         workflowIdentifier: workflow,
         status: status === undefined ? undefined : parseStatuses(status),
         requestedBy: mine ? caller?.userEntityRef : undefined,
-        approvableBy: approvable ? caller?.ownershipEntityRefs : undefined,
+        approvableBy: approvable ? caller : undefined,
       },
       visibility: await runVisibility(credentials),
       cursor,
@@ -597,30 +598,35 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   });
 
   /**
-   * Who is posting to a run: the holder of the run's own token, or Backstage
-   * credentials that the policy allows `self-service.run.update` on it.
-   * Returns the actor to record on the event.
+   * Who is posting to a run: the holder of the run's own token (`ssrt_...`),
+   * or Backstage service credentials that the policy allows
+   * `self-service.run.update` on it. User credentials are refused: a
+   * signed-in person never reports a run's progress, and a user token that
+   * leaks to a CI system must not let it write to every run its owner can see.
    */
-  async function authenticateCallback(
-    req: Request,
-  ): Promise<string | undefined> {
+  async function authenticateCallback(req: Request): Promise<CallbackCaller> {
     const { runId } = req.params;
     const authorization = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    if (bearer && looksLikeRunToken(bearer)) {
+    if (!bearer) {
+      throw new AuthenticationError(
+        "Missing credentials: send the run's token or Backstage service credentials as a Bearer token",
+      );
+    }
+    if (isRunToken(bearer)) {
       if (!(await runTokens.verify(runId, bearer))) {
         throw new AuthenticationError('The token is not the token of this run');
       }
-      return undefined;
-    }
-    if (!bearer) {
-      throw new AuthenticationError(
-        "Missing credentials: send the run's token or a Backstage token as a Bearer token",
-      );
+      return { token: bearer };
     }
     const credentials = await httpAuth.credentials(req, {
       allow: ['service', 'user'],
     });
+    if (!isService(credentials)) {
+      throw new NotAllowedError(
+        "Callbacks take the run's token or Backstage service credentials, not a user's credentials",
+      );
+    }
     if (!(await store.getRun(runId))) {
       throw new NotFoundError(`No run with id '${runId}'`);
     }
@@ -631,57 +637,59 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         'These credentials are not allowed to update this run',
       );
     }
-    return isUser(credentials)
-      ? credentials.principal.userEntityRef
-      : `service:${(credentials.principal as { subject: string }).subject}`;
+    return { actor: `service:${credentials.principal.subject}` };
   }
 
   router.post('/runs/:runId/messages', async (req, res) => {
-    const actor = await authenticateCallback(req);
+    const caller = await authenticateCallback(req);
     const { runId } = req.params;
     const event = await audited(
-      callbackAuditRequest(req, actor),
+      callbackAuditRequest(req, caller),
       'run-message',
       'medium',
-      { runId, authenticatedBy: actor ?? 'run-token' },
+      { runId, authenticatedBy: caller.actor ?? 'run-token' },
       async () => {
         const markdown = requiredString(
           objectBody(req),
           'markdown',
           MAX_MESSAGE_LENGTH,
         );
-        return { result: await runs.postMessage({ runId, actor, markdown }) };
+        return {
+          result: await runs.postMessage({ runId, ...caller, markdown }),
+        };
       },
     );
     res.status(201).json(event);
   });
 
   router.post('/runs/:runId/links', async (req, res) => {
-    const actor = await authenticateCallback(req);
+    const caller = await authenticateCallback(req);
     const { runId } = req.params;
     const event = await audited(
-      callbackAuditRequest(req, actor),
+      callbackAuditRequest(req, caller),
       'run-link',
       'medium',
-      { runId, authenticatedBy: actor ?? 'run-token' },
+      { runId, authenticatedBy: caller.actor ?? 'run-token' },
       async () => {
         const body = objectBody(req);
         const label = requiredString(body, 'label', 200);
         const url = parseHttpUrl(requiredString(body, 'url', 2000));
-        return { result: await runs.postLink({ runId, actor, label, url }) };
+        return {
+          result: await runs.postLink({ runId, ...caller, label, url }),
+        };
       },
     );
     res.status(201).json(event);
   });
 
   router.post('/runs/:runId/status', async (req, res) => {
-    const actor = await authenticateCallback(req);
+    const caller = await authenticateCallback(req);
     const { runId } = req.params;
     const run = await audited(
-      callbackAuditRequest(req, actor),
+      callbackAuditRequest(req, caller),
       'run-status',
       'medium',
-      { runId, authenticatedBy: actor ?? 'run-token' },
+      { runId, authenticatedBy: caller.actor ?? 'run-token' },
       async () => {
         const body = objectBody(req);
         const status = body.status;
@@ -691,7 +699,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         const message = optionalString(body, 'message', MAX_MESSAGE_LENGTH);
         const finished = await runs.setFinalStatus({
           runId,
-          actor,
+          ...caller,
           status,
           message,
         });
@@ -702,6 +710,21 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   });
 
   return router;
+}
+
+/**
+ * Who posted a callback: an actor for Backstage service credentials, or the
+ * run token that was presented (kept to redact it from what they post).
+ */
+interface CallbackCaller {
+  actor?: string;
+  token?: string;
+}
+
+function isService(
+  credentials: BackstageCredentials,
+): credentials is BackstageCredentials<BackstageServicePrincipal> {
+  return (credentials.principal as { type?: string }).type === 'service';
 }
 
 function isUser(
@@ -819,9 +842,9 @@ function parseLimit(value: number | undefined): number {
  */
 function callbackAuditRequest(
   req: Request,
-  actor: string | undefined,
+  caller: CallbackCaller,
 ): Request | undefined {
-  return actor ? req : undefined;
+  return caller.actor ? req : undefined;
 }
 
 /** Runs a validation, prefixing the field of any 400 it throws. */

@@ -49,4 +49,31 @@ describe('previewRequest', () => {
       }),
     });
   });
+
+  it('renders an optional parameter given no value as empty', () => {
+    const preview = previewRequest({
+      definition: {
+        ...definition,
+        parameters: [
+          ...definition.parameters,
+          { identifier: 'note', name: 'Note', type: 'string', required: false },
+        ],
+        request: {
+          method: 'POST',
+          url: 'https://ci.example.com/restart?note={{data.note}}',
+          body: '{"replicas": {{data.replicas}}, "note": "{{data.note}}", "text": "({{data.note}})"}',
+        },
+      },
+      inputs: { replicas: 3 },
+      user: 'user:default/ada',
+      callbackBaseUrl: 'http://localhost:7007/api/self-service',
+      secretNames: [],
+    });
+    expect(preview.url).toBe('https://ci.example.com/restart?note=');
+    expect(JSON.parse(preview.body!)).toEqual({
+      replicas: 3,
+      note: '',
+      text: '()',
+    });
+  });
 });

@@ -5,7 +5,7 @@ import type {
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
 import { REDACTED, renderRequest, type RenderedRequest } from '../dispatch';
-import type { TemplateContext } from './templateContext';
+import { templateData, type TemplateContext } from './templateContext';
 
 /** The run id a preview renders with. */
 export const PREVIEW_RUN_ID = '00000000-0000-0000-0000-000000000000';
@@ -31,7 +31,7 @@ export function previewRequest(options: {
       token: REDACTED,
     },
     workflow: { identifier: definition.identifier, name: definition.name },
-    data: inputs,
+    data: templateData(definition.parameters, inputs),
     entity: entity
       ? {
           identifier: entity.metadata.name,

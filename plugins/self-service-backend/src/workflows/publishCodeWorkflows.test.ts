@@ -1,7 +1,10 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
-import { publishCodeWorkflows } from './publishCodeWorkflows';
+import {
+  publishCodeWorkflows,
+  validateCodeWorkflows,
+} from './publishCodeWorkflows';
 
 const definition: WorkflowDefinition = {
   identifier: 'freeze-deploys',
@@ -59,5 +62,67 @@ describe('publishCodeWorkflows', () => {
     const all = await store.listWorkflows();
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ description: 'Stops every pipeline' });
+  });
+});
+
+describe('validateCodeWorkflows', () => {
+  const options = { secretNames: new Set(['DEPLOY_TOKEN']), configured: [] };
+
+  it('validates like the API and returns the cleaned-up definitions', () => {
+    expect(
+      validateCodeWorkflows(
+        [
+          {
+            ...definition,
+            name: '  Freeze deployments ',
+            parameters: undefined,
+          },
+        ],
+        options,
+      ),
+    ).toEqual([
+      { ...definition, request: { ...definition.request, headers: {} } },
+    ]);
+  });
+
+  it('names the workflow and the field of an invalid one', () => {
+    expect(() =>
+      validateCodeWorkflows(
+        [
+          definition,
+          {
+            ...definition,
+            identifier: 'rotate-keys',
+            request: {
+              method: 'POST',
+              url: 'https://vault.example.com/rotate',
+              headers: { authorization: 'Bearer hard-coded' },
+            },
+          },
+        ],
+        options,
+      ),
+    ).toThrow(
+      /^selfServiceWorkflowsExtensionPoint: workflow 'rotate-keys': request\.headers\.authorization: .*selfService\.secrets/,
+    );
+    expect(() =>
+      validateCodeWorkflows([{ name: 'No identifier' }], options),
+    ).toThrow(
+      /^selfServiceWorkflowsExtensionPoint: workflow #1: identifier: required/,
+    );
+  });
+
+  it('refuses an identifier published twice', () => {
+    expect(() =>
+      validateCodeWorkflows([definition], {
+        ...options,
+        configured: [definition],
+      }),
+    ).toThrow(
+      "selfServiceWorkflowsExtensionPoint: workflow 'freeze-deploys': identifier: 'freeze-deploys' is published twice (in selfService.workflows or by another module)",
+    );
+    expect(() =>
+      validateCodeWorkflows([definition, definition], options),
+    ).toThrow(/is published twice/);
   });
 });

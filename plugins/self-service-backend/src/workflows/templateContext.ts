@@ -1,4 +1,7 @@
-import type { RunInputs } from '@internal/plugin-self-service-common';
+import type {
+  RunInputs,
+  WorkflowParameter,
+} from '@internal/plugin-self-service-common';
 
 /**
  * The values a workflow's request can use, by placeholder name:
@@ -30,6 +33,25 @@ export interface TemplateContext {
   user: { ref: string };
   /** From `selfService.secrets` in app-config; redacted when recorded. */
   secrets: Record<string, string>;
+}
+
+/**
+ * The `data` of a template context: every declared parameter, with the
+ * empty string for an optional one given no value and no default, so
+ * `{{data.x}}` always renders (as `""` where it is a whole JSON value).
+ */
+export function templateData(
+  parameters: ReadonlyArray<WorkflowParameter>,
+  inputs: RunInputs,
+): RunInputs {
+  return Object.fromEntries(
+    parameters.map(({ identifier }) => [
+      identifier,
+      Object.prototype.hasOwnProperty.call(inputs, identifier)
+        ? inputs[identifier]
+        : '',
+    ]),
+  );
 }
 
 /** Variable names that exist for every workflow, whatever its parameters. */

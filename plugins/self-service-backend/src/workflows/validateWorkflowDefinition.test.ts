@@ -1061,6 +1061,117 @@ describe('validateWorkflowDefinition', () => {
     );
   });
 
+  describe('JSON bodies', () => {
+    const withBody = (body: string, headers?: Record<string, string>) =>
+      edited(minimalDraft, d => {
+        d.request.body = body;
+        if (headers) {
+          d.request.headers = headers;
+        }
+      });
+
+    it.each<[string, string, Record<string, string> | undefined]>([
+      ['an object', '{"reason": "{{data.reason}}", "n": 1}', undefined],
+      ['an array', '[{{data.reason}}, "x-{{run.id}}"]', undefined],
+      ['a string', '  "because {{data.reason}}"  ', undefined],
+      [
+        'a lone variable under a JSON content type',
+        '{{data.reason}}',
+        { 'Content-Type': 'application/json' },
+      ],
+      ['a text body', 'reason={{data.reason}}', undefined],
+      ['a lone variable as text', '{{data.reason}}', undefined],
+    ])('accepts %s', (_what, body, headers) => {
+      expect(validate(withBody(body, headers)).request.body).toBe(body);
+    });
+
+    it.each<[string, string, Record<string, string> | undefined, RegExp]>([
+      [
+        'a trailing comma',
+        '{"reason": "{{data.reason}}",}',
+        undefined,
+        /^request\.body: a JSON body must be valid JSON, with each variable a whole value or inside a string: .* at line 1, column 30 \(near '}'\)$/,
+      ],
+      [
+        'text after the document',
+        '{"a": 1} {{data.reason}}',
+        undefined,
+        /^request\.body: a JSON body must be valid JSON/,
+      ],
+      [
+        'text that only its content type calls JSON',
+        'reason={{data.reason}}',
+        { 'content-type': 'application/json; charset=utf-8' },
+        /^request\.body: a JSON body must be valid JSON/,
+      ],
+      [
+        'a variable in a key',
+        '{"{{data.reason}}": true}',
+        undefined,
+        /^request\.body: variables are not allowed in JSON object keys$/,
+      ],
+      [
+        'JSON without variables that does not parse',
+        '{"a": }',
+        undefined,
+        /^request\.body: a JSON body must be valid JSON/,
+      ],
+      [
+        'a content type made of variables',
+        'reason={{data.reason}}',
+        { 'content-type': '{{data.reason}}' },
+        /^request\.headers\.content-type: variables are not allowed in the content type$/,
+      ],
+    ])('refuses %s when it is saved', (_what, body, headers, message) => {
+      expect(() => validate(withBody(body, headers))).toThrow(message);
+    });
+  });
+
+  describe('headers that carry credentials', () => {
+    const withHeaders = (headers: Record<string, string>) =>
+      edited(minimalDraft, d => {
+        d.request.headers = headers;
+      });
+
+    it.each([
+      ['Authorization', 'Bearer {{secrets.DEPLOY_TOKEN}}'],
+      ['X-Api-Key', '{{secrets.DEPLOY_TOKEN}}'],
+      ['Cookie', 'session={{secrets.DEPLOY_TOKEN}}; theme=dark'],
+      ['X-Run-Token', '{{run.token}}'],
+      ['X-Requested-By', 'platform-team'],
+      ['Idempotency-Key', '{{run.id}}'],
+      ['X-Session', 'run {{run.id}}'],
+    ])('accepts %s: %s', (name, value) => {
+      expect(validate(withHeaders({ [name]: value })).request.headers).toEqual({
+        [name]: value,
+      });
+    });
+
+    it.each([
+      ['Authorization', 'Bearer abc123def456'],
+      ['authorization', 'Basic {{data.reason}}'],
+      ['X-API-KEY', 'k-123'],
+      ['X-Auth-Signature', 'v1,abcdef'],
+      ['Cookie', 'session=abc'],
+      ['X-Session', 'abc123-{{run.id}}'],
+      ['Idempotency-Key', 'fixed-key-1'],
+      ['X-Api-Key', '{{data.reason}}'],
+      ['Proxy-Authorization', ''],
+      ['X-SSO-Assertion', 'assertion'],
+      ['X-Jwt', 'eyJhbGciOi'],
+      ['X-Password', 'hunter2'],
+      ['X-Credential', 'c'],
+      ['Digest', 'sha-256=abc'],
+      ['X-Secret', 's'],
+    ])('refuses a literal credential in %s', (name, value) => {
+      expect(() => validate(withHeaders({ [name]: value }))).toThrow(
+        new InputError(
+          `request.headers.${name}: this header carries a credential, which must not be written into the workflow: put it in selfService.secrets in app-config and use {{secrets.NAME}} (or {{run.token}}); a literal prefix like 'Bearer ' is fine`,
+        ),
+      );
+    });
+  });
+
   it('does not modify its input', () => {
     const draft = fullDraft();
     const copy = JSON.parse(JSON.stringify(draft));

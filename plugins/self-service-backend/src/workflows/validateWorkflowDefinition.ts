@@ -23,6 +23,11 @@ import {
 } from './placeholders';
 import { ENTITY_VARIABLES, FIXED_VARIABLES } from './templateContext';
 import { MAX_STRING_INPUT_LENGTH } from './validateRunInputs';
+import {
+  isJsonBodyTemplate,
+  parseJsonBodyTemplate,
+} from '../dispatch/jsonBody';
+import { isSecretKey } from '../dispatch/redact';
 import { describeValue } from './describeValue';
 
 /** What a workflow definition is checked against besides itself. */
@@ -741,16 +746,64 @@ function readHeaders(
     if (headerValue.length > MAX_HEADER_VALUE_LENGTH) {
       fail(path, `must be at most ${MAX_HEADER_VALUE_LENGTH} characters`);
     }
-    checkVariables(readPlaceholders(headerValue, path), path, context);
+    const placeholders = readPlaceholders(headerValue, path);
+    checkVariables(placeholders, path, context);
+    if (lower === 'content-type' && placeholders.length > 0) {
+      // It decides how the body is rendered, so it is fixed when saved.
+      fail(path, 'variables are not allowed in the content type');
+    }
+    if (
+      isSecretKey(name) &&
+      !carriesCredentialSafely(headerValue, placeholders)
+    ) {
+      fail(
+        path,
+        `this header carries a credential, which must not be written into the workflow: put it in selfService.secrets in app-config and use {{secrets.NAME}} (or {{run.token}}); a literal prefix like 'Bearer ' is fine`,
+      );
+    }
     headers.push([name, headerValue]);
   }
   // fromEntries defines own properties, even for a header named __proto__.
   return Object.fromEntries(headers);
 }
 
+/**
+ * Whether a header whose name looks secret gets its value from somewhere safe:
+ * a configured secret or the run token, or only identifiers Backstage itself
+ * makes up (for instance `Idempotency-Key: {{run.id}}`) with at most a scheme
+ * word around them. Literal credentials would be stored with every revision,
+ * and a credential typed into a run's form would be stored with its inputs.
+ */
+function carriesCredentialSafely(
+  value: string,
+  placeholders: Placeholder[],
+): boolean {
+  if (
+    placeholders.some(
+      p => p.name === 'run.token' || p.name.startsWith('secrets.'),
+    )
+  ) {
+    return true;
+  }
+  const generatedOnly =
+    placeholders.length > 0 &&
+    placeholders.every(
+      p =>
+        p.name === 'run.id' ||
+        p.name === 'user.ref' ||
+        p.name.startsWith('workflow.') ||
+        p.name.startsWith('entity.'),
+    );
+  const literal = placeholders
+    .reduce((text, p) => text.split(p.raw).join(' '), value)
+    .trim();
+  return generatedOnly && /^([A-Za-z]{1,20})?$/.test(literal);
+}
+
 function readBody(
   value: unknown,
   method: WorkflowRequestMethod,
+  contentType: string | undefined,
   context: VariableContext,
 ): string | undefined {
   const path = 'request.body';
@@ -769,7 +822,12 @@ function readBody(
   if (Buffer.byteLength(value, 'utf8') > MAX_BODY_BYTES) {
     fail(path, 'must be at most 1 MB');
   }
-  checkVariables(readPlaceholders(value, path), path, context);
+  const placeholders = readPlaceholders(value, path);
+  checkVariables(placeholders, path, context);
+  if (isJsonBodyTemplate(value, placeholders, contentType)) {
+    // Throws an InputError naming request.body; rendering relies on it.
+    parseJsonBodyTemplate(value, placeholders);
+  }
   return value;
 }
 
@@ -789,7 +847,10 @@ function readRequest(
   );
   const url = readUrl(get(request, 'url'), context);
   const headers = readHeaders(get(request, 'headers'), context);
-  const body = readBody(get(request, 'body'), method, context);
+  const contentType = Object.entries(headers).find(
+    ([name]) => name.toLocaleLowerCase('en-US') === 'content-type',
+  )?.[1];
+  const body = readBody(get(request, 'body'), method, contentType, context);
   return { method, url, headers, ...(body !== undefined && { body }) };
 }
 

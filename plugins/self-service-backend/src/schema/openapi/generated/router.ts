@@ -358,7 +358,7 @@ export const spec = {
             name: 'approvable',
             in: 'query',
             description:
-              'Only pending runs the caller (or a group they belong to) may approve.',
+              "Only pending runs the caller (or a group they belong to) may approve; the caller's own runs only where their workflow allows self-approval.",
             required: false,
             schema: {
               type: 'boolean',
@@ -544,7 +544,7 @@ export const spec = {
         summary:
           'An external system posts a markdown message to an in-progress run.',
         description:
-          "Authenticated by the run's token (`Authorization: Bearer <run token>`)\nor by Backstage service credentials allowed `self-service.run.update`.",
+          "Authenticated by the run's token (`Authorization: Bearer ssrt_...`)\nor by Backstage service credentials allowed `self-service.run.update`;\nuser credentials get 403. The run token is redacted from what is\nposted with it. Runs of simple workflows take no messages (409).",
         security: [],
         parameters: [
           {
@@ -583,6 +583,8 @@ export const spec = {
       post: {
         operationId: 'PostRunLink',
         summary: 'An external system links an in-progress run to something.',
+        description:
+          'Authenticated like messages. Runs of simple workflows take no links\n(409).',
         security: [],
         parameters: [
           {
@@ -622,6 +624,8 @@ export const spec = {
         operationId: 'SetRunStatus',
         summary:
           'An external system sets the final status of an event-driven run, once.',
+        description:
+          'Authenticated like messages. Runs of simple workflows finish with\ntheir HTTP response (409).',
         security: [],
         parameters: [
           {
@@ -936,12 +940,16 @@ export const spec = {
           },
           headers: {
             type: 'object',
+            description:
+              'Header names to value templates. Headers whose name holds a credential (auth, cred, digest, jwt, key, password, secret, sso, token, cookie, session, signature) take it from {{secrets.NAME}} or {{run.token}}; the content type is fixed.',
             additionalProperties: {
               type: 'string',
             },
           },
           body: {
             type: 'string',
+            description:
+              'A template. One meant as JSON (a JSON content type, or starting with {, [ or ") must be valid JSON with each variable a whole value or inside a string, and is rendered as JSON.',
           },
         },
         required: ['method', 'url'],
