@@ -181,8 +181,17 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
         0,
       );
 
+      // The approver finds the request among their notifications, which
+      // opens the run page.
       const approver = await signedIn(browser, /Alan Turing/);
-      await approver.goto(runUrl);
+      await approver.goto(`${APP}/notifications`);
+      await approver
+        .getByRole('link', {
+          name: 'Approval requested: Rotate database credentials',
+        })
+        .first()
+        .click();
+      await approver.waitForURL(runUrl);
       await approver.getByRole('button', { name: 'Approve' }).click();
       const confirm = approver.getByRole('dialog');
       await visible(confirm);

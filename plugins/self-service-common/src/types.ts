@@ -141,6 +141,12 @@ export const RUN_STATUSES: ReadonlyArray<RunStatus> = [
   'timed_out',
 ];
 
+/**
+ * The longest comment an approver may give with a decision, in characters.
+ * @public
+ */
+export const MAX_DECISION_COMMENT_LENGTH = 4000;
+
 /** Statuses a run never leaves. @public */
 export const TERMINAL_RUN_STATUSES: ReadonlyArray<RunStatus> = [
   'rejected',

@@ -37,6 +37,7 @@ import {
   type RunStatus,
   type Workflow,
   type WorkflowSummary,
+  MAX_DECISION_COMMENT_LENGTH,
 } from '@internal/plugin-self-service-common';
 import {
   selfServiceRunRules,
@@ -81,7 +82,6 @@ export interface RouterOptions {
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 const MAX_MESSAGE_LENGTH = 64 * 1024;
-const MAX_COMMENT_LENGTH = 4000;
 
 const transformRunConditions = createConditionTransformer(
   Object.values(selfServiceRunRules),
@@ -563,7 +563,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           const comment = optionalString(
             objectBody(req),
             'comment',
-            MAX_COMMENT_LENGTH,
+            MAX_DECISION_COMMENT_LENGTH,
           );
           const caller = await callerOf(credentials);
           const decided =

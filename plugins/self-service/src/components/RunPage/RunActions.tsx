@@ -16,7 +16,10 @@ import { Alert } from '@material-ui/lab';
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
-import { RunDetails } from '@internal/plugin-self-service-common';
+import {
+  MAX_DECISION_COMMENT_LENGTH,
+  RunDetails,
+} from '@internal/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { errorMessage, errorStatus } from './common';
 
@@ -141,7 +144,7 @@ function ActionDialog(props: {
               minRows={2}
               fullWidth
               variant="outlined"
-              inputProps={{ maxLength: 2000 }}
+              inputProps={{ maxLength: MAX_DECISION_COMMENT_LENGTH }}
             />
           )}
         </DialogContent>

@@ -188,7 +188,10 @@ describe('RunWorkflowDialog', () => {
     await userEvent.clear(replicas);
     await userEvent.type(replicas, '-3');
     expect(replicas).toBeValid();
-    expect(replicas).toHaveAccessibleDescription('How many pods to keep.');
+    // The backend fills in the default for a value left out, and says so.
+    expect(replicas).toHaveAccessibleDescription(
+      'How many pods to keep. Left empty, the default (2) is used.',
+    );
   });
 
   it('refuses floats that are not numbers and accepts decimals', async () => {

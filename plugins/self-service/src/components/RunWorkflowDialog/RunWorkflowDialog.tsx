@@ -398,7 +398,19 @@ interface ParameterFieldProps {
 function ParameterField(props: ParameterFieldProps) {
   const { id, parameter, value, error, disabled, onChange, onBlur, inputRef } =
     props;
-  const helperText = error ?? parameter.description;
+  // The backend fills in the default for a value left out, so an emptied
+  // field does not mean "no value"; say so rather than surprise.
+  const usesDefault =
+    !parameter.required &&
+    parameter.default !== undefined &&
+    parameter.default !== '';
+  const defaultNote = usesDefault
+    ? `Left empty, the default (${String(parameter.default)}) is used.`
+    : undefined;
+  const helperText =
+    error ??
+    ([parameter.description, defaultNote].filter(Boolean).join(' ') ||
+      undefined);
 
   if (parameter.type === 'boolean') {
     const helperId = `${id}-helper`;
@@ -459,7 +471,9 @@ function ParameterField(props: ParameterFieldProps) {
       >
         {(!parameter.required || !common.value) && (
           <option value="">
-            {parameter.required ? 'Choose an option' : 'None'}
+            {parameter.required && 'Choose an option'}
+            {!parameter.required &&
+              (usesDefault ? `Default (${String(parameter.default)})` : 'None')}
           </option>
         )}
         {(parameter.options ?? []).map(option => (
