@@ -38,7 +38,12 @@ async function signedIn(browser: Browser, userTitle: RegExp): Promise<Page> {
 async function screenshot(page: Page, name: string) {
   if (SCREENSHOTS) {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    // Let dialogs finish fading in; a half-drawn dialog is no picture.
+    await page.waitForTimeout(800);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `${name}.png`),
+      animations: 'disabled',
+    });
   }
 }
 

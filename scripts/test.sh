@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: type check, lint, the OpenAPI router's freshness, and all
-# test suites. Store tests always run on SQLite, and on PostgreSQL 15 too when
+# Runs every check: type check, lint, formatting, the OpenAPI router's
+# freshness, all test suites, and the end-to-end tests in headless Chromium. Store tests always run on SQLite, and on PostgreSQL 15 too when
 # BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is set, for example:
 #   BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING=postgresql://postgres@127.0.0.1:5432 scripts/test.sh
 set -euo pipefail
@@ -32,3 +32,15 @@ else
 fi
 # --verbose lists every test by name, so the log shows which databases ran.
 yarn backstage-cli repo test --watchAll=false --verbose "$@"
+
+# End to end, in real headless Chromium against the started app. Without
+# Debian's chromium they are skipped (E2E_REQUIRED=1 makes that a failure).
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  step "end-to-end tests (headless Chromium against scripts/start.sh)"
+  scripts/e2e.sh
+elif [ "${E2E_REQUIRED:-}" = "1" ]; then
+  echo "end-to-end tests required but ${CHROMIUM:-/usr/bin/chromium} is missing" >&2
+  exit 1
+else
+  step "end-to-end tests skipped: install Debian's chromium (apt-get install chromium)"
+fi
