@@ -1,5 +1,4 @@
 import { Entity } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
 import {
   Workflow,
   WorkflowDefinition,
@@ -116,22 +115,4 @@ export function principalEntities(): Entity[] {
       spec: { type: 'service', owner: 'group:default/sre' },
     },
   ];
-}
-
-/** The error the Self-Service client throws for a backend error response. */
-export async function backendError(
-  statusCode: number,
-  name: string,
-  message: string,
-): Promise<ResponseError> {
-  return ResponseError.fromResponse(
-    new Response(
-      JSON.stringify({ error: { name, message }, response: { statusCode } }),
-      {
-        status: statusCode,
-        statusText: name,
-        headers: { 'Content-Type': 'application/json' },
-      },
-    ) as any,
-  );
 }

@@ -1,3 +1,4 @@
+import { ResponseError } from '@backstage/errors';
 import { Run, WorkflowSummary } from '@internal/plugin-self-service-common';
 import { SelfServiceApi } from '../api';
 
@@ -59,4 +60,22 @@ export function mockSelfServiceApi(): jest.Mocked<SelfServiceApi> {
     deleteWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
     previewRequest: jest.fn().mockRejectedValue(new Error('not mocked')),
   };
+}
+
+/** The error the Self-Service client throws for a backend error response. */
+export function makeResponseError(
+  statusCode: number,
+  name: string,
+  message: string,
+): Promise<ResponseError> {
+  return ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({ error: { name, message }, response: { statusCode } }),
+      {
+        status: statusCode,
+        statusText: name,
+        headers: { 'Content-Type': 'application/json' },
+      },
+    ) as any,
+  );
 }

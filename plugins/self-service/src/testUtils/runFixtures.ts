@@ -1,4 +1,3 @@
-import { ResponseError } from '@backstage/errors';
 import { SignalApi } from '@backstage/plugin-signals-react';
 import {
   RunDetails,
@@ -99,24 +98,6 @@ export function makeRunDetails(
       ...overrides.permissions,
     },
   };
-}
-
-/** The error the client throws for a Backstage error response. */
-export function makeResponseError(
-  statusCode: number,
-  name: string,
-  message: string,
-): Promise<ResponseError> {
-  return ResponseError.fromResponse(
-    new Response(
-      JSON.stringify({ error: { name, message }, response: { statusCode } }),
-      {
-        status: statusCode,
-        statusText: name,
-        headers: { 'Content-Type': 'application/json' },
-      },
-    ) as any,
-  );
 }
 
 /** A SignalApi whose subscribers a test can send messages to. */

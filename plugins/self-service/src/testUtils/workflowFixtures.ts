@@ -1,24 +1,5 @@
 import { Entity, RELATION_OWNED_BY } from '@backstage/catalog-model';
-import { ResponseError } from '@backstage/errors';
 import { makeWorkflow } from './fixtures';
-
-/** The error the client throws for a Backstage error response. */
-export async function responseError(
-  statusCode: number,
-  name: string,
-  message: string,
-): Promise<ResponseError> {
-  return ResponseError.fromResponse(
-    new Response(
-      JSON.stringify({ error: { name, message }, response: { statusCode } }),
-      {
-        status: statusCode,
-        statusText: name,
-        headers: { 'Content-Type': 'application/json' },
-      },
-    ) as any,
-  );
-}
 
 /** A catalog entity of a kind, optionally with a type, title and owner. */
 export function makeEntity(

@@ -7,11 +7,14 @@ import { signalApiRef } from '@backstage/plugin-signals-react';
 import { RunDetails } from '@internal/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
-import { makeRun, mockSelfServiceApi } from '../../testUtils/fixtures';
+import {
+  makeResponseError,
+  makeRun,
+  mockSelfServiceApi,
+} from '../../testUtils/fixtures';
 import {
   FakeSignalApi,
   fakeSignalApi,
-  makeResponseError,
   makeRunDetails,
   makeRunEvent,
 } from '../../testUtils/runFixtures';

@@ -1,33 +1,7 @@
-const relativeUnits: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['year', 365 * 24 * 60 * 60],
-  ['month', 30 * 24 * 60 * 60],
-  ['week', 7 * 24 * 60 * 60],
-  ['day', 24 * 60 * 60],
-  ['hour', 60 * 60],
-  ['minute', 60],
-];
+import { relativeTime } from '../Runs/relativeTime';
 
 /** How long ago a time is, in words: `5 minutes ago`, `just now`. */
-export function formatRelativeTime(
-  iso: string,
-  now: number = Date.now(),
-): string {
-  const time = Date.parse(iso);
-  if (Number.isNaN(time)) {
-    return iso;
-  }
-  const seconds = Math.round((time - now) / 1000);
-  if (Math.abs(seconds) < 45) {
-    return 'just now';
-  }
-  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  for (const [unit, size] of relativeUnits) {
-    if (Math.abs(seconds) >= size) {
-      return format.format(Math.round(seconds / size), unit);
-    }
-  }
-  return format.format(Math.round(seconds / 60), 'minute');
-}
+export const formatRelativeTime = relativeTime;
 
 /** A time in full, in the user's locale: `2 Jan 2026, 10:00:00`. */
 export function formatAbsoluteTime(iso: string): string {

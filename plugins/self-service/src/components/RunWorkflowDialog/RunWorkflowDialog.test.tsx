@@ -21,8 +21,8 @@ import {
 import {
   makeEntity,
   makeWorkflowWithParameters,
-  responseError,
 } from '../../testUtils/workflowFixtures';
+import { makeResponseError } from '../../testUtils/fixtures';
 import { RunWorkflowDialog } from './RunWorkflowDialog';
 
 const mountedRoutes = {
@@ -290,7 +290,7 @@ describe('RunWorkflowDialog', () => {
   it('shows a 400 of the backend at the field it names', async () => {
     const api = mockSelfServiceApi();
     api.triggerRun.mockRejectedValue(
-      await responseError(
+      await makeResponseError(
         400,
         'InputError',
         'inputs.replicas: must be at most 10',
@@ -319,7 +319,7 @@ describe('RunWorkflowDialog', () => {
   it('shows other backend errors with their reason at the top', async () => {
     const api = mockSelfServiceApi();
     api.triggerRun.mockRejectedValue(
-      await responseError(
+      await makeResponseError(
         403,
         'NotAllowedError',
         'Only owners of payments may run this workflow',
@@ -484,7 +484,7 @@ describe('RunWorkflowDialog', () => {
     it('requires an entity and shows the backend complaint about it', async () => {
       const api = mockSelfServiceApi();
       api.triggerRun.mockRejectedValue(
-        await responseError(
+        await makeResponseError(
           400,
           'InputError',
           'entityRef: the workflow does not apply to component:default/checkout',

@@ -16,7 +16,8 @@ import {
   makeWorkflow,
   mockSelfServiceApi,
 } from '../../testUtils/fixtures';
-import { makeEntity, responseError } from '../../testUtils/workflowFixtures';
+import { makeEntity } from '../../testUtils/workflowFixtures';
+import { makeResponseError } from '../../testUtils/fixtures';
 import { SelfServicePage } from './SelfServicePage';
 
 const mountedRoutes = {
@@ -268,7 +269,7 @@ describe('SelfServicePage', () => {
   it('shows the message of a backend error', async () => {
     const api = mockSelfServiceApi();
     api.listWorkflows.mockRejectedValue(
-      await responseError(403, 'NotAllowedError', 'Not for you'),
+      await makeResponseError(403, 'NotAllowedError', 'Not for you'),
     );
     await renderPage({ api });
 

@@ -11,9 +11,11 @@ import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
-import { mockSelfServiceApi } from '../../testUtils/fixtures';
 import {
-  backendError,
+  makeResponseError,
+  mockSelfServiceApi,
+} from '../../testUtils/fixtures';
+import {
   editorDefinition,
   editorWorkflow,
   principalEntities,
@@ -378,21 +380,21 @@ describe('WorkflowEditorPage', () => {
     const api = mockSelfServiceApi();
     api.updateWorkflow
       .mockRejectedValueOnce(
-        await backendError(
+        await makeResponseError(
           400,
           'InputError',
           'parameters[0].options: a select parameter needs at least one option',
         ),
       )
       .mockRejectedValueOnce(
-        await backendError(
+        await makeResponseError(
           400,
           'InputError',
           "request.url: unknown variable {{data.region}} (no parameter 'region')",
         ),
       )
       .mockRejectedValueOnce(
-        await backendError(500, 'Error', 'The database is on fire'),
+        await makeResponseError(500, 'Error', 'The database is on fire'),
       );
     api.getWorkflow.mockResolvedValue(
       editorWorkflow({
@@ -449,7 +451,7 @@ describe('WorkflowEditorPage', () => {
     const user = userEvent.setup();
     const api = mockSelfServiceApi();
     api.updateWorkflow.mockRejectedValue(
-      await backendError(
+      await makeResponseError(
         409,
         'ConflictError',
         "Workflow 'restart-service' was edited meanwhile",
@@ -545,14 +547,14 @@ describe('WorkflowEditorPage', () => {
     const api = mockSelfServiceApi();
     api.previewRequest
       .mockRejectedValueOnce(
-        await backendError(
+        await makeResponseError(
           400,
           'InputError',
           'definition.request.url: variables are not allowed in the scheme or host',
         ),
       )
       .mockRejectedValueOnce(
-        await backendError(
+        await makeResponseError(
           400,
           'InputError',
           'inputs.replicas: must be a whole number',

@@ -1,4 +1,5 @@
-import { backendError, editorDefinition } from '../../testUtils/editorFixtures';
+import { editorDefinition } from '../../testUtils/editorFixtures';
+import { makeResponseError } from '../../testUtils/fixtures';
 import {
   checkForm,
   errorMessage,
@@ -210,7 +211,7 @@ describe('fieldErrors', () => {
 
   describe('errorMessage and errorStatus', () => {
     it('read the backend message and status of a response error', async () => {
-      const error = await backendError(
+      const error = await makeResponseError(
         409,
         'ConflictError',
         "Workflow 'x' was edited meanwhile",
