@@ -22,6 +22,8 @@ describe('self-service alpha plugin', () => {
     });
 
     expect(await screen.findByText('No workflows yet')).toBeInTheDocument();
+    // One header: the page's own, not a second one from the layout.
+    expect(screen.getAllByRole('heading', { level: 1 })).toHaveLength(1);
     await userEvent.click(screen.getByRole('tab', { name: /My runs/ }));
     expect(
       await screen.findByText('You have not run any workflows yet.'),

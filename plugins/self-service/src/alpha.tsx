@@ -28,13 +28,11 @@ export const selfServicePage = PageBlueprint.make({
     title: 'Self-Service',
     icon: <PlayCircleOutline />,
     routeRef: rootRouteRef,
-    loader: async () => {
-      const [{ Router }, { SelfServiceContent }] = await Promise.all([
-        import('./components/Router'),
-        import('./components/SelfServicePage'),
-      ]);
-      return <Router index={<SelfServiceContent />} />;
-    },
+    // The run page and the editor below this route bring headers of their
+    // own (the workflow's name, the run id), so the layout adds none.
+    noHeader: true,
+    loader: () =>
+      import('./components/Router').then(m => <m.Router />),
   },
 });
 

@@ -1,4 +1,3 @@
-import { ReactElement } from 'react';
 import { Route, Routes } from 'react-router-dom';
 import {
   editWorkflowRouteRef,
@@ -11,13 +10,12 @@ import { WorkflowEditorPage } from '../WorkflowEditor';
 
 /**
  * The pages below the Self-Service route: the workflow list at its root, a
- * run's page and the workflow editor. `index` replaces the root page, so the
- * new frontend system can render it without a second header.
+ * run's page and the workflow editor, each with its own header.
  */
-export function Router(props: { index?: ReactElement }) {
+export function Router() {
   return (
     <Routes>
-      <Route path="/" element={props.index ?? <SelfServicePage />} />
+      <Route path="/" element={<SelfServicePage />} />
       <Route path={runRouteRef.path} element={<RunPage />} />
       <Route path={newWorkflowRouteRef.path} element={<WorkflowEditorPage />} />
       <Route

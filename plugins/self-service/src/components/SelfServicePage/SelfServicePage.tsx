@@ -289,9 +289,7 @@ function RunsPanel(props: {
 
 /**
  * The workflows the caller may see and run, their runs, the runs waiting for
- * their approval and, for those the policy lets see every run, all runs;
- * without a page header: for the new frontend system, whose page layout
- * brings one.
+ * their approval and, for those the policy lets see every run, all runs.
  */
 export function SelfServiceContent() {
   const classes = useStyles();

@@ -1,1 +1,1 @@
-export { SelfServiceContent, SelfServicePage } from './SelfServicePage';
+export { SelfServicePage } from './SelfServicePage';
