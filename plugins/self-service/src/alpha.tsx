@@ -31,8 +31,7 @@ export const selfServicePage = PageBlueprint.make({
     // The run page and the editor below this route bring headers of their
     // own (the workflow's name, the run id), so the layout adds none.
     noHeader: true,
-    loader: () =>
-      import('./components/Router').then(m => <m.Router />),
+    loader: () => import('./components/Router').then(m => <m.Router />),
   },
 });
 
