@@ -27,6 +27,7 @@ import {
 import { selfServiceApiRef } from '../../api';
 import { runRouteRef } from '../../routes';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';
+import { WorkflowAvatar } from '../Workflows/WorkflowAvatar';
 import { EntityPicker } from './EntityPicker';
 import {
   ParameterErrors,
@@ -51,6 +52,18 @@ export interface RunWorkflowDialogProps {
 }
 
 const useStyles = makeStyles(theme => ({
+  title: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1.5),
+  },
+  titleAvatar: {
+    flexShrink: 0,
+  },
+  titleText: {
+    minWidth: 0,
+    overflowWrap: 'anywhere',
+  },
   form: {
     display: 'flex',
     flexDirection: 'column',
@@ -113,6 +126,7 @@ function alertTitle(status: number | undefined, approval: boolean): string {
  */
 export function RunWorkflowDialog(props: RunWorkflowDialogProps) {
   const { workflow, open, onClose } = props;
+  const classes = useStyles();
   const titleId = useId();
   const [busy, setBusy] = useState(false);
 
@@ -126,7 +140,17 @@ export function RunWorkflowDialog(props: RunWorkflowDialogProps) {
       maxWidth="sm"
       scroll="paper"
     >
-      <DialogTitle id={titleId}>{workflow.name}</DialogTitle>
+      <DialogTitle id={titleId} disableTypography className={classes.title}>
+        <WorkflowAvatar
+          icon={workflow.icon}
+          color={workflow.color}
+          size="small"
+          className={classes.titleAvatar}
+        />
+        <Typography variant="h6" component="h2" className={classes.titleText}>
+          {workflow.name}
+        </Typography>
+      </DialogTitle>
       <RunWorkflowForm {...props} busy={busy} onBusyChange={setBusy} />
     </Dialog>
   );

@@ -1,5 +1,12 @@
 import { useId } from 'react';
-import { Grid, InputAdornment, TextField, makeStyles } from '@material-ui/core';
+import {
+  Grid,
+  InputAdornment,
+  TextField,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
+import { WorkflowAvatar } from '../Workflows/WorkflowAvatar';
 import { EditorSection, SectionProps } from './EditorSection';
 import { suggestWorkflowIdentifier } from './workflowForm';
 
@@ -12,6 +19,18 @@ const useStyles = makeStyles(theme => ({
     borderRadius: theme.shape.borderRadius,
     background: 'none',
     cursor: 'pointer',
+  },
+  preview: {
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    paddingTop: theme.spacing(0.5),
+    [theme.breakpoints.down('sm')]: {
+      flexDirection: 'row',
+      gap: theme.spacing(1),
+      paddingTop: 0,
+    },
   },
 }));
 
@@ -121,7 +140,7 @@ export function BasicDetailsSection(props: BasicDetailsSectionProps) {
             }}
           />
         </Grid>
-        <Grid item xs={12} md={6}>
+        <Grid item xs={12} md={5}>
           <TextField
             id={`${id}-icon`}
             label="Icon"
@@ -141,7 +160,7 @@ export function BasicDetailsSection(props: BasicDetailsSectionProps) {
             }}
           />
         </Grid>
-        <Grid item xs={12} md={6}>
+        <Grid item xs={12} md={5}>
           <TextField
             id={`${id}-color`}
             label="Color"
@@ -177,6 +196,15 @@ export function BasicDetailsSection(props: BasicDetailsSectionProps) {
               onChange(f => ({ ...f, color }));
             }}
           />
+        </Grid>
+        <Grid item xs={12} md={2}>
+          {/* Decorative: the fields themselves say what the icon and color are. */}
+          <div className={classes.preview} aria-hidden="true">
+            <WorkflowAvatar icon={form.icon} color={form.color} />
+            <Typography variant="caption" color="textSecondary">
+              Preview
+            </Typography>
+          </div>
         </Grid>
       </Grid>
     </EditorSection>

@@ -102,7 +102,7 @@ export function ScopeSection(props: SectionProps) {
   return (
     <EditorSection
       title="Scope"
-      description="Both kinds of workflow can be run from the Self-Service page; entity-specific ones also from the pages of the entities they apply to."
+      description="Both kinds of workflow can be run from the Self-Service page; entity-specific ones also from the Workflows tab of the entities they apply to, where the app shows that tab (by default on components, systems, resources and APIs)."
     >
       <FormControl
         component="fieldset"

@@ -23,6 +23,7 @@ import {
 import { editWorkflowRouteRef } from '../../routes';
 import { RunWorkflowDialog } from '../RunWorkflowDialog';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';
+import { WorkflowAvatar, workflowColor } from './WorkflowAvatar';
 import { accessLabel, scopeLabel } from './workflowLabels';
 
 const useStyles = makeStyles(theme => ({
@@ -31,8 +32,24 @@ const useStyles = makeStyles(theme => ({
     display: 'flex',
     flexDirection: 'column',
   },
+  accent: {
+    borderTopWidth: 3,
+  },
   content: {
     flexGrow: 1,
+  },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1.5),
+    marginBottom: theme.spacing(1),
+  },
+  avatar: {
+    flexShrink: 0,
+  },
+  name: {
+    minWidth: 0,
+    overflowWrap: 'anywhere',
   },
   marks: {
     display: 'flex',
@@ -76,8 +93,9 @@ export function runButtonLabel(workflow: WorkflowSummary): string {
 }
 
 /**
- * One workflow: name, description, scope, access, and a button that opens
- * the run dialog; disabled, with the reason, when the caller may not run it.
+ * One workflow: its icon, name, description, scope, access, and a button
+ * that opens the run dialog; disabled, with the reason, when the caller may
+ * not run it.
  */
 export function WorkflowCard(props: WorkflowCardProps) {
   const { workflow, entityRef, showEditLink } = props;
@@ -89,6 +107,7 @@ export function WorkflowCard(props: WorkflowCardProps) {
   const denied = workflow.runnable?.allowed === false;
   const reason = workflow.runnable?.reason || 'You cannot run this workflow.';
   const label = runButtonLabel(workflow);
+  const color = workflowColor(workflow.color);
 
   const runButton = (
     <Button
@@ -107,15 +126,28 @@ export function WorkflowCard(props: WorkflowCardProps) {
 
   return (
     <Card
-      className={classes.card}
+      className={color ? `${classes.card} ${classes.accent}` : classes.card}
+      style={color ? { borderTopColor: color } : undefined}
       component="article"
       aria-labelledby={headingId}
       variant="outlined"
     >
       <CardContent className={classes.content}>
-        <Typography id={headingId} variant="h6" component="h3">
-          {workflow.name}
-        </Typography>
+        <div className={classes.header}>
+          <WorkflowAvatar
+            icon={workflow.icon}
+            color={workflow.color}
+            className={classes.avatar}
+          />
+          <Typography
+            id={headingId}
+            variant="h6"
+            component="h3"
+            className={classes.name}
+          >
+            {workflow.name}
+          </Typography>
+        </div>
         <Typography variant="body2" color="textSecondary">
           {workflow.description || 'No description.'}
         </Typography>

@@ -1,3 +1,5 @@
+export { WorkflowAvatar, workflowColor } from './WorkflowAvatar';
+export type { WorkflowAvatarProps } from './WorkflowAvatar';
 export { WorkflowCard, runButtonLabel } from './WorkflowCard';
 export type { WorkflowCardProps } from './WorkflowCard';
 export { WorkflowGrid, WorkflowList } from './WorkflowList';
