@@ -100,7 +100,11 @@ export function makeRunDetails(
   };
 }
 
-/** A SignalApi whose subscribers a test can send messages to. */
+/**
+ * A SignalApi whose subscribers a test can send messages to. `publish`
+ * delivers at once, so several messages sent in one `act` all arrive before
+ * React renders, as they can over a real connection.
+ */
 export interface FakeSignalApi extends SignalApi {
   /** Delivers a message to everyone subscribed to the channel. */
   publish(channel: string, message: JsonObject): void;
@@ -120,7 +124,7 @@ export function fakeSignalApi(): FakeSignalApi {
       const set = subscribers.get(channel) ?? new Set();
       set.add(listener);
       subscribers.set(channel, set);
-      // useSignal calls unsubscribe unbound.
+      // Callers may call unsubscribe unbound.
       const unsubscribe = () => {
         set.delete(listener);
       };

@@ -19,7 +19,11 @@ import {
   makeRunEvent,
 } from '../../testUtils/runFixtures';
 import { RunPage } from './RunPage';
-import { RUN_POLL_INTERVAL_MS, RUN_SIGNAL_CHANNEL } from './useRunDetails';
+import {
+  RUN_POLL_INTERVAL_MS,
+  RUN_SIGNAL_CHANNEL,
+  RUN_SIGNAL_POLL_INTERVAL_MS,
+} from './useRunDetails';
 
 const mountedRoutes = {
   '/self-service': rootRouteRef,
@@ -982,6 +986,143 @@ describe('RunPage', () => {
       expect(
         valueOf(screen.getByRole('table', { name: 'Run details' }), 'Duration'),
       ).toHaveTextContent('30 seconds');
+    });
+
+    it("refetches when a signal for another run follows this run's before a render", async () => {
+      const api = mockSelfServiceApi();
+      const running = makeRunDetails({
+        run: { status: 'in_progress', finishedAt: undefined },
+      });
+      api.getRun.mockResolvedValueOnce(running).mockResolvedValue({
+        ...running,
+        run: {
+          ...running.run,
+          status: 'success',
+          finishedAt: '2026-01-02T10:00:30.000Z',
+        },
+      });
+      const signals = fakeSignalApi();
+      await renderRunPage({ api, signals });
+
+      const table = await detailsTable();
+      expect(valueOf(table, 'Status')).toHaveTextContent('In progress');
+
+      // Both arrive before React renders: the second must not be lost.
+      act(() => {
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId: 'r-1',
+          status: 'success',
+          updatedAt: '2026-01-02T10:00:30.000Z',
+        });
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId: 'r-2',
+          status: 'in_progress',
+          updatedAt: '2026-01-02T10:00:31.000Z',
+        });
+      });
+      await waitFor(() =>
+        expect(
+          valueOf(screen.getByRole('table', { name: 'Run details' }), 'Status'),
+        ).toHaveTextContent('Succeeded'),
+      );
+      expect(api.getRun).toHaveBeenCalledTimes(2);
+    });
+
+    it('refetches for each signal of this run, however many others come in between', async () => {
+      const api = mockSelfServiceApi();
+      const running = makeRunDetails({
+        run: { status: 'in_progress', finishedAt: undefined },
+      });
+      api.getRun.mockResolvedValueOnce(running).mockResolvedValue({
+        ...running,
+        run: {
+          ...running.run,
+          status: 'success',
+          finishedAt: '2026-01-02T10:00:30.000Z',
+        },
+      });
+      const signals = fakeSignalApi();
+      await renderRunPage({ api, signals });
+      await detailsTable();
+
+      act(() => {
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId: 'r-2',
+          status: 'success',
+          updatedAt: '2026-01-02T10:00:30.000Z',
+        });
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId: 'r-1',
+          status: 'success',
+          updatedAt: '2026-01-02T10:00:30.000Z',
+        });
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId: 'r-3',
+          status: 'failed',
+          updatedAt: '2026-01-02T10:00:31.000Z',
+        });
+      });
+      await waitFor(() =>
+        expect(
+          valueOf(screen.getByRole('table', { name: 'Run details' }), 'Status'),
+        ).toHaveTextContent('Succeeded'),
+      );
+      expect(api.getRun).toHaveBeenCalledTimes(2);
+    });
+
+    describe('with signals', () => {
+      beforeEach(() => {
+        jest.useFakeTimers();
+      });
+      afterEach(() => {
+        jest.useRealTimers();
+      });
+
+      it('still polls slowly while the run is unfinished, in case signals are lost', async () => {
+        const api = mockSelfServiceApi();
+        const running = makeRunDetails({
+          run: { status: 'in_progress', finishedAt: undefined },
+        });
+        api.getRun.mockResolvedValueOnce(running).mockResolvedValue({
+          ...running,
+          run: {
+            ...running.run,
+            status: 'success',
+            finishedAt: '2026-01-02T10:00:30.000Z',
+          },
+        });
+        await renderRunPage({ api, signals: fakeSignalApi() });
+
+        const table = await detailsTable();
+        expect(valueOf(table, 'Status')).toHaveTextContent('In progress');
+        expect(api.getRun).toHaveBeenCalledTimes(1);
+
+        // Not at the fast pace of pages without signals.
+        await act(async () => {
+          jest.advanceTimersByTime(RUN_POLL_INTERVAL_MS);
+        });
+        expect(api.getRun).toHaveBeenCalledTimes(1);
+
+        await act(async () => {
+          jest.advanceTimersByTime(
+            RUN_SIGNAL_POLL_INTERVAL_MS - RUN_POLL_INTERVAL_MS,
+          );
+        });
+        await waitFor(() =>
+          expect(
+            valueOf(
+              screen.getByRole('table', { name: 'Run details' }),
+              'Status',
+            ),
+          ).toHaveTextContent('Succeeded'),
+        );
+        expect(api.getRun).toHaveBeenCalledTimes(2);
+
+        await act(async () => {
+          jest.advanceTimersByTime(RUN_SIGNAL_POLL_INTERVAL_MS * 2);
+        });
+        expect(api.getRun).toHaveBeenCalledTimes(2);
+      });
     });
 
     describe('without signals', () => {

@@ -1,25 +1,24 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { useSignal } from '@backstage/plugin-signals-react';
 import {
   RunDetails,
-  RunStatus,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
+import { useRunSignals } from '../Runs/useRunSignals';
 
-/** The signal channel on which the backend announces run changes. */
-export const RUN_SIGNAL_CHANNEL = 'self-service:runs';
+export { RUN_SIGNAL_CHANNEL } from '../Runs/useRunSignals';
+export type { RunChangedSignal } from '../Runs/useRunSignals';
 
 /** How often an unfinished run is refetched when signals are unavailable. */
 export const RUN_POLL_INTERVAL_MS = 5000;
 
-/** What the backend sends on {@link RUN_SIGNAL_CHANNEL}. */
-export type RunChangedSignal = {
-  runId: string;
-  status: RunStatus;
-  updatedAt: string;
-};
+/**
+ * How often an unfinished run is refetched when signals are available: they
+ * may still be lost, for instance while the connection to the backend is
+ * down, so the page catches up slowly even then.
+ */
+export const RUN_SIGNAL_POLL_INTERVAL_MS = 30_000;
 
 interface State {
   /** The latest details fetched; kept while refetching or after a failure. */
@@ -31,8 +30,9 @@ interface State {
 
 /**
  * A run's details, kept up to date: refetched when the backend signals a
- * change to this run, or every {@link RUN_POLL_INTERVAL_MS} while the run is
- * unfinished and signals are not available.
+ * change to this run, and, while the run is unfinished, every
+ * {@link RUN_POLL_INTERVAL_MS} without signals or every
+ * {@link RUN_SIGNAL_POLL_INTERVAL_MS} with them.
  */
 export function useRunDetails(runId: string) {
   const api = useApi(selfServiceApiRef);
@@ -76,35 +76,31 @@ export function useRunDetails(runId: string) {
     };
   }, [refresh]);
 
-  const { lastSignal, isSignalsAvailable } =
-    useSignal<RunChangedSignal>(RUN_SIGNAL_CHANNEL);
-  // Only a new signal refetches, not a new run id with an old signal.
-  const handledSignal = useRef<RunChangedSignal | null>(null);
-  useEffect(() => {
-    if (!lastSignal || lastSignal === handledSignal.current) {
-      return;
-    }
-    handledSignal.current = lastSignal;
-    if (lastSignal.runId === runId) {
+  // Every message counts: the channel carries the changes of all runs.
+  const signalsAvailable = useRunSignals(signal => {
+    if (signal.runId === runId) {
       refresh();
     }
-  }, [lastSignal, runId, refresh]);
+  });
 
   const hasDetails = state.details !== undefined;
   const finished =
     state.details !== undefined &&
     TERMINAL_RUN_STATUSES.includes(state.details.run.status);
+  const interval = signalsAvailable
+    ? RUN_SIGNAL_POLL_INTERVAL_MS
+    : RUN_POLL_INTERVAL_MS;
   useEffect(() => {
-    if (isSignalsAvailable || !hasDetails || finished) {
+    if (!hasDetails || finished) {
       return undefined;
     }
     const timer = setInterval(() => {
       if (!fetching.current && document.visibilityState !== 'hidden') {
         refresh();
       }
-    }, RUN_POLL_INTERVAL_MS);
+    }, interval);
     return () => clearInterval(timer);
-  }, [isSignalsAvailable, hasDetails, finished, refresh]);
+  }, [interval, hasDetails, finished, refresh]);
 
   return { ...state, refresh };
 }

@@ -7,3 +7,5 @@ export { useRunPages } from './useRunPages';
 export type { RunFilter } from './useRunPages';
 export { relativeTime } from './relativeTime';
 export { useOptionalRouteRef } from './useOptionalRouteRef';
+export { RUN_SIGNAL_CHANNEL, useRunSignals } from './useRunSignals';
+export type { RunChangedSignal } from './useRunSignals';

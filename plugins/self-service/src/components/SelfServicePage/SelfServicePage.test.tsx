@@ -9,6 +9,7 @@ import { identityApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import {
@@ -18,7 +19,9 @@ import {
 } from '../../testUtils/fixtures';
 import { makeEntity } from '../../testUtils/workflowFixtures';
 import { makeResponseError } from '../../testUtils/fixtures';
-import { SelfServicePage } from './SelfServicePage';
+import { FakeSignalApi, fakeSignalApi } from '../../testUtils/runFixtures';
+import { RUN_SIGNAL_CHANNEL } from '../Runs';
+import { PENDING_COUNT_REFRESH_MS, SelfServicePage } from './SelfServicePage';
 
 const mountedRoutes = {
   '/self-service': rootRouteRef,
@@ -70,12 +73,17 @@ describe('SelfServicePage', () => {
     options: {
       api?: ReturnType<typeof mockSelfServiceApi>;
       routeEntries?: string[];
+      signals?: FakeSignalApi;
     } = {},
   ) {
     const api = options.api ?? mockSelfServiceApi();
+    const signals: any[] = options.signals
+      ? [[signalApiRef, options.signals]]
+      : [];
     return renderInTestApp(
       <TestApiProvider
         apis={[
+          ...signals,
           [selfServiceApiRef, api],
           // Everything is allowed here. usePermission caches decisions for
           // the whole test file, so denials are tested in their own file.
@@ -403,6 +411,140 @@ describe('SelfServicePage', () => {
     expect(api.listRuns).toHaveBeenCalledWith(
       expect.objectContaining({ approvable: true }),
     );
+  });
+
+  describe('the count of runs pending my approval', () => {
+    /** Answers approvable listings with `count()` pending runs. */
+    function apiWithPending(count: () => number) {
+      const api = mockSelfServiceApi();
+      api.listRuns.mockImplementation(async options =>
+        options?.approvable
+          ? {
+              items: Array.from({ length: count() }, (_, i) =>
+                makeRun({ id: `r-${i}`, status: 'pending_approval' }),
+              ),
+            }
+          : { items: [] },
+      );
+      return api;
+    }
+
+    function approvableCalls(api: ReturnType<typeof mockSelfServiceApi>) {
+      return api.listRuns.mock.calls.filter(([options]) => options?.approvable)
+        .length;
+    }
+
+    it('is refetched when I switch tabs', async () => {
+      let pending = 2;
+      const api = apiWithPending(() => pending);
+      await renderPage({ api });
+
+      expect(
+        await screen.findByRole('tab', { name: 'Pending my approval 2' }),
+      ).toBeInTheDocument();
+      expect(approvableCalls(api)).toBe(1);
+
+      pending = 1;
+      await userEvent.click(screen.getByRole('tab', { name: 'My runs' }));
+      expect(
+        await screen.findByRole('tab', { name: 'Pending my approval 1' }),
+      ).toBeInTheDocument();
+
+      pending = 0;
+      await userEvent.click(screen.getByRole('tab', { name: 'Workflows' }));
+      expect(
+        await screen.findByRole('tab', { name: 'Pending my approval' }),
+      ).toBeInTheDocument();
+      expect(approvableCalls(api)).toBe(3);
+    });
+
+    describe('with signals', () => {
+      beforeEach(() => {
+        jest.useFakeTimers();
+      });
+      afterEach(() => {
+        jest.useRealTimers();
+      });
+
+      function signalRun(signals: FakeSignalApi, runId: string) {
+        signals.publish(RUN_SIGNAL_CHANNEL, {
+          runId,
+          status: 'pending_approval',
+          updatedAt: '2026-01-02T10:00:00.000Z',
+        });
+      }
+
+      it('is refetched once after a burst of run signals', async () => {
+        let pending = 1;
+        const api = apiWithPending(() => pending);
+        const signals = fakeSignalApi();
+        await renderPage({ api, signals });
+
+        expect(
+          await screen.findByRole('tab', { name: 'Pending my approval 1' }),
+        ).toBeInTheDocument();
+        expect(approvableCalls(api)).toBe(1);
+        expect(signals.subscriberCount(RUN_SIGNAL_CHANNEL)).toBe(1);
+
+        pending = 3;
+        act(() => {
+          signalRun(signals, 'r-1');
+          signalRun(signals, 'r-2');
+        });
+        await act(async () => {
+          jest.advanceTimersByTime(PENDING_COUNT_REFRESH_MS / 2);
+        });
+        act(() => signalRun(signals, 'r-3'));
+        expect(approvableCalls(api)).toBe(1);
+
+        await act(async () => {
+          jest.advanceTimersByTime(PENDING_COUNT_REFRESH_MS / 2);
+        });
+        expect(
+          await screen.findByRole('tab', { name: 'Pending my approval 3' }),
+        ).toBeInTheDocument();
+        expect(approvableCalls(api)).toBe(1 + 1);
+
+        // Quiet: no more refetches.
+        await act(async () => {
+          jest.advanceTimersByTime(PENDING_COUNT_REFRESH_MS * 5);
+        });
+        expect(approvableCalls(api)).toBe(2);
+
+        // The next change is picked up again.
+        pending = 0;
+        act(() => signalRun(signals, 'r-1'));
+        await act(async () => {
+          jest.advanceTimersByTime(PENDING_COUNT_REFRESH_MS);
+        });
+        expect(
+          await screen.findByRole('tab', { name: 'Pending my approval' }),
+        ).toBeInTheDocument();
+        expect(approvableCalls(api)).toBe(3);
+      });
+
+      it('keeps the last count when a refetch fails', async () => {
+        const api = apiWithPending(() => 2);
+        const signals = fakeSignalApi();
+        await renderPage({ api, signals });
+        expect(
+          await screen.findByRole('tab', { name: 'Pending my approval 2' }),
+        ).toBeInTheDocument();
+
+        api.listRuns.mockRejectedValue(new Error('Runs are unavailable'));
+        act(() => signalRun(signals, 'r-1'));
+        await act(async () => {
+          jest.advanceTimersByTime(PENDING_COUNT_REFRESH_MS);
+        });
+        await waitFor(() => expect(approvableCalls(api)).toBe(2));
+        await act(async () => {
+          await Promise.resolve();
+        });
+        expect(
+          screen.getByRole('tab', { name: 'Pending my approval 2' }),
+        ).toBeInTheDocument();
+      });
+    });
   });
 
   it('shows no count when nothing waits for my approval', async () => {

@@ -1,4 +1,13 @@
-import { ChangeEvent, ReactNode, useId, useMemo, useState } from 'react';
+import {
+  ChangeEvent,
+  ReactNode,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { useSearchParams } from 'react-router-dom';
 import {
   Box,
@@ -39,7 +48,12 @@ import {
   WorkflowScopeFilter,
   filterWorkflows,
 } from '../Workflows';
-import { RunList, RunFilter, useOptionalRouteRef } from '../Runs';
+import {
+  RunList,
+  RunFilter,
+  useOptionalRouteRef,
+  useRunSignals,
+} from '../Runs';
 
 const useStyles = makeStyles(theme => ({
   tabs: {
@@ -96,14 +110,55 @@ function parseTab(value: string | null): TabId {
   return TAB_IDS.find(id => id === value) ?? 'workflows';
 }
 
-/** The number of runs waiting for the caller's approval, for the tab label. */
-function usePendingApprovalCount(): string | undefined {
+/**
+ * The longest the count of runs pending approval waits after a run changed;
+ * a burst of run signals within it gives a single refetch.
+ */
+export const PENDING_COUNT_REFRESH_MS = 2000;
+
+/**
+ * The number of runs waiting for the caller's approval, for the tab label,
+ * and a function that refetches it. It is refetched, at most once every
+ * {@link PENDING_COUNT_REFRESH_MS}, when the backend signals that a run
+ * changed: any run may have come to wait for the caller, or stopped to.
+ */
+function usePendingApprovalCount(): {
+  count: string | undefined;
+  refetch: () => void;
+} {
   const api = useApi(selfServiceApiRef);
-  const { value } = useAsync(() => api.listRuns({ approvable: true }), [api]);
-  if (!value?.items.length) {
-    return undefined;
+  const [generation, setGeneration] = useState(0);
+  const { value } = useAsync(
+    () => api.listRuns({ approvable: true }),
+    [api, generation],
+  );
+  // The last count known, so a failed refetch does not hide it.
+  const [known, setKnown] = useState<typeof value>();
+  useEffect(() => {
+    if (value) {
+      setKnown(value);
+    }
+  }, [value]);
+
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  const refetch = useCallback(() => {
+    clearTimeout(timer.current);
+    timer.current = undefined;
+    setGeneration(g => g + 1);
+  }, []);
+  useRunSignals(() => {
+    if (timer.current === undefined) {
+      timer.current = setTimeout(refetch, PENDING_COUNT_REFRESH_MS);
+    }
+  });
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  const page = value ?? known;
+  let count: string | undefined;
+  if (page?.items.length) {
+    count = page.nextCursor ? `${page.items.length}+` : `${page.items.length}`;
   }
-  return value.nextCursor ? `${value.items.length}+` : `${value.items.length}`;
+  return { count, refetch };
 }
 
 /**
@@ -295,7 +350,8 @@ export function SelfServiceContent() {
   const classes = useStyles();
   const baseId = useId();
   const [searchParams, setSearchParams] = useSearchParams();
-  const pendingCount = usePendingApprovalCount();
+  const { count: pendingCount, refetch: refetchPendingCount } =
+    usePendingApprovalCount();
   const { allowed: canSeeAllRuns } = usePermission({
     permission: selfServiceRunReadPermission,
     resourceRef: ALL_RUNS_RESOURCE_REF,
@@ -306,6 +362,8 @@ export function SelfServiceContent() {
     requested === 'all' && !canSeeAllRuns ? 'workflows' : requested;
 
   const selectTab = (next: TabId) => {
+    // The count may be stale by now; the user looking around is a good time.
+    refetchPendingCount();
     setSearchParams(
       prev => {
         const params = new URLSearchParams(prev);

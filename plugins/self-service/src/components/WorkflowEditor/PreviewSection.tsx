@@ -131,7 +131,11 @@ export interface PreviewSectionProps {
    * problems (shown at their fields).
    */
   onCheck: () => boolean;
-  /** Errors of the definition found by the backend, for their fields. */
+  /**
+   * Errors of the definition found by the backend, for their fields; they
+   * replace the errors shown at the fields. Not called when the preview
+   * failed for another reason, so those stay.
+   */
   onDefinitionErrors: (errors: FieldErrors) => void;
 }
 
@@ -182,7 +186,11 @@ export function PreviewSection(props: PreviewSectionProps) {
           value;
       }
       setInputErrors(previewFields);
-      onDefinitionErrors(definitionFields);
+      // Only errors at fields of the definition replace those shown there
+      // (say, from the last save); others leave them be.
+      if (Object.keys(definitionFields).length > 0) {
+        onDefinitionErrors(definitionFields);
+      }
       setError(message);
     } finally {
       setBusy(false);

@@ -104,6 +104,9 @@ export function PrincipalPicker(props: PrincipalPickerProps) {
       aria-label={label}
       multiple
       freeSolo
+      // A typed ref is kept when the field loses focus (Tab or a click
+      // elsewhere), not only on Enter.
+      autoSelect
       filterSelectedOptions
       loading={loading}
       options={options}

@@ -105,11 +105,19 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
     [],
   );
 
-  /** Runs the client-side checks; true when there is nothing to fix. */
+  /**
+   * Runs the client-side checks; true when there is nothing to fix. When the
+   * form passes, the backend's errors of the last save stay: edits already
+   * drop the ones of the fields they touch, and a preview should not hide
+   * the rest.
+   */
   const check = (): boolean => {
     const found = checkForm(form);
-    setState(s => ({ ...s, errors: found }));
-    return Object.keys(found).length === 0;
+    const ok = Object.keys(found).length === 0;
+    if (!ok) {
+      setState(s => ({ ...s, errors: found }));
+    }
+    return ok;
   };
 
   const save = async () => {
@@ -118,6 +126,7 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
       setProblem({ kind: 'fields', messages: [] });
       return;
     }
+    setState(s => ({ ...s, errors: {} }));
     const definition = toDefinition(form);
     setSaving(true);
     try {

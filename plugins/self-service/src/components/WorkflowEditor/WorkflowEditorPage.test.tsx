@@ -586,6 +586,44 @@ describe('WorkflowEditorPage', () => {
     );
   });
 
+  it('keeps the errors of the last save when a preview has none of its own', async () => {
+    const user = userEvent.setup();
+    const api = mockSelfServiceApi();
+    api.updateWorkflow.mockRejectedValueOnce(
+      await makeResponseError(
+        400,
+        'InputError',
+        'request.headers.authorization: unknown secret {{secrets.CI_TOKEN}} (not in selfService.secrets)',
+      ),
+    );
+    api.previewRequest.mockResolvedValue({
+      method: 'POST',
+      url: 'https://ci.example.com/api/pipelines/payments/restart',
+      headers: {},
+    });
+    await renderEditing(api);
+
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    const headerValue = within(
+      within(region('HTTP request')).getByRole('group', { name: 'Header 2' }),
+    ).getByRole('textbox', { name: 'Value' });
+    await waitFor(() => expect(headerValue).toBeInvalid());
+
+    const preview = region('Preview');
+    await user.click(
+      within(preview).getByRole('button', { name: 'Preview request' }),
+    );
+    expect(
+      await within(preview).findByText(
+        'POST https://ci.example.com/api/pipelines/payments/restart',
+      ),
+    ).toBeInTheDocument();
+    expect(headerValue).toBeInvalid();
+    expect(headerValue).toHaveAccessibleDescription(
+      'unknown secret {{secrets.CI_TOKEN}} (not in selfService.secrets)',
+    );
+  });
+
   it('lists the variables of the workflow as edited', async () => {
     const user = userEvent.setup();
     await renderEditor('/self-service/workflows/new');

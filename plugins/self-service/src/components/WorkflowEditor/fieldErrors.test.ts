@@ -144,12 +144,43 @@ describe('fieldErrors', () => {
           f,
         ),
       ).toBe(headerFieldKey(contentType.key, 'name'));
+      expect(
+        fieldKeyForPath(
+          'request.headers.authorization',
+          'must be at most 8192 characters',
+          f,
+        ),
+      ).toBe(headerFieldKey(authorization.key, 'value'));
       expect(fieldKeyForPath('request.headers', 'at most 100 headers', f)).toBe(
         'request.headers',
       );
       expect(fieldKeyForPath('request.headers.x-other', 'x', f)).toBe(
         'request.headers',
       );
+    });
+
+    it('puts headers the HTTP client sets at the header name', () => {
+      const host = { key: 'h-host', name: 'Host', value: 'example.com' };
+      const withHost = form({ headers: [...f.headers, host] });
+      expect(
+        fieldKeyForPath(
+          'request.headers.Host',
+          'is set by the HTTP client; remove it',
+          withHost,
+        ),
+      ).toBe(headerFieldKey(host.key, 'name'));
+      expect(
+        mapErrorMessages(
+          ['request.headers.Host: is set by the HTTP client; remove it'],
+          withHost,
+        ),
+      ).toEqual({
+        fields: {
+          [headerFieldKey(host.key, 'name')]:
+            'is set by the HTTP client; remove it',
+        },
+        general: [],
+      });
     });
 
     it('maps preview inputs and the entity ref to the preview fields', () => {

@@ -118,6 +118,18 @@ function findParameterById(
 }
 
 /**
+ * How the backend's messages about one header (`request.headers.<name>: ...`)
+ * start when the header's name is the problem, not its value: the user
+ * fixes them by renaming or removing the header.
+ */
+const HEADER_NAME_PROBLEMS = [
+  // request.headers.content-type: duplicate header (same as 'Content-Type')
+  'duplicate header',
+  // request.headers.Host: is set by the HTTP client; remove it
+  'is set by the HTTP client',
+];
+
+/**
  * The field key a backend field path points at in the form, or undefined
  * when the form shows no such field (so the message belongs at the top).
  */
@@ -193,7 +205,9 @@ export function fieldKeyForPath(
     }
     return headerFieldKey(
       row.key,
-      detail.startsWith('duplicate header') ? 'name' : 'value',
+      HEADER_NAME_PROBLEMS.some(problem => detail.startsWith(problem))
+        ? 'name'
+        : 'value',
     );
   }
 
