@@ -49,7 +49,7 @@ async function renderDialog(options: {
 }) {
   const api = options.api ?? mockSelfServiceApi();
   const catalogApi = catalogApiMock({ entities: options.entities ?? [] });
-  const getEntities = jest.spyOn(catalogApi, 'getEntities');
+  const queryEntities = jest.spyOn(catalogApi, 'queryEntities');
   const onClose = jest.fn();
   await renderInTestApp(
     <TestApiProvider
@@ -78,7 +78,7 @@ async function renderDialog(options: {
     </TestApiProvider>,
     { mountedRoutes },
   );
-  return { api, onClose, getEntities };
+  return { api, onClose, queryEntities };
 }
 
 function field(name: RegExp | string) {
@@ -403,7 +403,7 @@ describe('RunWorkflowDialog', () => {
     it('offers the entities of the workflow kinds and types, and sends the chosen one', async () => {
       const api = mockSelfServiceApi();
       api.triggerRun.mockResolvedValue(makeRun({ id: 'r-5' }));
-      const { getEntities } = await renderDialog({
+      const { queryEntities } = await renderDialog({
         api,
         entities,
         workflow: makeWorkflow({
@@ -417,9 +417,12 @@ describe('RunWorkflowDialog', () => {
         'component:checkout',
         'Payments (component:payments)',
       ]);
-      expect(getEntities).toHaveBeenCalledWith(
+      expect(queryEntities).toHaveBeenCalledWith(
         expect.objectContaining({
           filter: { kind: ['Component'], 'spec.type': ['service'] },
+          limit: 50,
+          orderFields: { field: 'metadata.name', order: 'asc' },
+          fullTextFilter: undefined,
         }),
       );
 
@@ -437,7 +440,7 @@ describe('RunWorkflowDialog', () => {
     });
 
     it('offers only entities the user owns for owner-only workflows', async () => {
-      const { getEntities } = await renderDialog({
+      const { queryEntities } = await renderDialog({
         entities,
         workflow: makeWorkflow({
           scope: { type: 'entity', kinds: ['Component', 'Resource'] },
@@ -454,8 +457,9 @@ describe('RunWorkflowDialog', () => {
         'Payments (component:payments)',
         'resource:orders-db',
       ]);
-      expect(getEntities).toHaveBeenCalledWith(
+      expect(queryEntities).toHaveBeenCalledWith(
         expect.objectContaining({
+          limit: 50,
           filter: {
             kind: ['Component', 'Resource'],
             'relations.ownedBy': ['user:default/jane', 'group:default/team-a'],
