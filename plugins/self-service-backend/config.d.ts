@@ -4,7 +4,9 @@ export interface Config {
     /**
      * Named secrets for workflow requests, used as `{{secrets.NAME}}`, so
      * credentials never live in the database. Every value is redacted
-     * wherever it appears in stored requests, responses and errors.
+     * wherever it appears in stored requests, responses and errors, so each
+     * must be at least 8 characters long; a shorter one stops the backend
+     * with the secret named.
      * @deepVisibility secret
      */
     secrets?: { [name: string]: string };
@@ -12,9 +14,28 @@ export interface Config {
      * Workflows published from configuration, in the same shape as the
      * `POST /workflows` body. Each is created at start-up, or given a new
      * revision when it changed; invalid ones stop the backend with the field
-     * named.
+     * named. They are managed here: the API refuses to edit or delete them,
+     * and start-up stops rather than take over a workflow of the same
+     * identifier that someone published through the API. One removed from
+     * this list stays, and can then be edited and deleted through the API.
      */
     workflows?: Array<{ [key: string]: unknown }>;
+    /** The callback endpoints (`/runs/{id}/messages`, `/links`, `/status`). */
+    callbacks?: {
+      /**
+       * Service principals that may post to runs with Backstage credentials
+       * instead of the run's own token, by their subject: `plugin:<pluginId>`
+       * for backend plugins, the `subject` configured for a static external
+       * access token (`backend.auth.externalAccess`), `external:<sub>` for
+       * JWKS tokens. The policy must also allow them `self-service.run.update`.
+       *
+       * Unset or empty, no service credentials are accepted on callbacks:
+       * Backstage's permission framework allows every service principal
+       * without access restrictions, so without this list any plugin or
+       * external access token could report any run's status.
+       */
+      allowedServices?: string[];
+    };
     /** The outgoing HTTP request of a run. */
     request?: {
       /**

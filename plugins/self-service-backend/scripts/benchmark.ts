@@ -93,6 +93,12 @@ async function startApi(knex: Knex) {
   const catalog = {
     getEntityByRef: async () => ENTITY,
   } as any;
+  const auditor = {
+    createEvent: async () => ({
+      success: async () => {},
+      fail: async () => {},
+    }),
+  };
   const runs = new RunService({
     store,
     catalog,
@@ -104,6 +110,7 @@ async function startApi(knex: Knex) {
       logger,
     }),
     logger,
+    auditor,
     config: {
       secrets: {},
       requestTimeoutMs: 30_000,
@@ -121,19 +128,13 @@ async function startApi(knex: Knex) {
       }),
     },
     permissions: mockServices.permissions(),
-    auditor: {
-      createEvent: async () => ({
-        success: async () => {},
-        fail: async () => {},
-      }),
-    },
+    auditor,
     catalog,
     store,
     runs,
     config: {
       secrets: {},
-      requestTimeoutMs: 30_000,
-      maxResponseBodyBytes: 65536,
+      callbackServices: new Set(),
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });

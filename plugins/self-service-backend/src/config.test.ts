@@ -21,6 +21,7 @@ describe('readSelfServiceConfig', () => {
   it('has defaults', () => {
     expect(readSelfServiceConfig(new ConfigReader({}))).toEqual({
       secrets: {},
+      callbackServices: new Set(),
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65_536,
       workflows: [],
@@ -88,6 +89,58 @@ describe('readSelfServiceConfig', () => {
     expect(config.workflows.map(w => w.identifier)).toContain(
       'restart-service',
     );
+  });
+
+  it('refuses secrets too short to be redacted reliably, naming them and not their value', () => {
+    let message = '';
+    try {
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: {
+            secrets: { LONG_ENOUGH: '12345678', PIN: 'x7k9q2' },
+          },
+        }),
+      );
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      'selfService.secrets.PIN: must be at least 8 characters long, so that it can be redacted reliably wherever it appears (it has 6)',
+    );
+    expect(message).not.toContain('x7k9q2');
+  });
+
+  it("has secrets in this repository's app-config.yaml that are long enough", () => {
+    const file = path.resolve(__dirname, '../../../app-config.yaml');
+    if (!fs.existsSync(file)) {
+      return;
+    }
+    const appConfig = yaml.load(fs.readFileSync(file, 'utf8')) as any;
+    const secrets = readSelfServiceConfig(
+      new ConfigReader({ selfService: appConfig.selfService }),
+    ).secrets;
+    expect(secrets.EXAMPLE_CI_TOKEN).toBe('example-ci-token-for-local-use');
+  });
+
+  it('reads the services allowed to use Backstage credentials on callbacks', () => {
+    const config = readSelfServiceConfig(
+      new ConfigReader({
+        selfService: {
+          callbacks: { allowedServices: ['external:ci-bot', 'plugin:deploy'] },
+        },
+      }),
+    );
+    expect([...config.callbackServices]).toEqual([
+      'external:ci-bot',
+      'plugin:deploy',
+    ]);
+    expect(() =>
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: { callbacks: { allowedServices: ['ci bot'] } },
+        }),
+      ),
+    ).toThrow(/^selfService\.callbacks\.allowedServices\[0\]: /);
   });
 
   it('refuses out-of-range request limits', () => {

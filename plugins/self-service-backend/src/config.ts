@@ -9,10 +9,24 @@ export type DispatchConfig = Pick<
   'secrets' | 'requestTimeoutMs' | 'maxResponseBodyBytes'
 >;
 
+/**
+ * The shortest `selfService.secrets` value: shorter ones cannot be redacted
+ * reliably (they turn up by chance in other text, and a few base64
+ * characters match almost anything).
+ */
+export const MIN_SECRET_LENGTH = 8;
+
 /** The plugin's configuration, read once at start-up. */
 export interface SelfServiceConfig {
   /** `{{secrets.NAME}}` values; never stored, always redacted. */
   secrets: Record<string, string>;
+  /**
+   * Subjects of service principals (`credentials.principal.subject`, like
+   * `plugin:my-plugin` or the `subject` of a static external access token)
+   * that may post to runs' callbacks with Backstage credentials; empty when
+   * none may, which is the default: callbacks then take run tokens only.
+   */
+  callbackServices: ReadonlySet<string>;
   /** How long a dispatched request may take. */
   requestTimeoutMs: number;
   /** Response bodies are recorded up to this many bytes. */
@@ -25,8 +39,27 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
   const secretsConfig = config.getOptionalConfig('selfService.secrets');
   const secrets: Record<string, string> = {};
   for (const name of secretsConfig?.keys() ?? []) {
-    secrets[name] = secretsConfig!.getString(name);
+    const value = secretsConfig!.getString(name);
+    if (value.length < MIN_SECRET_LENGTH) {
+      // The value itself is never part of the message.
+      throw new Error(
+        `selfService.secrets.${name}: must be at least ${MIN_SECRET_LENGTH} characters long, so that it can be redacted reliably wherever it appears (it has ${value.length})`,
+      );
+    }
+    secrets[name] = value;
   }
+  const callbackServices = new Set<string>();
+  const allowedServices =
+    config.getOptionalStringArray('selfService.callbacks.allowedServices') ??
+    [];
+  allowedServices.forEach((subject, index) => {
+    if (subject.trim() === '' || /\s/.test(subject)) {
+      throw new Error(
+        `selfService.callbacks.allowedServices[${index}]: must be the subject of a service principal, like plugin:my-plugin or external:ci-bot, without spaces`,
+      );
+    }
+    callbackServices.add(subject);
+  });
   const timeoutSeconds =
     config.getOptionalNumber('selfService.request.timeoutSeconds') ?? 30;
   const maxResponseBodyBytes =
@@ -66,6 +99,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
   });
   return {
     secrets,
+    callbackServices,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
     workflows,

@@ -448,7 +448,13 @@ describe('selfServicePlugin, end to end with a real external system', () => {
   });
 
   it('accepts callbacks from Backstage service credentials allowed to update runs', async () => {
-    const { api } = await startSelfServiceBackend();
+    const { api } = await startSelfServiceBackend({
+      config: {
+        selfService: {
+          callbacks: { allowedServices: ['external:test-service'] },
+        },
+      },
+    });
     await publish(api, {
       identifier: 'provision-db',
       name: 'Provision database',
@@ -516,7 +522,13 @@ describe('selfServicePlugin, end to end with a real external system', () => {
   });
 
   it('redacts the run token from what is posted with it, and refuses messages on a simple run', async () => {
-    const { api } = await startSelfServiceBackend();
+    const { api } = await startSelfServiceBackend({
+      config: {
+        selfService: {
+          callbacks: { allowedServices: ['external:test-service'] },
+        },
+      },
+    });
     await publish(api, {
       identifier: 'provision-db',
       name: 'Provision database',
@@ -579,6 +591,12 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     };
     const { api } = await startSelfServiceBackend({
       permissions: denyRunUpdate,
+      // Listed, so it is the policy that refuses.
+      config: {
+        selfService: {
+          callbacks: { allowedServices: ['external:test-service'] },
+        },
+      },
     });
     await publish(api, {
       identifier: 'provision-db',
@@ -601,6 +619,161 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     }
     const details = (await runDetails(api, runId, 'grace')).body;
     expect(details.run.status).toBe('in_progress');
+  });
+
+  it('refuses service credentials on callbacks unless the service is listed in selfService.callbacks.allowedServices', async () => {
+    const pluginHeader = (pluginId: string) =>
+      mockCredentials.service.header({
+        onBehalfOf: mockCredentials.service(`plugin:${pluginId}`),
+        targetPluginId: 'self-service',
+      });
+    for (const [allowedServices, header, expected] of [
+      [
+        undefined,
+        mockCredentials.service.header(),
+        "Service 'external:test-service' may not post to runs: no services are listed in selfService.callbacks.allowedServices, so callbacks take the run's token only",
+      ],
+      [
+        undefined,
+        pluginHeader('catalog'),
+        "Service 'plugin:catalog' may not post to runs: no services are listed in selfService.callbacks.allowedServices, so callbacks take the run's token only",
+      ],
+      [
+        ['plugin:ci-bridge'],
+        mockCredentials.service.header(),
+        "Service 'external:test-service' may not post to runs: it is not listed in selfService.callbacks.allowedServices",
+      ],
+      [['plugin:ci-bridge'], pluginHeader('ci-bridge'), undefined],
+    ] as const) {
+      const { api } = await startSelfServiceBackend({
+        config: allowedServices
+          ? {
+              selfService: {
+                callbacks: { allowedServices: [...allowedServices] },
+              },
+            }
+          : {},
+      });
+      await publish(api, {
+        identifier: 'provision-db',
+        name: 'Provision database',
+        execution: { type: 'event-driven' },
+        request: { method: 'POST', url: `${external.baseUrl}/pipelines` },
+      });
+      const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+      await eventually(async () => {
+        const res = await runDetails(api, runId, 'grace');
+        return res.body.events.length === 2 ? true : undefined;
+      }, 'the request to be recorded');
+
+      for (const [callback, body] of [
+        ['messages', { markdown: 'hello' }],
+        ['links', { label: 'Job', url: 'https://ci.example.com/1' }],
+        ['status', { status: 'success' }],
+      ] as const) {
+        const res = await api()
+          .post(`/api/self-service/runs/${runId}/${callback}`)
+          .set('authorization', header)
+          .send(body);
+        expect({
+          callback,
+          status: res.status,
+          message: res.body.error?.message,
+        }).toEqual({
+          callback,
+          status: expected
+            ? 403
+            : { status: 200, messages: 201, links: 201 }[callback],
+          message: expected,
+        });
+      }
+      const details = (await runDetails(api, runId, 'grace')).body;
+      expect(details.run.status).toBe(expected ? 'in_progress' : 'success');
+      external.received.length = 0;
+    }
+  });
+
+  it('audits writes without bodies, inputs or secrets', async () => {
+    const { api, audits } = await startSelfServiceBackend();
+    await publish(api, {
+      identifier: 'rotate-credentials',
+      name: 'Rotate credentials',
+      execution: { type: 'event-driven' },
+      access: { type: 'approval', approvers: ['group:default/platform-team'] },
+      parameters: [
+        { identifier: 'note', name: 'Note', type: 'string', required: true },
+      ],
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/rotate`,
+        headers: { authorization: 'Bearer {{secrets.DEPLOY_TOKEN}}' },
+        body: '{"note": "{{data.note}}", "token": "{{run.token}}"}',
+      },
+    });
+    const runId = (
+      await trigger(api, 'rotate-credentials', 'grace', {
+        inputs: { note: 'input-that-must-not-be-audited' },
+      })
+    ).body.id;
+    await api()
+      .post(`/api/self-service/runs/${runId}/approve`)
+      .set('authorization', as('alan'))
+      .send({ comment: 'comment-that-must-not-be-audited' })
+      .expect(200);
+    const dispatched = await eventually(
+      async () => external.received[0],
+      'the dispatch',
+    );
+    const token = JSON.parse(dispatched.body).token;
+    await api()
+      .post(`/api/self-service/runs/${runId}/messages`)
+      .set('authorization', `Bearer ${token}`)
+      .send({ markdown: 'message-that-must-not-be-audited' })
+      .expect(201);
+
+    expect(audits).toEqual([
+      {
+        eventId: 'workflow-create',
+        severityLevel: 'medium',
+        meta: {},
+        withRequest: true,
+        outcome: 'success',
+        outcomeMeta: { workflow: 'rotate-credentials' },
+      },
+      {
+        eventId: 'run-trigger',
+        severityLevel: 'medium',
+        meta: { workflow: 'rotate-credentials' },
+        withRequest: true,
+        outcome: 'success',
+        outcomeMeta: { runId, status: 'pending_approval' },
+      },
+      {
+        eventId: 'run-approve',
+        severityLevel: 'high',
+        meta: { runId },
+        withRequest: true,
+        outcome: 'success',
+        outcomeMeta: { status: 'in_progress' },
+      },
+      {
+        eventId: 'run-message',
+        severityLevel: 'medium',
+        meta: { runId, authenticatedBy: 'run-token' },
+        // A run token is not Backstage credentials: the meta names it.
+        withRequest: false,
+        outcome: 'success',
+      },
+    ]);
+    const recorded = JSON.stringify(audits);
+    for (const secret of [
+      'deploy-token-0123456789',
+      token,
+      'must-not-be-audited',
+      'Bearer',
+    ]) {
+      expect(recorded).not.toContain(secret);
+    }
   });
 
   it('asks approvers, dispatches once on approval, and lets only one of many approvals win', async () => {

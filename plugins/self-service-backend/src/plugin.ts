@@ -90,11 +90,13 @@ export const selfServicePlugin = createBackendPlugin({
                 if (!run) {
                   return undefined;
                 }
-                const [approvers, entityOwners] = await Promise.all([
-                  store.listRunApprovers(id),
-                  store.listRunEntityOwners(id),
-                ]);
-                return { ...run, approvers, entityOwners };
+                const [approvers, entityOwners, workflowDeleted] =
+                  await Promise.all([
+                    store.listRunApprovers(id),
+                    store.listRunEntityOwners(id),
+                    store.isWorkflowDeleted(run.workflowId),
+                  ]);
+                return { ...run, approvers, entityOwners, workflowDeleted };
               }),
             ),
         });
@@ -102,7 +104,16 @@ export const selfServicePlugin = createBackendPlugin({
         await publishCodeWorkflows({
           store,
           logger,
-          definitions: [...config.workflows, ...moduleWorkflows],
+          definitions: [
+            ...config.workflows.map(definition => ({
+              definition,
+              managedBy: 'config' as const,
+            })),
+            ...moduleWorkflows.map(definition => ({
+              definition,
+              managedBy: 'extension' as const,
+            })),
+          ],
         });
 
         const callbackBaseUrl = await deps.discovery.getExternalBaseUrl(
@@ -119,6 +130,7 @@ export const selfServicePlugin = createBackendPlugin({
             logger,
           }),
           logger,
+          auditor: deps.auditor,
           config,
           callbackBaseUrl,
         });

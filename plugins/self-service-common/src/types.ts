@@ -99,10 +99,32 @@ export interface WorkflowDefinition {
   request: WorkflowRequest;
 }
 
+/**
+ * Where a workflow is published from, when not through the API:
+ * `config` is `selfService.workflows` in app-config, `extension` is a backend
+ * module using `selfServiceWorkflowsExtensionPoint`. Such a workflow is
+ * brought in line with its source at every start-up, so the API refuses to
+ * edit or delete it.
+ * @public
+ */
+export type WorkflowManager = 'config' | 'extension';
+
+/** Every {@link WorkflowManager}. @public */
+export const WORKFLOW_MANAGERS: ReadonlyArray<WorkflowManager> = [
+  'config',
+  'extension',
+];
+
 /** A stored workflow at its latest revision. @public */
 export interface Workflow extends WorkflowDefinition {
   id: string;
   revision: number;
+  /**
+   * Set when the workflow is published from app-config or by a backend
+   * module rather than through the API; absent otherwise. Managed workflows
+   * are changed at their source, not through the API.
+   */
+  managedBy?: WorkflowManager;
   createdAt: string;
   createdBy: string;
   updatedAt: string;

@@ -8,6 +8,9 @@ import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
  * or an identifier published twice, stops the backend with the workflow and
  * field named), then created on start-up, or given a new revision when it
  * differs from the stored one, so a module's workflows follow its releases.
+ * They are managed by the module: the API refuses to edit or delete them
+ * (409), and start-up stops rather than take over a workflow of the same
+ * identifier that someone published through the API.
  *
  * @public
  */

@@ -26,6 +26,12 @@ export type SelfServiceFilter =
 export type SelfServiceRunResource = Run & {
   entityOwners: string[];
   approvers: string[];
+  /**
+   * Whether the run's workflow has been deleted since. Its identifier may
+   * then belong to a newer workflow, whose runs IS_RUN_OF_WORKFLOW matches
+   * instead.
+   */
+  workflowDeleted: boolean;
 };
 
 /**

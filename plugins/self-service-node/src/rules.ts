@@ -49,15 +49,23 @@ export const isRunApprover = createPermissionRule({
   toQuery: ({ claims }) => ({ property: 'approver', values: claims }),
 });
 
-/** The run is of one of the given workflows. @public */
+/**
+ * The run is of one of the given workflows: of the workflow that has the
+ * identifier now. Runs of a deleted workflow match no identifier, so a new
+ * workflow that reuses a deleted one's identifier does not inherit access to
+ * the old one's runs.
+ * @public
+ */
 export const isRunOfWorkflow = createPermissionRule({
   name: 'IS_RUN_OF_WORKFLOW',
-  description: 'Allow runs of the workflows with the given identifiers',
+  description:
+    'Allow runs of the workflows that have the given identifiers (not of deleted workflows that had them)',
   resourceRef: selfServiceRunPermissionResourceRef,
   paramsSchema: z.object({
     identifiers: z.array(z.string()).describe('Workflow identifiers'),
   }),
-  apply: (run, { identifiers }) => identifiers.includes(run.workflowIdentifier),
+  apply: (run, { identifiers }) =>
+    !run.workflowDeleted && identifiers.includes(run.workflowIdentifier),
   toQuery: ({ identifiers }) => ({
     property: 'workflowIdentifier',
     values: identifiers,

@@ -1,5 +1,6 @@
 import {
   coreServices,
+  type AuditorServiceCreateEventOptions,
   type BackendFeature,
   createServiceFactory,
   type BackstageCredentials,
@@ -67,9 +68,23 @@ export function as(user: string): string {
   return mockCredentials.user.header(`user:default/${user}`);
 }
 
+/** An audit event as the plugin created it, and how it ended. */
+export interface RecordedAudit {
+  eventId: string;
+  severityLevel?: string;
+  meta?: JsonObject;
+  /** Whether the event named the HTTP request (and so its caller). */
+  withRequest: boolean;
+  outcome?: 'success' | 'fail';
+  outcomeMeta?: JsonObject;
+  error?: string;
+}
+
 /**
  * Starts a test backend with the self-service plugin, the example catalog and
- * organisation, and recorders for notifications and signals.
+ * organisation, and recorders for notifications, signals and audit events.
+ * `config` is merged into the default configuration; its `selfService` into
+ * the default `selfService`.
  */
 export async function startSelfServiceBackend(options?: {
   permissions?: PermissionsService;
@@ -78,6 +93,8 @@ export async function startSelfServiceBackend(options?: {
 }) {
   const notifications: NotificationSendOptions[] = [];
   const signals: SignalPayload[] = [];
+  const audits: RecordedAudit[] = [];
+  const { selfService, ...otherConfig } = options?.config ?? {};
 
   const features = [
     selfServicePlugin,
@@ -86,9 +103,36 @@ export async function startSelfServiceBackend(options?: {
         selfService: {
           secrets: { DEPLOY_TOKEN: 'deploy-token-0123456789' },
           request: { timeoutSeconds: 2 },
+          ...(selfService as JsonObject | undefined),
         },
-        ...options?.config,
+        ...otherConfig,
       },
+    }),
+    createServiceFactory({
+      service: coreServices.auditor,
+      deps: {},
+      factory: () => ({
+        async createEvent(event: AuditorServiceCreateEventOptions) {
+          const audit: RecordedAudit = {
+            eventId: event.eventId,
+            severityLevel: event.severityLevel,
+            meta: event.meta,
+            withRequest: event.request !== undefined,
+          };
+          audits.push(audit);
+          return {
+            async success(result?: { meta?: JsonObject }) {
+              audit.outcome = 'success';
+              audit.outcomeMeta = result?.meta;
+            },
+            async fail(result: { meta?: JsonObject; error: Error }) {
+              audit.outcome = 'fail';
+              audit.outcomeMeta = result.meta;
+              audit.error = result.error.message;
+            },
+          };
+        },
+      }),
     }),
     catalogServiceMock.factory({ entities }),
     createServiceFactory({
@@ -141,7 +185,7 @@ export async function startSelfServiceBackend(options?: {
 
   const { server } = await startTestBackend({ features });
   const api = () => request(server);
-  return { server, api, notifications, signals };
+  return { server, api, notifications, signals, audits };
 }
 
 /** Polls until `check` returns a value, or fails after a few seconds. */

@@ -289,6 +289,63 @@ describe('DatabaseSelfServiceStore', () => {
       expect(again.revision).toBe(1);
     });
 
+    it('records who manages a workflow, and refuses API edits and deletes of managed ones', async () => {
+      const { store } = await createStore(databaseId);
+      const created = await store.createWorkflow({
+        definition: freezeDeploys,
+        actor: 'plugin:self-service',
+        managedBy: 'config',
+      });
+      expect(created.managedBy).toBe('config');
+      const byApi = await store.createWorkflow({
+        definition: restartService,
+        actor: 'user:default/ada',
+      });
+      expect(byApi).not.toHaveProperty('managedBy');
+
+      const refusal =
+        "workflow 'freeze-deploys' is managed by app-config (selfService.workflows); change it there";
+      await expect(
+        store.updateWorkflow({
+          identifier: 'freeze-deploys',
+          definition: { ...freezeDeploys, name: 'Edited' },
+          actor: 'user:default/ada',
+        }),
+      ).rejects.toThrow(new ConflictError(refusal));
+      await expect(
+        store.deleteWorkflow({
+          identifier: 'freeze-deploys',
+          actor: 'user:default/ada',
+        }),
+      ).rejects.toThrow(new ConflictError(refusal));
+
+      // Its manager may; a module taking it over is recorded.
+      await expect(
+        store.updateWorkflow({
+          identifier: 'freeze-deploys',
+          definition: { ...freezeDeploys, name: 'Edited' },
+          actor: 'plugin:self-service',
+          source: 'extension',
+        }),
+      ).resolves.toMatchObject({
+        revision: 2,
+        name: 'Edited',
+        managedBy: 'extension',
+      });
+
+      // Released, the API may change it.
+      await store.setWorkflowManager('freeze-deploys', null);
+      await expect(
+        store.deleteWorkflow({
+          identifier: 'freeze-deploys',
+          actor: 'user:default/ada',
+        }),
+      ).resolves.toEqual({ canceledRuns: [] });
+      await expect(
+        store.setWorkflowManager('freeze-deploys', 'config'),
+      ).rejects.toThrow(NotFoundError);
+    });
+
     describe('runs', () => {
       async function storeWithWorkflow() {
         const ctx = await createStore(databaseId);
@@ -935,6 +992,235 @@ describe('DatabaseSelfServiceStore', () => {
         expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
           'triggered',
         ]);
+      });
+
+      it('pages through runs created at the same moment, each exactly once', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        const ids: string[] = [];
+        for (let i = 0; i < 11; i++) {
+          ids.push(
+            (
+              await store.createRun({
+                workflowId: workflow.id,
+                revision: 1,
+                requestedBy: 'user:default/grace',
+                status: 'success',
+                inputs: { i },
+              })
+            ).id,
+          );
+        }
+        // Eight runs share one instant, across page boundaries; one is
+        // older and two newer.
+        const same = new Date('2026-03-01T12:00:00.123Z');
+        await knex('runs').whereIn('id', ids.slice(0, 8)).update({
+          created_at: same,
+        });
+        await knex('runs')
+          .where('id', ids[8])
+          .update({ created_at: new Date('2026-03-01T11:00:00.000Z') });
+        await knex('runs')
+          .whereIn('id', ids.slice(9))
+          .update({ created_at: new Date('2026-03-01T13:00:00.000Z') });
+
+        for (const limit of [1, 2, 3, 5]) {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await store.listRuns({ limit, cursor });
+            expect(page.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.items.map(r => r.id));
+            cursor = page.nextCursor;
+          } while (cursor);
+          expect({ limit, count: seen.length }).toEqual({ limit, count: 11 });
+          expect(new Set(seen)).toEqual(new Set(ids));
+          // Newest first; among equals, by id, descending.
+          expect(
+            seen.slice(2, 10).every(id => ids.slice(0, 8).includes(id)),
+          ).toBe(true);
+          expect(seen[10]).toBe(ids[8]);
+          expect(seen.slice(2, 10)).toEqual(
+            [...seen.slice(2, 10)].sort().reverse(),
+          );
+        }
+      });
+
+      it('refuses a run of a deleted workflow, storing nothing', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        await store.deleteWorkflow({
+          identifier: 'restart-service',
+          actor: 'user:default/ada',
+        });
+        await expect(
+          store.createRun({
+            workflowId: workflow.id,
+            revision: 1,
+            requestedBy: 'user:default/grace',
+            status: 'in_progress',
+            inputs: {},
+          }),
+        ).rejects.toThrow(
+          new ConflictError(
+            "Workflow 'restart-service' was deleted; nothing was run",
+          ),
+        );
+        const [{ n }] = await knex('runs').count({ n: '*' });
+        expect(Number(n)).toBe(0);
+        await expect(store.isWorkflowDeleted(workflow.id)).resolves.toBe(true);
+      });
+
+      it('cancels the pending runs of a deleted workflow in the same write, and only those', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const pending = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+          approvers: ['group:default/platform-team'],
+          events: [{ type: 'approval_requested', data: {} }],
+        });
+        const running = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+        const other = await store.createWorkflow({
+          definition: freezeDeploys,
+          actor: 'user:default/ada',
+        });
+        const otherPending = await store.createRun({
+          workflowId: other.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'pending_approval',
+          inputs: {},
+        });
+        await expect(store.isWorkflowDeleted(workflow.id)).resolves.toBe(false);
+
+        const { canceledRuns } = await store.deleteWorkflow({
+          identifier: 'restart-service',
+          actor: 'user:default/ada',
+        });
+
+        expect(canceledRuns).toEqual([
+          expect.objectContaining({
+            id: pending.id,
+            status: 'canceled',
+            finishedAt: expect.any(String),
+          }),
+        ]);
+        const events = await store.listRunEvents(pending.id);
+        expect(events.map(e => [e.sequence, e.type])).toEqual([
+          [1, 'triggered'],
+          [2, 'approval_requested'],
+          [3, 'status_changed'],
+        ]);
+        expect(events[2]).toMatchObject({
+          actor: 'user:default/ada',
+          data: {
+            from: 'pending_approval',
+            to: 'canceled',
+            message: 'The workflow was deleted',
+          },
+        });
+        await expect(store.getRun(running.id)).resolves.toMatchObject({
+          status: 'in_progress',
+        });
+        await expect(store.getRun(otherPending.id)).resolves.toMatchObject({
+          status: 'pending_approval',
+        });
+      });
+
+      it('never leaves a pending run of a workflow deleted while runs are being requested', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const attempts = Array.from({ length: 12 }, () =>
+          store
+            .createRun({
+              workflowId: workflow.id,
+              revision: 1,
+              requestedBy: 'user:default/grace',
+              status: 'pending_approval',
+              inputs: {},
+            })
+            .then(
+              () => 'created',
+              (error: Error) => error.name,
+            ),
+        );
+        const [deleted, ...outcomes] = await Promise.all([
+          new Promise(resolve => setTimeout(resolve, 5)).then(() =>
+            store.deleteWorkflow({
+              identifier: 'restart-service',
+              actor: 'user:default/ada',
+            }),
+          ),
+          ...attempts,
+        ]);
+        expect(
+          outcomes.every(o => o === 'created' || o === 'ConflictError'),
+        ).toBe(true);
+        const created = outcomes.filter(o => o === 'created').length;
+        expect(deleted.canceledRuns).toHaveLength(created);
+        const runs = await store.listRuns({ limit: 100 });
+        expect(runs.items).toHaveLength(created);
+        expect(runs.items.every(r => r.status === 'canceled')).toBe(true);
+      });
+
+      it("lists a workflow's runs, and matches IS_RUN_OF_WORKFLOW, by the workflow that has the identifier now", async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const old = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'success',
+          inputs: {},
+        });
+        await store.deleteWorkflow({
+          identifier: 'restart-service',
+          actor: 'user:default/ada',
+        });
+        const successor = await store.createWorkflow({
+          definition: restartService,
+          actor: 'user:default/mallory',
+        });
+        const current = await store.createRun({
+          workflowId: successor.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'success',
+          inputs: {},
+        });
+
+        const byFilter = await store.listRuns({
+          limit: 50,
+          filter: { workflowIdentifier: 'restart-service' },
+        });
+        expect(byFilter.items.map(r => r.id)).toEqual([current.id]);
+        // The old run keeps the identifier it was triggered with.
+        await expect(store.getRun(old.id)).resolves.toMatchObject({
+          workflowIdentifier: 'restart-service',
+        });
+
+        const outsider = {
+          userEntityRef: 'user:default/bob',
+          ownershipEntityRefs: ['user:default/bob'],
+          policyFilter: {
+            property: 'workflowIdentifier',
+            values: ['restart-service'],
+          },
+        };
+        const byPolicy = await store.listRuns({
+          limit: 50,
+          visibility: outsider,
+        });
+        expect(byPolicy.items.map(r => r.id)).toEqual([current.id]);
+        await expect(store.isRunVisible(old.id, outsider)).resolves.toBe(false);
+        await expect(store.isRunVisible(current.id, outsider)).resolves.toBe(
+          true,
+        );
       });
 
       it('refuses a cursor it did not hand out, naming the field', async () => {

@@ -12,11 +12,20 @@ import {
   type RunStatus,
   type Workflow,
   type WorkflowDefinition,
+  type WorkflowManager,
 } from '@internal/plugin-self-service-common';
 import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyRunFilter, applyWorkflowFilter } from './filterToSql';
+import {
+  managedWorkflowMessage,
+  type WorkflowSource,
+} from '../workflows/managedWorkflows';
+import {
+  applyRunFilter,
+  applyWorkflowFilter,
+  whereRunOfLiveWorkflow,
+} from './filterToSql';
 import { decodeRunCursor, encodeRunCursor } from './runCursor';
 import type {
   NewRun,
@@ -44,6 +53,7 @@ type WorkflowRow = {
   updated_by: string;
   updated_at: Date | string | number;
   deleted_at: Date | string | number | null;
+  managed_by: WorkflowManager | null;
 };
 
 type RevisionRow = {
@@ -169,6 +179,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   async createWorkflow(options: {
     definition: WorkflowDefinition;
     actor: string;
+    managedBy?: WorkflowManager;
   }): Promise<Workflow> {
     const { definition, actor } = options;
     const now = new Date();
@@ -186,6 +197,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           updated_by: actor,
           updated_at: now,
           deleted_at: null,
+          managed_by: options.managedBy ?? null,
         });
         await tx('workflow_revisions').insert({
           id: randomUUID(),
@@ -216,8 +228,10 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     definition: WorkflowDefinition;
     actor: string;
     expectedRevision?: number;
+    source?: WorkflowSource;
   }): Promise<Workflow> {
     const { identifier, definition, actor, expectedRevision } = options;
+    const source = options.source ?? 'api';
     if (definition.identifier !== identifier) {
       throw new InputError(
         `identifier: a workflow's identifier cannot change (was '${identifier}', got '${definition.identifier}')`,
@@ -233,6 +247,11 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         if (!current) {
           throw new NotFoundError(
             `No workflow with identifier '${identifier}'`,
+          );
+        }
+        if (source === 'api' && current.managed_by) {
+          throw new ConflictError(
+            managedWorkflowMessage(identifier, current.managed_by),
           );
         }
         if (
@@ -262,6 +281,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
             latest_revision: next,
             updated_by: actor,
             updated_at: now,
+            ...(source !== 'api' ? { managed_by: source } : {}),
           });
         if (updated !== 1) {
           throw new ConflictError(
@@ -284,25 +304,105 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return updated;
   }
 
+  async setWorkflowManager(
+    identifier: string,
+    managedBy: WorkflowManager | null,
+  ): Promise<void> {
+    const changed = await this.db('workflows')
+      .where({ identifier })
+      .whereNull('deleted_at')
+      .update({ managed_by: managedBy });
+    if (changed === 0) {
+      throw new NotFoundError(`No workflow with identifier '${identifier}'`);
+    }
+  }
+
   async deleteWorkflow(options: {
     identifier: string;
     actor: string;
-  }): Promise<void> {
+  }): Promise<{ canceledRuns: Run[] }> {
+    const { identifier, actor } = options;
     const now = new Date();
-    const deleted = await this.db('workflows')
-      .where({ identifier: options.identifier })
-      .whereNull('deleted_at')
-      .update({
-        identifier: null,
-        deleted_at: now,
-        updated_at: now,
-        updated_by: options.actor,
-      });
-    if (deleted === 0) {
-      throw new NotFoundError(
-        `No workflow with identifier '${options.identifier}'`,
-      );
+    const canceledIds = await this.db.transaction(async tx => {
+      const current = await tx<WorkflowRow>('workflows')
+        .where({ identifier })
+        .whereNull('deleted_at')
+        .first();
+      if (!current) {
+        throw new NotFoundError(`No workflow with identifier '${identifier}'`);
+      }
+      if (current.managed_by) {
+        throw new ConflictError(
+          managedWorkflowMessage(identifier, current.managed_by),
+        );
+      }
+      // Conditional on what was read: a concurrent take-over by a manager,
+      // or a concurrent delete, makes this one change nothing.
+      const deleted = await tx('workflows')
+        .where({ id: current.id })
+        .whereNull('deleted_at')
+        .whereNull('managed_by')
+        .update({
+          identifier: null,
+          deleted_at: now,
+          updated_at: now,
+          updated_by: actor,
+        });
+      if (deleted !== 1) {
+        throw new ConflictError(
+          `Workflow '${identifier}' changed meanwhile; reload and try again`,
+        );
+      }
+      // The row lock taken above orders this after any run being created
+      // for the workflow (createRun locks the row for share), so no pending
+      // run is missed.
+      const pending = await tx('runs')
+        .where({ workflow_id: current.id, status: 'pending_approval' })
+        .orderBy('created_at', 'asc')
+        .select<Array<{ id: string }>>('id');
+      const ids: string[] = [];
+      for (const { id } of pending) {
+        const events: NewRunEvent[] = [
+          {
+            type: 'status_changed',
+            actor,
+            data: {
+              from: 'pending_approval',
+              to: 'canceled',
+              message: 'The workflow was deleted',
+            },
+          },
+        ];
+        const changed = await tx('runs')
+          .where({ id, status: 'pending_approval' })
+          .update({
+            status: 'canceled',
+            updated_at: now,
+            finished_at: now,
+            event_count: tx.raw('event_count + ?', [events.length]),
+          });
+        if (changed === 1) {
+          await this.insertEvents(tx, id, events, now);
+          ids.push(id);
+        }
+      }
+      return ids;
+    });
+    const canceledRuns: Run[] = [];
+    for (const id of canceledIds) {
+      const run = await this.getRun(id);
+      if (run) {
+        canceledRuns.push(run);
+      }
     }
+    return { canceledRuns };
+  }
+
+  async isWorkflowDeleted(workflowId: string): Promise<boolean> {
+    const row = await this.db<WorkflowRow>('workflows')
+      .where({ id: workflowId })
+      .first('deleted_at');
+    return !row || row.deleted_at !== null;
   }
 
   async createRun(run: NewRun): Promise<Run> {
@@ -312,12 +412,27 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       const revision = await tx<RevisionRow>('workflow_revisions')
         .where({ workflow_id: run.workflowId, revision: run.revision })
         .first();
-      const workflow = await tx<WorkflowRow>('workflows')
-        .where({ id: run.workflowId })
-        .first();
+      // Locked for share until the run is written, so a concurrent delete
+      // either waits for this run (and cancels it if it is pending) or is
+      // seen here.
+      const workflowQuery = tx<WorkflowRow>('workflows').where({
+        id: run.workflowId,
+      });
+      if (this.isPostgres) {
+        workflowQuery.forShare();
+      }
+      const workflow = await workflowQuery.first();
       if (!revision || !workflow) {
         throw new NotFoundError(
           `Workflow ${run.workflowId} has no revision ${run.revision}`,
+        );
+      }
+      if (workflow.deleted_at !== null) {
+        const { identifier } = JSON.parse(
+          revision.definition,
+        ) as WorkflowDefinition;
+        throw new ConflictError(
+          `Workflow '${identifier}' was deleted; nothing was run`,
         );
       }
       const definition = JSON.parse(revision.definition) as WorkflowDefinition;
@@ -397,7 +512,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       query.where('runs.entity_ref', filter.entityRef);
     }
     if (filter.workflowIdentifier !== undefined) {
-      query.where('runs.workflow_identifier', filter.workflowIdentifier);
+      whereRunOfLiveWorkflow(this.db, query, [filter.workflowIdentifier]);
     }
     if (filter.status !== undefined && filter.status.length > 0) {
       query.whereIn('runs.status', filter.status);
@@ -756,6 +871,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       createdBy: row.created_by,
       updatedAt: toIsoString(row.updated_at),
       updatedBy: row.updated_by,
+      ...(row.managed_by ? { managedBy: row.managed_by } : {}),
     };
   }
 }

@@ -8,7 +8,9 @@ import type {
   RunStatus,
   Workflow,
   WorkflowDefinition,
+  WorkflowManager,
 } from '@internal/plugin-self-service-common';
+import type { WorkflowSource } from '../workflows/managedWorkflows';
 
 /** A workflow as it stood at one revision. */
 export interface WorkflowRevision {
@@ -46,6 +48,10 @@ export interface NewRun {
 /** Filters of a run list; all given ones must hold. */
 export interface RunFilter {
   entityRef?: string;
+  /**
+   * Runs of the workflow that has this identifier now; not of a deleted
+   * workflow that had it.
+   */
   workflowIdentifier?: string;
   status?: RunStatus[];
   requestedBy?: string;
@@ -116,37 +122,64 @@ export interface SelfServiceStore {
   ): Promise<WorkflowRevision | undefined>;
 
   /**
-   * Publishes a workflow as its revision 1.
+   * Publishes a workflow as its revision 1; `managedBy` when it comes from
+   * app-config or a backend module rather than the API.
    * @throws ConflictError when a workflow with that identifier exists.
    */
   createWorkflow(options: {
     definition: WorkflowDefinition;
     actor: string;
+    managedBy?: WorkflowManager;
   }): Promise<Workflow>;
 
   /**
-   * Appends a revision. The identifier cannot change.
+   * Appends a revision. The identifier cannot change. `source` is who edits
+   * it (default `api`): the API may not edit a managed workflow; a manager
+   * takes the workflow over as it writes it.
    * @throws NotFoundError when there is no such workflow.
-   * @throws ConflictError when another edit landed since `expectedRevision`.
+   * @throws ConflictError when another edit landed since `expectedRevision`,
+   * or when the API edits a managed workflow.
    */
   updateWorkflow(options: {
     identifier: string;
     definition: WorkflowDefinition;
     actor: string;
     expectedRevision?: number;
+    source?: WorkflowSource;
   }): Promise<Workflow>;
 
   /**
-   * Soft-deletes a workflow: it disappears from lists and its identifier can
-   * be reused, while its revisions and runs stay.
+   * Records who manages a workflow, without a new revision; null releases it
+   * to the API.
    * @throws NotFoundError when there is no such workflow.
    */
-  deleteWorkflow(options: { identifier: string; actor: string }): Promise<void>;
+  setWorkflowManager(
+    identifier: string,
+    managedBy: WorkflowManager | null,
+  ): Promise<void>;
+
+  /**
+   * Soft-deletes a workflow through the API: it disappears from lists and its
+   * identifier can be reused, while its revisions and runs stay. Its runs
+   * still waiting for approval are canceled in the same transaction, each
+   * with a `status_changed` event; they are returned.
+   * @throws NotFoundError when there is no such workflow.
+   * @throws ConflictError when the workflow is managed.
+   */
+  deleteWorkflow(options: {
+    identifier: string;
+    actor: string;
+  }): Promise<{ canceledRuns: Run[] }>;
+
+  /** Whether a workflow, by its id, has been deleted. */
+  isWorkflowDeleted(workflowId: string): Promise<boolean>;
 
   /**
    * Records a new run, its `triggered` event and any further `events` in
-   * one transaction: all of it or nothing.
+   * one transaction: all of it or nothing, and only while its workflow is
+   * not deleted.
    * @throws NotFoundError when the workflow has no such revision.
+   * @throws ConflictError when the workflow was deleted.
    */
   createRun(run: NewRun): Promise<Run>;
 

@@ -2,6 +2,26 @@ import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
 import type { Knex } from 'knex';
 
 /**
+ * Runs of the live workflows that have one of `identifiers`, by workflow id:
+ * a deleted workflow's runs keep the identifier it had, which a newer
+ * workflow may have taken since, so the identifier recorded on a run is not
+ * enough.
+ */
+export function whereRunOfLiveWorkflow(
+  db: Knex,
+  query: Knex.QueryBuilder,
+  identifiers: string[],
+): void {
+  query.whereIn(
+    'runs.workflow_id',
+    db('workflows')
+      .whereIn('workflows.identifier', identifiers)
+      .whereNull('workflows.deleted_at')
+      .select('workflows.id'),
+  );
+}
+
+/**
  * Run properties that permission rules can filter on, and how each becomes
  * SQL over the `runs` table.
  */
@@ -12,8 +32,8 @@ const runProperties: Record<
   requestedBy: (_db, query, values) =>
     query.whereIn('runs.requested_by', values),
   entityRef: (_db, query, values) => query.whereIn('runs.entity_ref', values),
-  workflowIdentifier: (_db, query, values) =>
-    query.whereIn('runs.workflow_identifier', values),
+  workflowIdentifier: (db, query, values) =>
+    whereRunOfLiveWorkflow(db, query, values),
   entityOwner: (db, query, values) =>
     query.whereExists(
       db('run_entity_owners')

@@ -131,4 +131,65 @@ describe('migrations', () => {
       await knex.destroy();
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    '20261201120000_workflow_managed_by adds a nullable managed_by and rolls back, keeping workflows, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await migrateUpOnce(knex);
+      const now = new Date();
+      const workflow = {
+        id: 'w1',
+        identifier: 'restart',
+        name: 'Restart',
+        scope_type: 'global',
+        latest_revision: 1,
+        created_by: 'plugin:self-service',
+        created_at: now,
+        updated_by: 'plugin:self-service',
+        updated_at: now,
+      };
+      await knex('workflows').insert(workflow);
+      await knex('workflow_revisions').insert({
+        id: 'r1',
+        workflow_id: 'w1',
+        revision: 1,
+        definition: '{}',
+        created_by: 'plugin:self-service',
+        created_at: now,
+      });
+
+      await migrateUpOnce(knex);
+      await expect(
+        knex.schema.hasColumn('workflows', 'managed_by'),
+      ).resolves.toBe(true);
+      // Existing rows stay NULL; the plugin adopts them at start-up.
+      await expect(
+        knex('workflows').where({ id: 'w1' }).first('managed_by'),
+      ).resolves.toEqual({ managed_by: null });
+      await knex('workflows').insert({
+        ...workflow,
+        id: 'w2',
+        identifier: 'freeze',
+        managed_by: 'config',
+      });
+
+      await migrateDownOnce(knex);
+      await expect(
+        knex.schema.hasColumn('workflows', 'managed_by'),
+      ).resolves.toBe(false);
+      const identifiers = await knex('workflows')
+        .orderBy('id')
+        .pluck('identifier');
+      expect(identifiers).toEqual(['restart', 'freeze']);
+      await expect(
+        knex('workflow_revisions').where({ workflow_id: 'w1' }).first('id'),
+      ).resolves.toEqual({ id: 'r1' });
+      // The identifier stays unique.
+      await expect(
+        knex('workflows').insert({ ...workflow, id: 'w3' }),
+      ).rejects.toMatchObject(uniqueViolation);
+      await knex.destroy();
+    },
+  );
 });

@@ -8,8 +8,10 @@ describe('Redactor', () => {
 
   it('knows how far past a cut the longest secret reaches', () => {
     expect(new Redactor([]).longestSecretBytes).toBe(0);
-    // 'a b€' is 6 bytes; its URL-encoded form 'a%20b%E2%82%AC' is 14.
-    expect(new Redactor(['abcd', 'a b€']).longestSecretBytes).toBe(14);
+    // 'a b€' is 6 bytes; at its longest it is 'a\u0020b%E2%82%AC': 17.
+    expect(new Redactor(['abcd', 'a b€']).longestSecretBytes).toBe(17);
+    // 12 bytes are 16 base64 characters, 17 when they start mid-group.
+    expect(new Redactor(['abcdefghijkl']).longestSecretBytes).toBe(17);
   });
 
   it('redacts header values by name, case-insensitively', () => {
@@ -62,6 +64,80 @@ describe('Redactor', () => {
     );
   });
 
+  it('redacts strict RFC 3986 percent-encoding of a secret', () => {
+    const strict = (text: string) =>
+      encodeURIComponent(text).replace(
+        /[!'()*]/g,
+        c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
+    const parens = "it's(a)*secret!";
+    const r = new Redactor([parens]);
+    expect(strict(parens)).toBe('it%27s%28a%29%2Asecret%21');
+    expect(r.text(`q=${strict(parens)}&x=1`)).toBe(`q=${REDACTED}&x=1`);
+    expect(r.text(`q=${encodeURIComponent(parens)}`)).toBe(`q=${REDACTED}`);
+    expect(r.text(`q=${strict(parens).toLowerCase()}`)).toBe(`q=${REDACTED}`);
+  });
+
+  it('redacts JSON-escaped forms of a secret: \\/, \\", \\\\ and \\uXXXX', () => {
+    const r = new Redactor(['a/b"c\\d\u0001é-end']);
+    // As JSON.stringify writes it.
+    expect(r.text(JSON.stringify({ t: 'a/b"c\\d\u0001é-end' }))).toBe(
+      `{"t":"${REDACTED}"}`,
+    );
+    // PHP escapes slashes; Python escapes everything beyond ASCII; some
+    // encoders write control characters in upper case hex.
+    expect(r.text('{"t":"a\\/b\\"c\\\\d\\u0001\\u00e9-end"}')).toBe(
+      `{"t":"${REDACTED}"}`,
+    );
+    expect(r.text('a\\u002Fb\\u0022c\\u005Cd\\u0001\\u00E9\\u002dend')).toBe(
+      REDACTED,
+    );
+    const slashes = new Redactor(['https://hooks.example.com/T0/B1']);
+    expect(
+      slashes.text('{"url":"https:\\/\\/hooks.example.com\\/T0\\/B1"}'),
+    ).toBe(`{"url":"${REDACTED}"}`);
+  });
+
+  it('redacts base64 and base64url forms of a secret, at any alignment', () => {
+    const plus = 'tok>>>?en-with-bits~~';
+    const r = new Redactor([plus]);
+    for (const prefix of ['', 'u:', 'us:', 'user:']) {
+      for (const suffix of ['', '!', 'xy']) {
+        const data = Buffer.from(`${prefix}${plus}${suffix}`);
+        for (const encoded of [
+          data.toString('base64'),
+          data.toString('base64url'),
+        ]) {
+          const redacted = r.text(`Authorization: Basic ${encoded}`);
+          expect({ prefix, suffix, redacted }).toEqual({
+            prefix,
+            suffix,
+            redacted: expect.stringContaining(REDACTED),
+          });
+          // Nothing of the secret's own characters is left: at most the
+          // characters that encode the neighbours alone.
+          const left = redacted
+            .replace('Authorization: Basic ', '')
+            .replace(REDACTED, '')
+            .replace(/=+$/, '');
+          expect(left.length).toBeLessThanOrEqual(
+            Math.ceil((prefix.length * 8) / 6) +
+              Math.ceil((suffix.length * 8) / 6),
+          );
+        }
+      }
+    }
+    // Standard and URL-safe encodings differ for this secret.
+    expect(Buffer.from(plus).toString('base64')).toMatch(/[+/]/);
+  });
+
+  it('leaves text alone that only resembles a secret', () => {
+    const r = new Redactor(['correct-horse-battery']);
+    const text =
+      'correct horse battery, Y29ycmVjdC1ob3JzZQ==, correct%2Dhorse, correct-horse-batter';
+    expect(r.text(text)).toBe(text);
+  });
+
   it('ignores empty and very short secret values', () => {
     expect(redactor.text('abc abcd')).toBe('abc abcd');
     expect(new Redactor([]).text('anything')).toBe('anything');
@@ -86,6 +162,54 @@ describe('Redactor', () => {
       'https://api.example.com/x',
     );
     expect(redactor.url(`not a url ${token}`)).toBe(`not a url ${REDACTED}`);
+  });
+
+  it('redacts userinfo and secret-looking pairs in fragments, in relative URLs too', () => {
+    const plain = new Redactor([]);
+    expect(
+      plain.url(
+        'https://app.example.com/callback#access_token=abc.def&token_type=bearer&state=xyz',
+      ),
+    ).toBe(
+      `https://app.example.com/callback#access_token=${REDACTED}&token_type=${REDACTED}&state=xyz`,
+    );
+    expect(
+      plain.url('/login?next=%2Fhome&api%5Fkey=k#/view?id_token=j&x=1'),
+    ).toBe(
+      `/login?next=%2Fhome&api%5Fkey=${REDACTED}#/view?id_token=${REDACTED}&x=1`,
+    );
+    // A user name alone is often a token (https://<token>@host).
+    expect(plain.url('https://ghp_0123456789@git.example.com/repo.git')).toBe(
+      `https://${REDACTED}@git.example.com/repo.git`,
+    );
+    expect(plain.url('//user:pw@cdn.example.com/x')).toBe(
+      `//user:${REDACTED}@cdn.example.com/x`,
+    );
+    expect(plain.url('https://example.com/a@b?x=1')).toBe(
+      'https://example.com/a@b?x=1',
+    );
+  });
+
+  it('redacts URLs in Location, Content-Location, Link and Refresh response headers', () => {
+    expect(
+      redactor.headers({
+        Location: `https://ci.example.com/jobs/1?sig=s&job_token=t&page=2#session=abc`,
+        'content-location': `/runs/1?AccessKey=k&format=json`,
+        link: '<https://api.example.com/items?page=2&api_key=k>; rel="next", <https://u:p@api.example.com/items?page=9>; rel="last"',
+        refresh: `0; URL='https://sso.example.com/done#id_token=j&ok=1'`,
+        'x-other': 'https://example.com/?api_key=k',
+      }),
+    ).toEqual({
+      Location: `https://ci.example.com/jobs/1?sig=s&job_token=${REDACTED}&page=2#session=${REDACTED}`,
+      'content-location': `/runs/1?AccessKey=${REDACTED}&format=json`,
+      link: `<https://api.example.com/items?page=2&api_key=${REDACTED}>; rel="next", <https://u:${REDACTED}@api.example.com/items?page=9>; rel="last"`,
+      refresh: `0; URL='https://sso.example.com/done#id_token=${REDACTED}&ok=1'`,
+      // Not a URL header: only secret values are redacted.
+      'x-other': 'https://example.com/?api_key=k',
+    });
+    expect(redactor.headers({ Location: `/r/${token}` })).toEqual({
+      Location: `/r/${REDACTED}`,
+    });
   });
 
   it('redacts JSON-like values deeply', () => {

@@ -73,14 +73,23 @@ export class RunNotifier {
     );
   }
 
-  async runFinished(run: Run, workflowName: string): Promise<void> {
+  /**
+   * Tells the requester their run ended; `reason` says why when it was not
+   * their doing or the run's (a canceled run's deleted workflow).
+   */
+  async runFinished(
+    run: Run,
+    workflowName: string,
+    options?: { reason?: string },
+  ): Promise<void> {
     const outcome: Record<string, string> = {
       success: 'succeeded',
       failed: 'failed',
       timed_out: 'timed out',
       rejected: 'was rejected',
-      canceled: 'was withdrawn',
+      canceled: 'was canceled',
     };
+    const because = options?.reason ? `: ${options.reason}` : '';
     await this.send(run, async () =>
       this.options.notifications.send({
         recipients: { type: 'entity', entityRef: run.requestedBy },
@@ -88,7 +97,7 @@ export class RunNotifier {
           title: `${workflowName} ${outcome[run.status] ?? run.status}`,
           description: `Your run of ${workflowName}${
             run.entityRef ? ` on ${run.entityRef}` : ''
-          } ${outcome[run.status] ?? `is ${run.status}`}.`,
+          } ${outcome[run.status] ?? `is ${run.status}`}${because}.`,
           link: runLink(run),
           severity: run.status === 'success' ? 'normal' : 'high',
           topic: 'self-service',

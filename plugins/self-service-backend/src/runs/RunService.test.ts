@@ -1,3 +1,7 @@
+import type {
+  AuditorService,
+  AuditorServiceCreateEventOptions,
+} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -269,6 +273,29 @@ class RecordingDispatcher implements RequestDispatcher {
   }
 }
 
+/** Records audit events and how they ended. */
+class RecordingAuditor implements AuditorService {
+  readonly events: Array<{
+    options: AuditorServiceCreateEventOptions;
+    outcome?: 'success' | 'fail';
+    meta?: unknown;
+  }> = [];
+
+  async createEvent(options: AuditorServiceCreateEventOptions) {
+    const event: RecordingAuditor['events'][number] = { options };
+    this.events.push(event);
+    return {
+      success: async (result?: { meta?: unknown }) => {
+        event.outcome = 'success';
+        event.meta = result?.meta;
+      },
+      fail: async () => {
+        event.outcome = 'fail';
+      },
+    };
+  }
+}
+
 /** Records who would have been told what. */
 class RecordingNotifier
   implements
@@ -279,7 +306,11 @@ class RecordingNotifier
     workflowName: string;
     approvers: string[];
   }> = [];
-  readonly finished: Array<{ run: Run; workflowName: string }> = [];
+  readonly finished: Array<{
+    run: Run;
+    workflowName: string;
+    reason?: string;
+  }> = [];
   readonly changed: Run[] = [];
 
   async approvalRequested(
@@ -290,8 +321,16 @@ class RecordingNotifier
     this.approvals.push({ run, workflowName: workflow.name, approvers });
   }
 
-  async runFinished(run: Run, workflowName: string): Promise<void> {
-    this.finished.push({ run, workflowName });
+  async runFinished(
+    run: Run,
+    workflowName: string,
+    options?: { reason?: string },
+  ): Promise<void> {
+    this.finished.push({
+      run,
+      workflowName,
+      ...(options?.reason ? { reason: options.reason } : {}),
+    });
   }
 
   async runChanged(run: Run): Promise<void> {
@@ -312,6 +351,7 @@ describe('RunService', () => {
       const notifier = new RecordingNotifier();
       const catalog = catalogServiceMock({ entities });
       const logger = mockServices.logger.mock();
+      const auditor = new RecordingAuditor();
       const service = new RunService({
         store,
         catalog,
@@ -319,8 +359,10 @@ describe('RunService', () => {
         dispatcher,
         notifier: notifier as unknown as RunNotifier,
         logger,
+        auditor,
         config: { ...config, ...overrides },
         callbackBaseUrl: CALLBACK_BASE_URL,
+        recordRetryDelaysMs: [1, 1, 1],
       });
 
       const publish = (definition: WorkflowDefinition) =>
@@ -352,6 +394,7 @@ describe('RunService', () => {
         store,
         catalog,
         logger,
+        auditor,
         dispatcher,
         notifier,
         service,
@@ -418,12 +461,13 @@ describe('RunService', () => {
 
         // Exactly one request, with every variable filled in.
         expect(dispatcher.requests).toHaveLength(1);
-        expect(dispatcher.options[0]).toEqual({
-          timeoutMs: 30000,
-          // The limit, and as much again as the longest secret (the run
-          // token), so a secret the limit cuts through is still redacted.
-          maxResponseBodyBytes: 65536 + 48,
-        });
+        expect(dispatcher.options[0].timeoutMs).toBe(30000);
+        // The limit, and as much again as the longest form of a secret (the
+        // run token, base64-encoded or escaped), so a secret the limit cuts
+        // through is still redacted.
+        expect(dispatcher.options[0].maxResponseBodyBytes).toBeGreaterThan(
+          65536 + 64,
+        );
         const [sent] = dispatcher.requests;
         expect(sent.method).toBe('POST');
         expect(sent.url).toBe(expectedUrl);
@@ -729,11 +773,16 @@ describe('RunService', () => {
       });
 
       it.each([
-        ['simple', freezeDeploys],
-        ['event-driven', provisionEnvironment],
+        [
+          'simple',
+          freezeDeploys,
+          'success',
+          ['request_sent', 'status_changed'],
+        ],
+        ['event-driven', provisionEnvironment, 'in_progress', ['request_sent']],
       ])(
-        'records the request of a %s run in the same write as what follows it, or neither',
-        async (_type, definition) => {
+        'records the request of a %s run in the same write as what follows it, trying again after a failed write',
+        async (_type, definition, status, recorded) => {
           const { store, service, publish, trigger, eventTypes, statusOf } =
             await setup();
           jest
@@ -744,14 +793,11 @@ describe('RunService', () => {
           const run = await trigger(workflow, grace);
           await service.settled();
 
-          // Nothing half-written: no request recorded on a run that never
-          // moved on. The sweep ends it once its dispatch deadline passed.
-          expect(await statusOf(run.id)).toBe('in_progress');
-          expect(await eventTypes(run.id)).toEqual(['triggered']);
-          await expect(
-            service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
-          ).resolves.toBe(1);
-          expect(await statusOf(run.id)).toBe('failed');
+          // The failed write left nothing half-written; the second one
+          // recorded the request and its consequence together, once.
+          expect(await statusOf(run.id)).toBe(status);
+          expect(await eventTypes(run.id)).toEqual(['triggered', ...recorded]);
+          expect(store.transitionRun).toHaveBeenCalledTimes(2);
         },
       );
     });
@@ -1524,6 +1570,7 @@ describe('RunService', () => {
           from: 'in_progress',
           to: 'timed_out',
           message: 'No final status was reported within 1 minute',
+          reason: 'deadline',
         });
         expect(notifier.finished).toEqual([
           {
@@ -1576,11 +1623,13 @@ describe('RunService', () => {
         ).resolves.toBe(1);
         expect(await statusOf(stuck.id)).toBe('failed');
         const events = await store.listRunEvents(stuck.id);
+        // Nothing says whether the request reached the external system.
         expect(events[1].data).toEqual({
           from: 'in_progress',
           to: 'failed',
           message:
-            'The request was not completed; the replica sending it may have stopped',
+            'No result of its HTTP request was recorded before its deadline',
+          reason: 'deadline',
         });
         release();
         await service.settled();
@@ -1660,19 +1709,314 @@ describe('RunService', () => {
         expect(timedOut[1].data).toMatchObject({
           from: 'in_progress',
           to: 'failed',
-          message: expect.stringContaining('not completed'),
+          message:
+            'No result of its HTTP request was recorded before its deadline',
         });
 
-        // The response comes in late: recorded, but the status stands.
+        // The response comes in late: recorded after the final status,
+        // which stands, and saying so.
         release();
         await service.settled();
         expect((await store.getRun(run.id))?.status).toBe('failed');
-        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+        const late = await store.listRunEvents(run.id);
+        expect(late.map(e => e.type)).toEqual([
           'triggered',
           'status_changed',
           'request_sent',
+          'message',
         ]);
+        expect(late[2].data).toMatchObject({
+          outcome: 'success',
+          recordedAfterEnd: 'failed',
+          response: { status: 200 },
+        });
+        expect(late[3].actor).toBeUndefined();
+        expect(late[3].data).toEqual({
+          markdown:
+            "The result of this run's HTTP request (`200 OK`) was recorded after the run had already ended as **failed** at its deadline; the run keeps that status.",
+        });
         expect(notifier.finished.map(f => f.run.status)).toEqual(['failed']);
+      });
+
+      it('audits every run the sweep ends, without inputs or bodies', async () => {
+        const { auditor, dispatcher, service, publish, trigger } =
+          await setup();
+        const workflow = await publish(provisionEnvironment);
+        const run = await trigger(workflow, grace);
+        await service.settled();
+        expect(dispatcher.requests).toHaveLength(1);
+
+        await service.timeOutOverdueRuns(new Date(Date.now() + 61_000));
+
+        expect(auditor.events).toEqual([
+          {
+            options: {
+              eventId: 'run-timeout',
+              severityLevel: 'medium',
+              meta: {
+                runId: run.id,
+                workflow: 'provision-environment',
+                from: 'in_progress',
+                to: 'timed_out',
+              },
+            },
+            outcome: 'success',
+            meta: { status: 'timed_out' },
+          },
+        ]);
+      });
+
+      it('gives a run whose result was recorded on its own the status that result leads to', async () => {
+        const { store, dispatcher, service, publish, trigger, statusOf } =
+          await setup();
+        const simple = await publish(freezeDeploys);
+        const eventDriven = await publish({
+          ...provisionEnvironment,
+          execution: { type: 'event-driven', timeoutSeconds: 3600 },
+        });
+        // The status cannot be written, only the record on its own.
+        jest
+          .spyOn(store, 'transitionRun')
+          .mockRejectedValue(new Error('connection terminated'));
+        const ok = await trigger(simple, grace);
+        await service.settled();
+        dispatcher.reply = () => respond(503, 'Service Unavailable');
+        const refused = await trigger(simple, grace);
+        await service.settled();
+        dispatcher.reply = () => respond(202, 'Accepted');
+        const waiting = await trigger(eventDriven, grace);
+        await service.settled();
+        for (const run of [ok, refused, waiting]) {
+          expect(await statusOf(run.id)).toBe('in_progress');
+          expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+            'triggered',
+            'request_sent',
+          ]);
+        }
+        jest.mocked(store.transitionRun).mockRestore();
+
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
+        ).resolves.toBe(2);
+        expect(await statusOf(ok.id)).toBe('success');
+        expect(await statusOf(refused.id)).toBe('failed');
+        expect((await store.listRunEvents(refused.id))[2].data).toEqual({
+          from: 'in_progress',
+          to: 'failed',
+          message: 'The request got 503 Service Unavailable',
+        });
+        // The external system got its 2xx: it has the workflow's timeout,
+        // from the request, to report back.
+        expect(await statusOf(waiting.id)).toBe('in_progress');
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 3_500_000)),
+        ).resolves.toBe(0);
+        await expect(
+          service.timeOutOverdueRuns(new Date(Date.now() + 3_601_000)),
+        ).resolves.toBe(1);
+        expect(await statusOf(waiting.id)).toBe('timed_out');
+      });
+    });
+
+    describe('recording the result of a request', () => {
+      it('tries again when the database fails, and records the request once', async () => {
+        const { store, logger, notifier, service, publish, trigger } =
+          await setup();
+        const workflow = await publish(freezeDeploys);
+        const transition = jest.spyOn(store, 'transitionRun');
+        transition
+          .mockRejectedValueOnce(new Error('deadlock detected'))
+          .mockRejectedValueOnce(new Error('connection reset'));
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        expect((await store.getRun(run.id))?.status).toBe('success');
+        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+          'status_changed',
+        ]);
+        expect(transition).toHaveBeenCalledTimes(3);
+        expect(logger.warn).toHaveBeenCalledWith(
+          `Could not record the result of the request of run ${run.id} (attempt 1 of 4)`,
+          expect.objectContaining({ message: 'deadlock detected' }),
+        );
+        expect(notifier.finished.map(f => f.run.status)).toEqual(['success']);
+      });
+
+      it('does not record twice a write that landed although it reported an error', async () => {
+        const { store, notifier, service, publish, trigger } = await setup();
+        const workflow = await publish(provisionEnvironment);
+        const original = store.transitionRun.bind(store);
+        jest
+          .spyOn(store, 'transitionRun')
+          .mockImplementationOnce(async transition => {
+            await original(transition);
+            throw new Error('connection lost while committing');
+          });
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        expect((await store.getRun(run.id))?.status).toBe('in_progress');
+        expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+        ]);
+        expect(store.transitionRun).toHaveBeenCalledTimes(1);
+        expect(notifier.changed.at(-1)).toMatchObject({
+          id: run.id,
+          status: 'in_progress',
+        });
+      });
+
+      it('records the request on its own when its status cannot be written', async () => {
+        const { store, logger, notifier, service, publish, trigger } =
+          await setup();
+        const workflow = await publish(freezeDeploys);
+        jest
+          .spyOn(store, 'transitionRun')
+          .mockRejectedValue(new Error('too many connections'));
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        expect((await store.getRun(run.id))?.status).toBe('in_progress');
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.type)).toEqual(['triggered', 'request_sent']);
+        expect(events[1].data).toMatchObject({
+          outcome: 'success',
+          response: { status: 200 },
+        });
+        expect(store.transitionRun).toHaveBeenCalledTimes(4);
+        expect(logger.warn).toHaveBeenCalledWith(
+          `Recorded the request of run ${run.id} without its status; the deadline sweep sets it`,
+        );
+        expect(notifier.finished).toEqual([]);
+      });
+
+      it('logs what the request got when nothing at all can be written', async () => {
+        const { store, logger, service, publish, trigger } = await setup();
+        const workflow = await publish(freezeDeploys);
+        jest
+          .spyOn(store, 'transitionRun')
+          .mockRejectedValue(new Error('database is down'));
+        jest
+          .spyOn(store, 'appendRunEvents')
+          .mockRejectedValue(new Error('database is down'));
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        expect(logger.error).toHaveBeenCalledWith(
+          `Failed to record the dispatch of run ${run.id}`,
+          expect.objectContaining({
+            message: `The request of run ${run.id} was sent (outcome: success) but its result could not be recorded: database is down (writing it with its status failed with: database is down)`,
+          }),
+        );
+      });
+
+      it('redacts secrets in URL response headers and base64 bodies', async () => {
+        const { store, dispatcher, service, publish, trigger } = await setup();
+        dispatcher.reply = request => {
+          const token = JSON.parse(request.body!).callbackToken as string;
+          const basic = Buffer.from(`ci:${SECRET}`).toString('base64');
+          const jwt = Buffer.from(JSON.stringify({ t: token })).toString(
+            'base64url',
+          );
+          // As PHP's json_encode writes "a/<secret>".
+          const escaped = `a\\/${SECRET}`;
+          return respond(
+            302,
+            'Found',
+            `{"basic":"${basic}","jwt":"${jwt}","escaped":"${escaped}"}`,
+            {
+              location: `https://sso.example.com/cb?state=1&access_token=opaque#id_token=jwt&x=1`,
+              link: `<https://api.example.com/p?page=2&apikey=k>; rel="next"`,
+            },
+          );
+        };
+        const workflow = await publish(syncSecrets);
+
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        const runToken = JSON.parse(dispatcher.requests[0].body!).callbackToken;
+        const [record] = await store.listRunEvents(run.id, {
+          types: ['request_sent'],
+        });
+        const response = record.data.response as {
+          headers: Record<string, string>;
+          body: string;
+        };
+        expect(response.headers).toEqual({
+          location:
+            'https://sso.example.com/cb?state=1&access_token=[REDACTED]#id_token=[REDACTED]&x=1',
+          link: '<https://api.example.com/p?page=2&apikey=[REDACTED]>; rel="next"',
+        });
+        expect(JSON.parse(response.body)).toEqual({
+          basic: expect.stringMatching(/^[A-Za-z0-9+/]{0,4}\[REDACTED\]=*$/),
+          jwt: expect.stringMatching(
+            /^[A-Za-z0-9_-]{0,8}\[REDACTED\][A-Za-z0-9_-]{0,4}$/,
+          ),
+          escaped: 'a/[REDACTED]',
+        });
+        const everything = JSON.stringify(record);
+        for (const leaked of [SECRET, runToken]) {
+          expect(everything).not.toContain(leaked);
+        }
+      });
+    });
+
+    describe('deleting a workflow', () => {
+      it('cancels its pending runs and tells their requesters why', async () => {
+        const { store, notifier, service, publish, trigger, statusOf } =
+          await setup();
+        const workflow = await publish(rotateCredentials);
+        const pending = await trigger(workflow, grace, {
+          inputs: { database: 'orders' },
+        });
+        notifier.finished.length = 0;
+
+        const { canceledRuns } = await service.deleteWorkflow({
+          workflow,
+          actor: 'user:default/ada',
+        });
+
+        expect(canceledRuns.map(r => r.id)).toEqual([pending.id]);
+        expect(await statusOf(pending.id)).toBe('canceled');
+        expect(notifier.finished).toEqual([
+          {
+            run: expect.objectContaining({
+              id: pending.id,
+              status: 'canceled',
+            }),
+            workflowName: 'Rotate database credentials',
+            reason: 'the workflow was deleted',
+          },
+        ]);
+        expect(notifier.changed.at(-1)).toMatchObject({
+          id: pending.id,
+          status: 'canceled',
+        });
+        await expect(
+          service.approve({ runId: pending.id, caller: ada }),
+        ).rejects.toThrow(ConflictError);
+        expect(await store.getWorkflow(workflow.identifier)).toBeUndefined();
+      });
+
+      it('refuses to trigger a workflow deleted meanwhile, and sends nothing', async () => {
+        const { store, dispatcher, service, publish, trigger } = await setup();
+        const workflow = await publish(freezeDeploys);
+        await service.deleteWorkflow({ workflow, actor: 'user:default/ada' });
+
+        await expect(trigger(workflow, grace)).rejects.toThrow(
+          "Workflow 'freeze-deploys' was deleted; nothing was run",
+        );
+        await service.settled();
+        expect(dispatcher.requests).toEqual([]);
+        expect((await store.listRuns({ limit: 10 })).items).toEqual([]);
       });
     });
   });

@@ -1,4 +1,5 @@
 import type {
+  AuditorService,
   AuthService,
   BackstageCredentials,
   LoggerService,
@@ -13,14 +14,16 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  toError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import type {
-  Run,
-  RunEvent,
-  RunStatus,
-  Workflow,
-  WorkflowDefinition,
+import {
+  TERMINAL_RUN_STATUSES,
+  type Run,
+  type RunEvent,
+  type RunStatus,
+  type Workflow,
+  type WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
 import {
   entityOwnerRefs,
@@ -31,6 +34,7 @@ import {
 import type { DispatchConfig } from '../config';
 import type {
   NewRunEvent,
+  RunTransition,
   SelfServiceStore,
 } from '../database/SelfServiceStore';
 import {
@@ -57,6 +61,22 @@ import { generateRunToken, hashRunToken } from './runToken';
  */
 const DISPATCH_GRACE_MS = 60_000;
 
+/**
+ * Waits before trying again to record a request's result after a database
+ * error; then the request is recorded on its own, if that still works.
+ */
+const RECORD_RETRY_DELAYS_MS = [200, 1000, 3000];
+
+/**
+ * Marks the `status_changed` event of a run the deadline sweep ended, so a
+ * request result recorded after it can say so.
+ */
+export const DEADLINE_REASON = 'deadline';
+
+/** Why the sweep ends a run none of whose request result was recorded. */
+export const NO_RESULT_RECORDED_MESSAGE =
+  'No result of its HTTP request was recorded before its deadline';
+
 /** Runs whose execution type is kept in memory for callbacks. */
 const MAX_CACHED_RUNS = 10_000;
 
@@ -67,9 +87,13 @@ export interface RunServiceOptions {
   dispatcher: RequestDispatcher;
   notifier: RunNotifier;
   logger: LoggerService;
+  /** Records the runs the deadline sweep ends, like the API's writes. */
+  auditor: AuditorService;
   config: DispatchConfig;
   /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
   callbackBaseUrl: string;
+  /** Waits between attempts to record a request's result; for tests. */
+  recordRetryDelaysMs?: ReadonlyArray<number>;
 }
 
 /**
@@ -237,6 +261,28 @@ export class RunService {
   }
 
   /**
+   * Deletes a workflow (permission checks are the caller's). Its runs still
+   * waiting for approval are canceled in the same transaction, and their
+   * requesters told, like at the end of any run.
+   */
+  async deleteWorkflow(request: {
+    workflow: Workflow;
+    actor: string;
+  }): Promise<{ canceledRuns: Run[] }> {
+    const result = await this.options.store.deleteWorkflow({
+      identifier: request.workflow.identifier,
+      actor: request.actor,
+    });
+    for (const run of result.canceledRuns) {
+      await this.options.notifier.runFinished(run, run.workflowName, {
+        reason: 'the workflow was deleted',
+      });
+      await this.options.notifier.runChanged(run);
+    }
+    return result;
+  }
+
+  /**
    * An external system reports progress in markdown. `token` is the run
    * token it presented, if any: redacted from what it posts.
    */
@@ -326,10 +372,12 @@ export class RunService {
 
   /**
    * Ends unfinished runs past their deadline: event-driven runs that never
-   * reported a final status (`timed_out`), and runs whose request was never
-   * recorded because the replica sending it stopped (`failed`). A run that
-   * cannot be ended is logged and left for the next sweep; the others are
-   * still ended.
+   * reported a final status (`timed_out`), and runs none of whose request
+   * result was recorded, because the replica sending it stopped or could not
+   * write (`failed`). A run whose result was recorded on its own, without
+   * its status (see `dispatch`), gets the status that result leads to. A
+   * run that cannot be ended is logged and left for the next sweep; the
+   * others are still ended. Every ending is audited (`run-timeout`).
    */
   async timeOutOverdueRuns(now = new Date()): Promise<number> {
     let timedOut = 0;
@@ -364,23 +412,40 @@ export class RunService {
   /** Ends one overdue run; false if it finished or moved on meanwhile. */
   private async timeOut(run: Run, now: Date): Promise<boolean> {
     const definition = await this.definitionOf(run);
-    const dispatched =
-      (
-        await this.options.store.listRunEvents(run.id, {
-          types: ['request_sent'],
-        })
-      ).length > 0;
-    const waitedForStatus =
-      dispatched && definition.execution.type === 'event-driven';
-    const to: RunStatus = waitedForStatus ? 'timed_out' : 'failed';
-    const message = waitedForStatus
-      ? `No final status was reported within ${formatSeconds(
-          definition.execution.type === 'event-driven'
-            ? definition.execution.timeoutSeconds ??
-                DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
-            : 0,
-        )}`
-      : 'The request was not completed; the replica sending it may have stopped';
+    const [requestSent] = await this.options.store.listRunEvents(run.id, {
+      types: ['request_sent'],
+    });
+    const ending = this.overdueEnding(run, definition, requestSent, now);
+    if ('deadlineAt' in ending) {
+      // A 2xx recorded on its own: the external system now has the
+      // workflow's timeout, counted from the request, to report back.
+      try {
+        await this.options.store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'in_progress',
+          deadlineAt: ending.deadlineAt,
+          deadlineBefore: now,
+          events: [],
+        });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) {
+          throw error;
+        }
+      }
+      return false;
+    }
+    const { to, data } = ending;
+    const audit = await this.options.auditor.createEvent({
+      eventId: 'run-timeout',
+      severityLevel: 'medium',
+      meta: {
+        runId: run.id,
+        workflow: run.workflowIdentifier,
+        from: run.status,
+        to,
+      },
+    });
     let finished: Run;
     try {
       finished = await this.options.store.transitionRun({
@@ -392,18 +457,70 @@ export class RunService {
         // it was read.
         deadlineBefore: now,
         events: [
-          { type: 'status_changed', data: { from: run.status, to, message } },
+          { type: 'status_changed', data: { from: run.status, to, ...data } },
         ],
       });
     } catch (error) {
+      await audit.fail({ error: toError(error) });
       if (error instanceof ConflictError) {
         return false;
       }
       throw error;
     }
+    await audit.success({ meta: { status: finished.status } });
     await this.options.notifier.runFinished(finished, definition.name);
     await this.options.notifier.runChanged(finished);
     return true;
+  }
+
+  /** What an overdue run becomes, by what was recorded of its request. */
+  private overdueEnding(
+    run: Run,
+    definition: WorkflowDefinition,
+    requestSent: RunEvent | undefined,
+    now: Date,
+  ): { to: RunStatus; data: Record<string, unknown> } | { deadlineAt: Date } {
+    const deadline = { reason: DEADLINE_REASON };
+    if (run.status !== 'in_progress' || !requestSent) {
+      // Nothing recorded: it may or may not have reached the external
+      // system, so the message claims neither.
+      return {
+        to: 'failed',
+        data: { message: NO_RESULT_RECORDED_MESSAGE, ...deadline },
+      };
+    }
+    const record = requestSent.data as {
+      outcome?: string;
+      error?: { message?: string };
+      response?: { status?: number; statusText?: string };
+    };
+    if (record.outcome !== 'success') {
+      return {
+        to: 'failed',
+        data: { message: recordedFailureReason(record) },
+      };
+    }
+    if (definition.execution.type !== 'event-driven') {
+      return { to: 'success', data: {} };
+    }
+    const timeoutSeconds =
+      definition.execution.timeoutSeconds ??
+      DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS;
+    const deadlineAt = new Date(
+      new Date(requestSent.createdAt).getTime() + timeoutSeconds * 1000,
+    );
+    if (deadlineAt > now) {
+      return { deadlineAt };
+    }
+    return {
+      to: 'timed_out',
+      data: {
+        message: `No final status was reported within ${formatSeconds(
+          timeoutSeconds,
+        )}`,
+        ...deadline,
+      },
+    };
   }
 
   /** Resolves when every dispatch started so far has been recorded. */
@@ -507,49 +624,173 @@ export class RunService {
       to = 'in_progress';
     }
     // The record of the request and the status it leads to are one write.
-    let changed: Run;
-    try {
-      changed = await this.options.store.transitionRun({
-        runId: run.id,
-        from: ['in_progress'],
-        to,
-        // Dispatched: the external system now has the workflow's timeout
-        // to report back.
-        deadlineAt: waitsForStatus ? this.executionDeadline(definition) : null,
-        events: waitsForStatus
-          ? [requestSent]
-          : [
-              requestSent,
-              {
-                type: 'status_changed',
-                data: {
-                  from: 'in_progress',
-                  to,
-                  ...(failed
-                    ? { message: redactor.text(failureReason(attempt)) }
-                    : {}),
-                },
+    const recorded = await this.recordDispatch(run, requestSent, {
+      runId: run.id,
+      from: ['in_progress'],
+      to,
+      // Dispatched: the external system now has the workflow's timeout
+      // to report back.
+      deadlineAt: waitsForStatus ? this.executionDeadline(definition) : null,
+      events: waitsForStatus
+        ? [requestSent]
+        : [
+            requestSent,
+            {
+              type: 'status_changed',
+              data: {
+                from: 'in_progress',
+                to,
+                ...(failed
+                  ? { message: redactor.text(failureReason(attempt)) }
+                  : {}),
               },
-            ],
-      });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) {
-        throw error;
+            },
+          ],
+    });
+    if (recorded.changed) {
+      if (!waitsForStatus) {
+        await this.options.notifier.runFinished(
+          recorded.changed,
+          definition.name,
+        );
       }
-      // Finished meanwhile: a time-out, or an external system that reported
-      // back before this replica got here. The request is recorded all the
-      // same; the final status stands.
-      await this.options.store.appendRunEvents(run.id, [requestSent]);
-      const current = await this.options.store.getRun(run.id);
-      if (current) {
-        await this.options.notifier.runChanged(current);
-      }
+      await this.options.notifier.runChanged(recorded.changed);
       return;
     }
-    if (!waitsForStatus) {
-      await this.options.notifier.runFinished(changed, definition.name);
+    const current = await this.options.store.getRun(run.id);
+    if (current) {
+      await this.options.notifier.runChanged(current);
     }
-    await this.options.notifier.runChanged(changed);
+  }
+
+  /**
+   * Writes a request's record with the status it leads to. A database error
+   * is retried a few times (after checking that the failed write did not
+   * land after all); if the write still fails, the record is appended on
+   * its own, so what the external system received is not lost, and the
+   * deadline sweep later gives the run the status the record leads to.
+   *
+   * When the run ended meanwhile (a 409: a callback that came before this
+   * replica got here, or the deadline sweep), the record is appended after
+   * the final status, which stands. If it was the deadline sweep, the
+   * record says so (`recordedAfterEnd`), and a message on the timeline tells
+   * readers that the request did get this result.
+   */
+  private async recordDispatch(
+    run: Run,
+    requestSent: NewRunEvent,
+    transition: RunTransition,
+  ): Promise<{ changed?: Run }> {
+    const delays = this.options.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= delays.length; attempt++) {
+      if (attempt > 0) {
+        await new Promise(resolve => setTimeout(resolve, delays[attempt - 1]));
+        // A write whose commit failed to be acknowledged may have landed.
+        let alreadyRecorded: boolean;
+        try {
+          alreadyRecorded = await this.isRequestRecorded(run.id);
+        } catch (error) {
+          lastError = error;
+          continue;
+        }
+        if (alreadyRecorded) {
+          return { changed: await this.options.store.getRun(run.id) };
+        }
+      }
+      try {
+        return { changed: await this.options.store.transitionRun(transition) };
+      } catch (error) {
+        if (error instanceof ConflictError) {
+          await this.appendRecord(run.id, requestSent);
+          return {};
+        }
+        if (error instanceof NotFoundError) {
+          throw error;
+        }
+        lastError = error;
+        this.options.logger.warn(
+          `Could not record the result of the request of run ${
+            run.id
+          } (attempt ${attempt + 1} of ${delays.length + 1})`,
+          toError(error),
+        );
+      }
+    }
+    // The status could not be written: the record alone, at least.
+    try {
+      await this.appendRecord(run.id, requestSent);
+    } catch (error) {
+      throw new Error(
+        `The request of run ${run.id} was sent (outcome: ${String(
+          requestSent.data.outcome,
+        )}) but its result could not be recorded: ${
+          toError(error).message
+        } (writing it with its status failed with: ${
+          toError(lastError).message
+        })`,
+      );
+    }
+    this.options.logger.warn(
+      `Recorded the request of run ${run.id} without its status; the deadline sweep sets it`,
+    );
+    return {};
+  }
+
+  /**
+   * Appends a request's record on its own, once: to a run still in progress
+   * whose status could not be written, or to a run that already ended.
+   */
+  private async appendRecord(
+    runId: string,
+    requestSent: NewRunEvent,
+  ): Promise<void> {
+    const events = await this.options.store.listRunEvents(runId, {
+      types: ['request_sent', 'status_changed'],
+    });
+    if (events.some(e => e.type === 'request_sent')) {
+      return;
+    }
+    const ending = [...events]
+      .reverse()
+      .find(
+        e =>
+          e.type === 'status_changed' &&
+          TERMINAL_RUN_STATUSES.includes(e.data.to as RunStatus),
+      );
+    if (ending?.data.reason !== DEADLINE_REASON) {
+      await this.options.store.appendRunEvents(runId, [requestSent]);
+      return;
+    }
+    const status = String(ending.data.to);
+    const record = requestSent.data as Parameters<typeof recordedResult>[0];
+    await this.options.store.appendRunEvents(runId, [
+      {
+        ...requestSent,
+        data: { ...requestSent.data, recordedAfterEnd: status },
+      },
+      {
+        type: 'message',
+        data: {
+          // The result in a code span, so that what an external system
+          // answered cannot format the message.
+          markdown: `The result of this run's HTTP request (\`${recordedResult(
+            record,
+          ).replace(
+            /[`\r\n]/g,
+            ' ',
+          )}\`) was recorded after the run had already ended as **${status}** at its deadline; the run keeps that status.`,
+        },
+      },
+    ]);
+  }
+
+  private async isRequestRecorded(runId: string): Promise<boolean> {
+    // Only a run's own dispatch records a request, once.
+    const events = await this.options.store.listRunEvents(runId, {
+      types: ['request_sent'],
+    });
+    return events.length > 0;
   }
 
   private async resolveEntity(
@@ -800,6 +1041,34 @@ function recordAttempt(
         }
       : {}),
   };
+}
+
+/** A recorded request's result in a few words: `200 OK`, or the error. */
+function recordedResult(record: {
+  outcome?: string;
+  error?: { kind?: string; message?: string };
+  response?: { status?: number; statusText?: string };
+}): string {
+  if (record.response?.status !== undefined) {
+    return `${record.response.status} ${
+      record.response.statusText ?? ''
+    }`.trim();
+  }
+  return record.error?.message ?? record.outcome ?? 'unknown';
+}
+
+/** Why a recorded request failed, as the run would have said at the time. */
+function recordedFailureReason(record: {
+  error?: { message?: string };
+  response?: { status?: number; statusText?: string };
+}): string {
+  if (record.error?.message) {
+    return record.error.message;
+  }
+  if (record.response?.status !== undefined) {
+    return `The request got ${recordedResult(record)}`;
+  }
+  return 'The request failed';
 }
 
 function failureReason(attempt: DispatchAttempt): string {

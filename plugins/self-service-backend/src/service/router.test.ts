@@ -1,4 +1,7 @@
-import type { PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  createBackendModule,
+  type PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   AuthorizeResult,
@@ -8,7 +11,10 @@ import {
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowReadPermission,
   selfServiceWorkflowRunPermission,
+  selfServiceWorkflowUpdatePermission,
+  type WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
+import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
 import {
   as,
   startSelfServiceBackend,
@@ -347,6 +353,156 @@ describe('workflow endpoints', () => {
   });
 });
 
+describe('managed workflows', () => {
+  const fromModule = createBackendModule({
+    pluginId: 'self-service',
+    moduleId: 'module-workflows',
+    register(reg) {
+      reg.registerInit({
+        deps: { extension: selfServiceWorkflowsExtensionPoint },
+        async init({ extension }) {
+          extension.addWorkflows({
+            ...(freezeDeploys as WorkflowDefinition),
+            identifier: 'thaw-deploys',
+            name: 'Thaw deployments',
+          });
+        },
+      });
+    },
+  });
+
+  it('says where a workflow is managed, and refuses to edit or delete it through the API', async () => {
+    const { api } = await startSelfServiceBackend({
+      config: { selfService: { workflows: [freezeDeploys] } },
+      features: [fromModule],
+    });
+    const byApi = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(restartService);
+    expect(byApi.status).toBe(201);
+    expect(byApi.body.managedBy).toBeUndefined();
+
+    const list = await api()
+      .get('/api/self-service/workflows')
+      .set('authorization', as('ada'));
+    expect(
+      Object.fromEntries(
+        list.body.items.map((w: any) => [w.identifier, w.managedBy ?? null]),
+      ),
+    ).toEqual({
+      'freeze-deploys': 'config',
+      'thaw-deploys': 'extension',
+      'restart-service': null,
+    });
+
+    for (const [identifier, message] of [
+      [
+        'freeze-deploys',
+        "workflow 'freeze-deploys' is managed by app-config (selfService.workflows); change it there",
+      ],
+      [
+        'thaw-deploys',
+        "workflow 'thaw-deploys' is managed by a backend module (selfServiceWorkflowsExtensionPoint); change it there",
+      ],
+    ]) {
+      const one = await api()
+        .get(`/api/self-service/workflows/${identifier}`)
+        .set('authorization', as('ada'));
+      expect(one.body.managedBy).toBeDefined();
+      const edit = await api()
+        .put(`/api/self-service/workflows/${identifier}`)
+        .set('authorization', as('ada'))
+        .send({ ...one.body, name: 'Edited' });
+      expect({ identifier, status: edit.status }).toEqual({
+        identifier,
+        status: 409,
+      });
+      expect(edit.body.error.message).toBe(message);
+      const remove = await api()
+        .delete(`/api/self-service/workflows/${identifier}`)
+        .set('authorization', as('ada'));
+      expect(remove.status).toBe(409);
+      expect(remove.body.error.message).toBe(message);
+      const after = await api()
+        .get(`/api/self-service/workflows/${identifier}`)
+        .set('authorization', as('ada'));
+      expect(after.body).toMatchObject({ revision: 1, name: one.body.name });
+    }
+  });
+});
+
+describe('deleting a workflow', () => {
+  const approval = {
+    ...freezeDeploys,
+    access: { type: 'approval', approvers: ['group:default/platform-team'] },
+  };
+
+  it('cancels its pending runs, tells their requesters, and leaves its runs out of a successor', async () => {
+    const { api, notifications, audits } = await startSelfServiceBackend();
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(approval)
+      .expect(201);
+    const pending = await api()
+      .post('/api/self-service/workflows/freeze-deploys/runs')
+      .set('authorization', as('grace'))
+      .send({});
+    expect(pending.body.status).toBe('pending_approval');
+
+    await api()
+      .delete('/api/self-service/workflows/freeze-deploys')
+      .set('authorization', as('ada'))
+      .expect(204);
+
+    const details = await api()
+      .get(`/api/self-service/runs/${pending.body.id}`)
+      .set('authorization', as('grace'));
+    expect(details.body.run.status).toBe('canceled');
+    expect(details.body.events.at(-1)).toMatchObject({
+      type: 'status_changed',
+      actor: 'user:default/ada',
+      data: {
+        from: 'pending_approval',
+        to: 'canceled',
+        message: 'The workflow was deleted',
+      },
+    });
+    expect(notifications).toContainEqual(
+      expect.objectContaining({
+        recipients: { type: 'entity', entityRef: 'user:default/grace' },
+        payload: expect.objectContaining({
+          title: 'Freeze deployments was canceled',
+          description:
+            'Your run of Freeze deployments was canceled: the workflow was deleted.',
+        }),
+      }),
+    );
+    expect(audits.find(a => a.eventId === 'workflow-delete')).toMatchObject({
+      outcome: 'success',
+      outcomeMeta: { canceledRuns: [pending.body.id] },
+    });
+    const approve = await api()
+      .post(`/api/self-service/runs/${pending.body.id}/approve`)
+      .set('authorization', as('alan'))
+      .send({});
+    expect(approve.status).toBe(409);
+
+    // A new workflow with the same identifier starts with no runs.
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(approval)
+      .expect(201);
+    const runs = await api()
+      .get('/api/self-service/runs')
+      .query({ workflow: 'freeze-deploys' })
+      .set('authorization', as('ada'));
+    expect(runs.body.items).toEqual([]);
+  });
+});
+
 describe('workflow permissions', () => {
   /** A policy that denies some permissions and filters workflow reads. */
   function permissionsWith(rules: {
@@ -495,6 +651,108 @@ describe('request preview', () => {
       .send({ definition, inputs: {} });
     expect(badInput.status).toBe(400);
     expect(badInput.body.error.message).toMatch(/^inputs\.reason:/);
+  });
+
+  /** Linus may not publish workflows, and may edit only freeze-deploys. */
+  const linusEditsFreezeOnly: PermissionsService = {
+    authorize: (async (requests: any[], { credentials }: any) =>
+      requests.map(r => {
+        const linus =
+          credentials.principal.userEntityRef === 'user:default/linus';
+        let allowed = true;
+        if (
+          linus &&
+          r.permission.name === selfServiceWorkflowCreatePermission.name
+        ) {
+          allowed = false;
+        }
+        if (
+          linus &&
+          r.permission.name === selfServiceWorkflowUpdatePermission.name
+        ) {
+          allowed = r.resourceRef === 'freeze-deploys';
+        }
+        return {
+          result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        };
+      })) as PermissionsService['authorize'],
+    authorizeConditional: (async (requests: any[]) =>
+      requests.map(() => ({
+        result: AuthorizeResult.ALLOW,
+      }))) as PermissionsService['authorizeConditional'],
+  };
+
+  it('refuses a preview to whoever may neither publish workflows nor edit the one named', async () => {
+    const { api } = await startSelfServiceBackend({
+      permissions: linusEditsFreezeOnly,
+    });
+    for (const definition of [
+      restartService,
+      // An unknown secret would be named in a 400: not even that.
+      {
+        ...restartService,
+        request: {
+          method: 'POST',
+          url: 'https://x.example.com/',
+          headers: { authorization: 'Bearer {{secrets.GUESS}}' },
+        },
+      },
+      // Named, but there is no such workflow (yet).
+      freezeDeploys,
+      { nonsense: true },
+    ]) {
+      const res = await api()
+        .post('/api/self-service/preview')
+        .set('authorization', as('linus'))
+        .send({ definition, inputs: { reason: 'x' } });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe(
+        'You are not allowed to preview workflows: this needs self-service.workflow.create, or self-service.workflow.update on the workflow the definition names',
+      );
+    }
+    // Who may publish may preview anything, even a name that is taken.
+    const byPublisher = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({ definition: restartService, inputs: { reason: 'x' } });
+    expect(byPublisher.status).toBe(200);
+  });
+
+  it('lets whoever may edit a workflow preview edits of it without the create permission', async () => {
+    const { api } = await startSelfServiceBackend({
+      permissions: linusEditsFreezeOnly,
+    });
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(freezeDeploys)
+      .expect(201);
+
+    const edit = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('linus'))
+      .send({
+        definition: {
+          ...freezeDeploys,
+          request: { method: 'PUT', url: 'https://deploy.example.com/freeze' },
+        },
+      });
+    expect(edit.status).toBe(200);
+    expect(edit.body.request).toMatchObject({ method: 'PUT' });
+    const unknownSecret = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('linus'))
+      .send({
+        definition: {
+          ...freezeDeploys,
+          request: {
+            method: 'POST',
+            url: 'https://deploy.example.com/freeze',
+            headers: { authorization: 'Bearer {{secrets.NOPE}}' },
+          },
+        },
+      });
+    expect(unknownSecret.status).toBe(400);
   });
 
   it('renders an optional parameter given no value as empty', async () => {

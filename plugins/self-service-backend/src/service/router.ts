@@ -14,6 +14,7 @@ import {
 } from '@backstage/catalog-model';
 import {
   AuthenticationError,
+  ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
@@ -51,7 +52,7 @@ import {
   isApprover,
   type Caller,
 } from '../access/accessRules';
-import type { DispatchConfig } from '../config';
+import type { SelfServiceConfig } from '../config';
 import type {
   RunVisibility,
   SelfServiceStore,
@@ -60,6 +61,7 @@ import type { RunService } from '../runs/RunService';
 import { isRunToken } from '../runs/runToken';
 import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
+import { managedWorkflowMessage } from '../workflows/managedWorkflows';
 import { previewRequest } from '../workflows/previewRequest';
 import { validateRunInputs } from '../workflows/validateRunInputs';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
@@ -74,7 +76,7 @@ export interface RouterOptions {
   catalog: CatalogService;
   store: SelfServiceStore;
   runs: RunService;
-  config: DispatchConfig;
+  config: Pick<SelfServiceConfig, 'secrets' | 'callbackServices'>;
   /** Where external systems reach this plugin; shown in request previews. */
   callbackBaseUrl: string;
 }
@@ -327,9 +329,41 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     res.status(201).json(workflow);
   });
 
+  /**
+   * Whether the caller may preview a definition: those who may publish
+   * workflows, and those who may edit the existing workflow the definition
+   * names. Checked before the definition is validated, since validation
+   * tells which secrets exist.
+   */
+  async function mayPreview(
+    body: Record<string, unknown>,
+    credentials: BackstageCredentials,
+  ): Promise<boolean> {
+    if (await authorize(selfServiceWorkflowCreatePermission, credentials)) {
+      return true;
+    }
+    const raw = (body.definition as { identifier?: unknown } | null)
+      ?.identifier;
+    const identifier = typeof raw === 'string' ? raw.trim() : '';
+    return (
+      identifier !== '' &&
+      (await store.getWorkflow(identifier)) !== undefined &&
+      (await authorize(
+        selfServiceWorkflowUpdatePermission,
+        credentials,
+        identifier,
+      ))
+    );
+  }
+
   router.post('/preview', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const body = objectBody(req);
+    if (!(await mayPreview(body, credentials))) {
+      throw new NotAllowedError(
+        'You are not allowed to preview workflows: this needs self-service.workflow.create, or self-service.workflow.update on the workflow the definition names',
+      );
+    }
     for (const key of Object.keys(body)) {
       if (!['definition', 'inputs', 'entityRef'].includes(key)) {
         throw new InputError(`${key}: unknown field`);
@@ -379,7 +413,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       'medium',
       { workflow: identifier },
       async () => {
-        await requireWorkflow(identifier, credentials);
+        const existing = await requireWorkflow(identifier, credentials);
         if (
           !(await authorize(
             selfServiceWorkflowUpdatePermission,
@@ -389,6 +423,11 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         ) {
           throw new NotAllowedError(
             'You are not allowed to edit this workflow',
+          );
+        }
+        if (existing.managedBy) {
+          throw new ConflictError(
+            managedWorkflowMessage(identifier, existing.managedBy),
           );
         }
         const definition = validateWorkflowDefinition(req.body, {
@@ -420,7 +459,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       'medium',
       { workflow: identifier },
       async () => {
-        await requireWorkflow(identifier, credentials);
+        const workflow = await requireWorkflow(identifier, credentials);
         if (
           !(await authorize(
             selfServiceWorkflowDeletePermission,
@@ -432,11 +471,19 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             'You are not allowed to delete this workflow',
           );
         }
-        await store.deleteWorkflow({
-          identifier,
+        if (workflow.managedBy) {
+          throw new ConflictError(
+            managedWorkflowMessage(identifier, workflow.managedBy),
+          );
+        }
+        const { canceledRuns } = await runs.deleteWorkflow({
+          workflow,
           actor: credentials.principal.userEntityRef,
         });
-        return { result: undefined };
+        return {
+          result: undefined,
+          meta: { canceledRuns: canceledRuns.map(run => run.id) },
+        };
       },
     );
     res.status(204).end();
@@ -599,7 +646,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
 
   /**
    * Who is posting to a run: the holder of the run's own token (`ssrt_...`),
-   * or Backstage service credentials that the policy allows
+   * or Backstage service credentials of a service listed in
+   * `selfService.callbacks.allowedServices` that the policy allows
    * `self-service.run.update` on it. User credentials are refused: a
    * signed-in person never reports a run's progress, and a user token that
    * leaks to a CI system must not let it write to every run its owner can see.
@@ -625,6 +673,16 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     if (!isService(credentials)) {
       throw new NotAllowedError(
         "Callbacks take the run's token or Backstage service credentials, not a user's credentials",
+      );
+    }
+    // The permission framework allows every service principal without
+    // access restrictions, so which services may report is configured.
+    const { subject } = credentials.principal;
+    if (!config.callbackServices.has(subject)) {
+      throw new NotAllowedError(
+        config.callbackServices.size === 0
+          ? `Service '${subject}' may not post to runs: no services are listed in selfService.callbacks.allowedServices, so callbacks take the run's token only`
+          : `Service '${subject}' may not post to runs: it is not listed in selfService.callbacks.allowedServices`,
       );
     }
     if (!(await store.getRun(runId))) {

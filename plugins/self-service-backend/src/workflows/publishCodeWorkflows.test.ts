@@ -1,4 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConflictError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
 import {
@@ -16,6 +17,8 @@ const definition: WorkflowDefinition = {
   request: { method: 'POST', url: 'https://deploy.example.com/freeze' },
 };
 
+const configured = { definition, managedBy: 'config' as const };
+
 describe('publishCodeWorkflows', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
@@ -30,28 +33,38 @@ describe('publishCodeWorkflows', () => {
     const store = await createStore();
     const logger = mockServices.logger.mock();
 
-    await publishCodeWorkflows({ store, logger, definitions: [definition] });
-    await publishCodeWorkflows({ store, logger, definitions: [definition] });
+    await publishCodeWorkflows({ store, logger, definitions: [configured] });
+    await publishCodeWorkflows({ store, logger, definitions: [configured] });
     await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
       revision: 1,
       createdBy: 'plugin:self-service',
+      managedBy: 'config',
     });
 
     await publishCodeWorkflows({
       store,
       logger,
-      definitions: [{ ...definition, name: 'Freeze all deployments' }],
+      definitions: [
+        {
+          definition: { ...definition, name: 'Freeze all deployments' },
+          managedBy: 'config',
+        },
+      ],
     });
     await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
       revision: 2,
       name: 'Freeze all deployments',
+      managedBy: 'config',
     });
   });
 
   it('lets several replicas publish at once without failing or duplicating', async () => {
     const store = await createStore();
     const logger = mockServices.logger.mock();
-    const changed = { ...definition, description: 'Stops every pipeline' };
+    const changed = {
+      definition: { ...definition, description: 'Stops every pipeline' },
+      managedBy: 'extension' as const,
+    };
 
     await Promise.all([
       publishCodeWorkflows({ store, logger, definitions: [changed] }),
@@ -61,7 +74,114 @@ describe('publishCodeWorkflows', () => {
 
     const all = await store.listWorkflows();
     expect(all).toHaveLength(1);
-    expect(all[0]).toMatchObject({ description: 'Stops every pipeline' });
+    expect(all[0]).toMatchObject({
+      description: 'Stops every pipeline',
+      managedBy: 'extension',
+    });
+  });
+
+  it('records the source, so the API can neither edit nor delete a managed workflow', async () => {
+    const store = await createStore();
+    const logger = mockServices.logger.mock();
+    await publishCodeWorkflows({ store, logger, definitions: [configured] });
+
+    await expect(
+      store.updateWorkflow({
+        identifier: 'freeze-deploys',
+        definition: { ...definition, name: 'Edited in the UI' },
+        actor: 'user:default/ada',
+      }),
+    ).rejects.toThrow(
+      new ConflictError(
+        "workflow 'freeze-deploys' is managed by app-config (selfService.workflows); change it there",
+      ),
+    );
+    await expect(
+      store.deleteWorkflow({
+        identifier: 'freeze-deploys',
+        actor: 'user:default/ada',
+      }),
+    ).rejects.toThrow(
+      "workflow 'freeze-deploys' is managed by app-config (selfService.workflows); change it there",
+    );
+    await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
+      revision: 1,
+      name: 'Freeze deployments',
+    });
+  });
+
+  it('refuses to take over a workflow published through the API', async () => {
+    const store = await createStore();
+    const logger = mockServices.logger.mock();
+    await store.createWorkflow({
+      definition: { ...definition, name: 'Mine' },
+      actor: 'user:default/grace',
+    });
+
+    await expect(
+      publishCodeWorkflows({ store, logger, definitions: [configured] }),
+    ).rejects.toThrow(
+      "selfService.workflows: workflow 'freeze-deploys': identifier: a workflow with this identifier was published through the API by user:default/grace and is not taken over; delete it through the API, or give this one another identifier",
+    );
+    await expect(
+      publishCodeWorkflows({
+        store,
+        logger,
+        definitions: [{ definition, managedBy: 'extension' }],
+      }),
+    ).rejects.toThrow(/^selfServiceWorkflowsExtensionPoint: workflow/);
+    await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
+      name: 'Mine',
+      revision: 1,
+      createdBy: 'user:default/grace',
+    });
+    expect(
+      (await store.getWorkflow('freeze-deploys'))?.managedBy,
+    ).toBeUndefined();
+  });
+
+  it('adopts workflows an earlier version published from code, and follows a move between sources', async () => {
+    const store = await createStore();
+    const logger = mockServices.logger.mock();
+    // Published before sources were recorded.
+    await store.createWorkflow({ definition, actor: 'plugin:self-service' });
+
+    await publishCodeWorkflows({ store, logger, definitions: [configured] });
+    await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
+      revision: 1,
+      managedBy: 'config',
+    });
+
+    await publishCodeWorkflows({
+      store,
+      logger,
+      definitions: [{ definition, managedBy: 'extension' }],
+    });
+    await expect(store.getWorkflow('freeze-deploys')).resolves.toMatchObject({
+      revision: 1,
+      managedBy: 'extension',
+    });
+  });
+
+  it('releases a managed workflow that is no longer published, with a warning', async () => {
+    const store = await createStore();
+    const logger = mockServices.logger.mock();
+    await publishCodeWorkflows({ store, logger, definitions: [configured] });
+
+    await publishCodeWorkflows({ store, logger, definitions: [] });
+    const released = await store.getWorkflow('freeze-deploys');
+    expect(released).toMatchObject({ revision: 1, name: 'Freeze deployments' });
+    expect(released?.managedBy).toBeUndefined();
+    expect(logger.warn).toHaveBeenCalledWith(
+      "Workflow 'freeze-deploys' is no longer published from selfService.workflows; it stays, and can now be edited and deleted through the API",
+    );
+    await expect(
+      store.updateWorkflow({
+        identifier: 'freeze-deploys',
+        definition: { ...definition, name: 'Edited in the UI' },
+        actor: 'user:default/ada',
+      }),
+    ).resolves.toMatchObject({ revision: 2 });
   });
 });
 

@@ -1,6 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type {
+  WorkflowDefinition,
+  WorkflowManager,
+} from '@internal/plugin-self-service-common';
 import { isDeepStrictEqual } from 'node:util';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import {
@@ -51,28 +54,61 @@ export function validateCodeWorkflows(
   });
 }
 
+/** A workflow to publish, and where it comes from. */
+export interface ManagedDefinition {
+  definition: WorkflowDefinition;
+  managedBy: WorkflowManager;
+}
+
+/** Where start-up errors say a managed workflow comes from. */
+const SOURCE_NAMES: Record<WorkflowManager, string> = {
+  config: 'selfService.workflows',
+  extension: 'selfServiceWorkflowsExtensionPoint',
+};
+
 /**
- * Brings stored workflows in line with the definitions modules publish from
- * code: creates missing ones and appends a revision to changed ones. Safe to
- * run on several replicas at once: whoever loses a race finds the work done.
+ * Brings stored workflows in line with the definitions published from
+ * app-config and by modules: creates missing ones and appends a revision to
+ * changed ones, recording where each is managed so that the API leaves it
+ * alone. Safe to run on several replicas at once: whoever loses a race finds
+ * the work done.
+ *
+ * A workflow someone published through the API is never taken over: start-up
+ * stops, naming it. One published from code by an earlier version (created
+ * by {@link CODE_WORKFLOW_ACTOR}, before sources were recorded) is adopted.
+ * A managed workflow that is no longer published is released to the API, with
+ * a warning: it stays, and can then be edited or deleted.
  */
 export async function publishCodeWorkflows(options: {
   store: SelfServiceStore;
   logger: LoggerService;
-  definitions: WorkflowDefinition[];
+  definitions: ReadonlyArray<ManagedDefinition>;
 }): Promise<void> {
   const { store, logger, definitions } = options;
-  for (const definition of definitions) {
+  for (const { definition, managedBy } of definitions) {
     const existing = await store.getWorkflow(definition.identifier);
+    const source = SOURCE_NAMES[managedBy];
     try {
       if (!existing) {
-        await store.createWorkflow({ definition, actor: CODE_WORKFLOW_ACTOR });
-        logger.info(`Published workflow '${definition.identifier}' from code`);
+        await store.createWorkflow({
+          definition,
+          actor: CODE_WORKFLOW_ACTOR,
+          managedBy,
+        });
+        logger.info(
+          `Published workflow '${definition.identifier}' from ${source}`,
+        );
         continue;
+      }
+      if (!existing.managedBy && existing.createdBy !== CODE_WORKFLOW_ACTOR) {
+        throw new Error(
+          `${source}: workflow '${definition.identifier}': identifier: a workflow with this identifier was published through the API by ${existing.createdBy} and is not taken over; delete it through the API, or give this one another identifier`,
+        );
       }
       const {
         id: _id,
         revision,
+        managedBy: storedManagedBy,
         createdAt: _createdAt,
         createdBy: _createdBy,
         updatedAt: _updatedAt,
@@ -80,6 +116,9 @@ export async function publishCodeWorkflows(options: {
         ...stored
       } = existing;
       if (isDeepStrictEqual(stored, definition)) {
+        if (storedManagedBy !== managedBy) {
+          await store.setWorkflowManager(definition.identifier, managedBy);
+        }
         continue;
       }
       await store.updateWorkflow({
@@ -87,11 +126,12 @@ export async function publishCodeWorkflows(options: {
         definition,
         actor: CODE_WORKFLOW_ACTOR,
         expectedRevision: revision,
+        source: managedBy,
       });
       logger.info(
-        `Updated workflow '${definition.identifier}' from code to revision ${
-          revision + 1
-        }`,
+        `Updated workflow '${
+          definition.identifier
+        }' from ${source} to revision ${revision + 1}`,
       );
     } catch (error) {
       if (error instanceof ConflictError) {
@@ -99,6 +139,25 @@ export async function publishCodeWorkflows(options: {
         continue;
       }
       throw error;
+    }
+  }
+
+  const published = new Set(definitions.map(d => d.definition.identifier));
+  for (const workflow of await store.listWorkflows()) {
+    if (workflow.managedBy && !published.has(workflow.identifier)) {
+      try {
+        await store.setWorkflowManager(workflow.identifier, null);
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          continue; // Deleted meanwhile.
+        }
+        throw error;
+      }
+      logger.warn(
+        `Workflow '${workflow.identifier}' is no longer published from ${
+          SOURCE_NAMES[workflow.managedBy]
+        }; it stays, and can now be edited and deleted through the API`,
+      );
     }
   }
 }

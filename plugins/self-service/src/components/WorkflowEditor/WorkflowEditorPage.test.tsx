@@ -89,6 +89,44 @@ async function renderEditing(api = mockSelfServiceApi()) {
 }
 
 describe('WorkflowEditorPage', () => {
+  it.each([
+    [
+      'config' as const,
+      'This workflow is managed in app-config; edit it there',
+      /selfService\.workflows/,
+    ],
+    [
+      'extension' as const,
+      'This workflow is managed by a backend module; change it there',
+      /selfServiceWorkflowsExtensionPoint/,
+    ],
+  ])(
+    'shows a workflow managed by %s read-only, saying where to change it',
+    async (managedBy, title, detail) => {
+      const api = mockSelfServiceApi();
+      api.getWorkflow.mockResolvedValue({ ...editorWorkflow(), managedBy });
+      await renderEditor('/self-service/workflows/restart-service/edit', {
+        api,
+      });
+
+      expect(await screen.findByText(title)).toBeInTheDocument();
+      expect(
+        screen.getByRole('heading', { name: 'Restart service' }),
+      ).toBeInTheDocument();
+      expect(screen.getByText(detail)).toBeInTheDocument();
+      expect(
+        screen.queryByRole('textbox', { name: /^Name/ }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: /Save|Delete/ }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('link', { name: 'Back to Self-Service' }),
+      ).toHaveAttribute('href', '/self-service');
+      expect(api.updateWorkflow).not.toHaveBeenCalled();
+    },
+  );
+
   it('creates a workflow with what was typed', async () => {
     const user = userEvent.setup();
     const api = mockSelfServiceApi();

@@ -15,6 +15,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowUpdatePermission,
+  type Workflow,
 } from '@internal/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
@@ -38,6 +39,29 @@ function NotAllowed(props: { mode: 'new' | 'edit'; error?: Error }) {
       {error
         ? `Your permissions could not be checked: ${error.message}. `
         : `This needs the ${permission} permission; ask your Backstage administrators if you should have it. `}
+      <Link to={rootLink()}>Back to Self-Service</Link>
+    </Alert>
+  );
+}
+
+/**
+ * Says why a managed workflow has no editor: it is published from app-config
+ * or by a backend module at every start-up, and the backend refuses edits.
+ */
+function ManagedWorkflow(props: {
+  managedBy: NonNullable<Workflow['managedBy']>;
+}) {
+  const rootLink = useRouteRef(rootRouteRef);
+  return (
+    <Alert severity="info">
+      <AlertTitle>
+        {props.managedBy === 'config'
+          ? 'This workflow is managed in app-config; edit it there'
+          : 'This workflow is managed by a backend module; change it there'}
+      </AlertTitle>
+      {props.managedBy === 'config'
+        ? 'It is published from selfService.workflows at every start of the backend, so it cannot be edited or deleted here. '
+        : 'A backend module publishes it through selfServiceWorkflowsExtensionPoint at every start of the backend, so it cannot be edited or deleted here. '}
       <Link to={rootLink()}>Back to Self-Service</Link>
     </Alert>
   );
@@ -70,6 +94,15 @@ export function WorkflowEditorPage() {
   if (mode === 'edit') {
     title = workflow ? `Edit ${workflow.name}` : 'Edit workflow';
   }
+  let subtitle: string | undefined =
+    mode === 'edit'
+      ? 'Every save is a new revision; runs keep the revision they started with.'
+      : 'Publish a workflow for others to run';
+  if (workflow?.managedBy) {
+    // Not editable here: the page only says where it is changed.
+    title = workflow.name;
+    subtitle = undefined;
+  }
 
   let content;
   if (permission.loading) {
@@ -87,6 +120,8 @@ export function WorkflowEditorPage() {
         error={loaded.error ?? new Error(`No workflow '${identifier}'`)}
       />
     );
+  } else if (workflow.managedBy) {
+    content = <ManagedWorkflow managedBy={workflow.managedBy} />;
   } else {
     content = (
       <WorkflowEditor
@@ -103,11 +138,7 @@ export function WorkflowEditorPage() {
         title={title}
         type="Self-Service"
         typeLink={rootLink()}
-        subtitle={
-          mode === 'edit'
-            ? 'Every save is a new revision; runs keep the revision they started with.'
-            : 'Publish a workflow for others to run'
-        }
+        subtitle={subtitle}
       />
       <Content>{content}</Content>
     </Page>

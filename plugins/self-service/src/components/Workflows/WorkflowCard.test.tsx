@@ -1,7 +1,13 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { selfServiceApiRef } from '../../api';
+import { rootRouteRef } from '../../routes';
 import { makeWorkflow, mockSelfServiceApi } from '../../testUtils/fixtures';
 import { WorkflowCard } from './WorkflowCard';
 
@@ -64,5 +70,55 @@ describe('WorkflowCard', () => {
     const avatar = within(dialog).getByTestId('workflow-avatar');
     expect(avatar).toHaveAttribute('data-icon', 'vpn-key');
     expect(avatar).toHaveStyle({ backgroundColor: '#8e24aa' });
+  });
+
+  describe('the Edit link', () => {
+    function renderEditable(workflow = makeWorkflow()) {
+      return renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [selfServiceApiRef, mockSelfServiceApi()],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <WorkflowCard workflow={workflow} showEditLink />
+        </TestApiProvider>,
+        { mountedRoutes: { '/self-service': rootRouteRef } },
+      );
+    }
+
+    it('leads to the editor of a workflow published through the API', async () => {
+      await renderEditable(makeWorkflow({ name: 'Restart service' }));
+
+      const card = screen.getByRole('article', { name: 'Restart service' });
+      expect(
+        await within(card).findByRole('button', {
+          name: 'Edit: Restart service',
+        }),
+      ).toHaveAttribute('href', '/self-service/workflows/restart-service/edit');
+    });
+
+    it.each([
+      ['config' as const, 'Managed in app-config; edit it there'],
+      ['extension' as const, 'Managed by a backend module; change it there'],
+    ])(
+      'is replaced by where a workflow managed by %s is changed',
+      async (managedBy, note) => {
+        await renderEditable(
+          makeWorkflow({ name: 'Freeze deployments', managedBy }),
+        );
+
+        const card = screen.getByRole('article', {
+          name: 'Freeze deployments',
+        });
+        expect(await within(card).findByText(note)).toBeInTheDocument();
+        expect(
+          within(card).queryByRole('button', { name: /^Edit/ }),
+        ).not.toBeInTheDocument();
+        expect(
+          within(card).queryByRole('link', { name: /^Edit/ }),
+        ).not.toBeInTheDocument();
+      },
+    );
   });
 });

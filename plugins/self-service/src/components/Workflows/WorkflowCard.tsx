@@ -14,6 +14,7 @@ import BlockIcon from '@material-ui/icons/Block';
 import LockOutlined from '@material-ui/icons/LockOutlined';
 import PlayArrow from '@material-ui/icons/PlayArrow';
 import EditOutlined from '@material-ui/icons/EditOutlined';
+import SettingsOutlined from '@material-ui/icons/SettingsOutlined';
 import { LinkButton } from '@backstage/core-components';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -65,6 +66,13 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(1),
     padding: theme.spacing(1, 2, 2),
   },
+  managed: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    color: theme.palette.text.secondary,
+    margin: 0,
+  },
   denied: {
     display: 'flex',
     alignItems: 'flex-start',
@@ -83,7 +91,11 @@ export interface WorkflowCardProps {
    * dialog of an entity workflow asks for the entity.
    */
   entityRef?: string;
-  /** Offer an Edit link to those allowed to edit the workflow. */
+  /**
+   * Offer an Edit link to those allowed to edit the workflow; for a workflow
+   * managed in app-config or by a backend module, say where it is changed
+   * instead.
+   */
   showEditLink?: boolean;
 }
 
@@ -202,9 +214,22 @@ export function WorkflowCard(props: WorkflowCardProps) {
   );
 }
 
-/** A link to the workflow's editor, for those the policy lets edit it. */
+/** Where a managed workflow is changed, in a few words. */
+function managedWorkflowNote(
+  managedBy: NonNullable<WorkflowSummary['managedBy']>,
+): string {
+  return managedBy === 'config'
+    ? 'Managed in app-config; edit it there'
+    : 'Managed by a backend module; change it there';
+}
+
+/**
+ * A link to the workflow's editor, for those the policy lets edit it; for a
+ * managed workflow, which the API does not change, where it is changed.
+ */
 function EditWorkflowLink(props: { workflow: WorkflowSummary }) {
   const { workflow } = props;
+  const classes = useStyles();
   const editLink = useOptionalRouteRef(editWorkflowRouteRef);
   const { allowed } = usePermission({
     permission: selfServiceWorkflowUpdatePermission,
@@ -212,6 +237,14 @@ function EditWorkflowLink(props: { workflow: WorkflowSummary }) {
   });
   if (!allowed || !editLink) {
     return null;
+  }
+  if (workflow.managedBy) {
+    return (
+      <Typography variant="body2" component="p" className={classes.managed}>
+        <SettingsOutlined fontSize="small" aria-hidden="true" />
+        <span>{managedWorkflowNote(workflow.managedBy)}</span>
+      </Typography>
+    );
   }
   return (
     <LinkButton

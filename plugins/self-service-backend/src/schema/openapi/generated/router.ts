@@ -128,7 +128,7 @@ export const spec = {
         summary:
           "Renders a workflow's request for sample inputs, without sending it.",
         description:
-          'For the workflow editor. The body is `{ "definition": Workflow definition,\n"inputs"?: object, "entityRef"?: string }`; the answer is the request as\na run would send it, with a sample run id and every secret and the run\ntoken shown as `[REDACTED]`.',
+          'For the workflow editor. The body is `{ "definition": Workflow definition,\n"inputs"?: object, "entityRef"?: string }`; the answer is the request as\na run would send it, with a sample run id and every secret and the run\ntoken shown as `[REDACTED]`. Needs `self-service.workflow.create`, or\n`self-service.workflow.update` on the existing workflow whose identifier\nthe definition has (403 otherwise, before the definition is checked).',
         requestBody: {
           required: true,
           content: {
@@ -226,7 +226,7 @@ export const spec = {
         operationId: 'UpdateWorkflow',
         summary: 'Edits a workflow, creating its next revision.',
         description:
-          'The body is the whole definition; the identifier cannot change.',
+          'The body is the whole definition; the identifier cannot change. A\nworkflow managed by app-config or a backend module (`managedBy`) is\nrefused with 409.',
         parameters: [
           {
             $ref: '#/components/parameters/identifier',
@@ -272,6 +272,8 @@ export const spec = {
       delete: {
         operationId: 'DeleteWorkflow',
         summary: 'Deletes a workflow; its runs and their history stay.',
+        description:
+          'Its runs still waiting for approval are canceled in the same\ntransaction. A workflow managed by app-config or a backend module\n(`managedBy`) is refused with 409.',
         parameters: [
           {
             $ref: '#/components/parameters/identifier',
@@ -758,6 +760,12 @@ export const spec = {
           },
           revision: {
             type: 'integer',
+          },
+          managedBy: {
+            type: 'string',
+            enum: ['config', 'extension'],
+            description:
+              'Set when the workflow is published from app-config\n(`selfService.workflows`, `config`) or by a backend module\n(`selfServiceWorkflowsExtensionPoint`, `extension`); absent for\nworkflows published through the API. Managed workflows cannot be\nedited or deleted through the API (409).',
           },
           scope: {
             $ref: '#/components/schemas/WorkflowScope',
