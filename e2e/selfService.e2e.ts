@@ -214,20 +214,68 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
     },
   ],
   [
-    'the Self-Service page lists workflows and the editor loads one',
+    'a platform engineer publishes a workflow in the editor, and it runs',
     async browser => {
       const page = await signedIn(browser, /Ada Lovelace/);
       await visible(workflowCard(page, 'Provision preview environment'));
       await screenshot(page, 'self-service-page');
       await assertEveryControlLabelled(page, 'the Self-Service page');
+
+      // The example workflows are managed in app-config: read-only here.
       await page.goto(`${APP}/self-service/workflows/restart-service/edit`);
-      // The first field named Name is the workflow's; parameters and headers
-      // have their own further down.
+      await visible(
+        page.getByText('This workflow is managed in app-config; edit it there'),
+      );
+
+      await page.goto(`${APP}/self-service/workflows/new`);
       const name = page.getByRole('textbox', { name: 'Name', exact: true });
       await visible(name);
-      assert.equal(await name.first().inputValue(), 'Restart service');
-      await screenshot(page, 'workflow-editor');
+      await name.first().fill('Purge CDN cache');
+      await page
+        .getByRole('textbox', { name: 'Description' })
+        .fill('Empties the CDN cache of the storefront.');
+      await page.getByRole('textbox', { name: 'Icon' }).fill('delete');
+      await page
+        .getByRole('textbox', { name: /^URL/ })
+        .fill('http://localhost:7008/cdn/purge');
+      await page.getByRole('button', { name: 'Add header' }).click();
+      const header = page.getByRole('group', { name: 'Header 1' });
+      await header.getByRole('textbox', { name: 'Name' }).fill('authorization');
+      await header
+        .getByRole('textbox', { name: 'Value' })
+        .fill('Bearer {{secrets.EXAMPLE_CI_TOKEN}}');
+      await page
+        .getByRole('textbox', { name: /^Body/ })
+        .fill('{"run": "{{run.id}}", "requestedBy": "{{user.ref}}"}');
       await assertEveryControlLabelled(page, 'the workflow editor');
+      await page.getByRole('button', { name: 'Create workflow' }).click();
+
+      const card = workflowCard(page, 'Purge CDN cache');
+      await visible(card);
+      await page.goto(`${APP}/self-service/workflows/purge-cdn-cache/edit`);
+      await visible(
+        page.getByRole('heading', { name: 'Edit Purge CDN cache' }),
+      );
+      assert.equal(
+        await page
+          .getByRole('textbox', { name: 'Name', exact: true })
+          .first()
+          .inputValue(),
+        'Purge CDN cache',
+      );
+      await screenshot(page, 'workflow-editor');
+
+      await page.goto(`${APP}/self-service`);
+      await workflowCard(page, 'Purge CDN cache')
+        .getByRole('button', { name: 'Run' })
+        .click();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: 'Run' })
+        .click();
+      await page.waitForURL(/\/self-service\/runs\/[0-9a-f-]{36}$/);
+      await visible(page.getByText(/200 OK/), 60_000);
+      await visible(page.getByText(/to Succeeded/), 60_000);
     },
   ],
   [
