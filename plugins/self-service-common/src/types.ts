@@ -100,6 +100,26 @@ export interface WorkflowDefinition {
 }
 
 /**
+ * The fields of a {@link WorkflowDefinition}, the roots of the field paths
+ * that validation errors name (`request.url: …`).
+ * @public
+ */
+export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
+  keyof WorkflowDefinition
+> = [
+  'identifier',
+  'name',
+  'description',
+  'icon',
+  'color',
+  'scope',
+  'execution',
+  'access',
+  'parameters',
+  'request',
+];
+
+/**
  * Where a workflow is published from, when not through the API:
  * `config` is `selfService.workflows` in app-config, `extension` is a backend
  * module using `selfServiceWorkflowsExtensionPoint`. Such a workflow is

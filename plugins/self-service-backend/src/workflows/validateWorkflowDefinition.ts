@@ -5,6 +5,7 @@ import {
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
+  WORKFLOW_DEFINITION_FIELDS,
   WORKFLOW_PARAMETER_TYPES,
   WORKFLOW_REQUEST_METHODS,
   type WorkflowAccess,
@@ -71,19 +72,6 @@ const MANAGED_HEADERS = new Set([
   'upgrade',
   'expect',
 ]);
-
-const TOP_LEVEL_KEYS = [
-  'identifier',
-  'name',
-  'description',
-  'icon',
-  'color',
-  'scope',
-  'execution',
-  'access',
-  'parameters',
-  'request',
-];
 
 const fixedVariables: ReadonlySet<string> = new Set(FIXED_VARIABLES);
 const entityVariables: ReadonlySet<string> = new Set(ENTITY_VARIABLES);
@@ -872,7 +860,7 @@ export function validateWorkflowDefinition(
   if (!isObject(input)) {
     fail('body', 'a workflow definition must be a JSON object');
   }
-  checkKeys(input, undefined, TOP_LEVEL_KEYS);
+  checkKeys(input, undefined, WORKFLOW_DEFINITION_FIELDS);
 
   const identifier = readIdentifier(get(input, 'identifier'));
   const name = readText(get(input, 'name'), 'name', {

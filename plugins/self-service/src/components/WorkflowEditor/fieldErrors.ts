@@ -1,4 +1,5 @@
 import { ResponseError } from '@backstage/errors';
+import { WORKFLOW_DEFINITION_FIELDS } from '@internal/plugin-self-service-common';
 import {
   HeaderForm,
   ParameterForm,
@@ -63,17 +64,9 @@ export interface ParsedErrorMessage {
   detail: string;
 }
 
-const ERROR_ROOTS = new Set([
-  'identifier',
-  'name',
-  'description',
-  'icon',
-  'color',
-  'scope',
-  'execution',
-  'access',
-  'parameters',
-  'request',
+// The preview's errors also name its sample inputs and entity.
+const ERROR_ROOTS: ReadonlySet<string> = new Set([
+  ...WORKFLOW_DEFINITION_FIELDS,
   'inputs',
   'entityRef',
 ]);
