@@ -129,12 +129,6 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
  */
 export type WorkflowManager = 'config' | 'extension';
 
-/** Every {@link WorkflowManager}. @public */
-export const WORKFLOW_MANAGERS: ReadonlyArray<WorkflowManager> = [
-  'config',
-  'extension',
-];
-
 /** A stored workflow at its latest revision. @public */
 export interface Workflow extends WorkflowDefinition {
   id: string;

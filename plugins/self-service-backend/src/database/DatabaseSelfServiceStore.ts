@@ -360,29 +360,25 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         .where({ workflow_id: current.id, status: 'pending_approval' })
         .orderBy('created_at', 'asc')
         .select<Array<{ id: string }>>('id');
+      const events: NewRunEvent[] = [
+        {
+          type: 'status_changed',
+          actor,
+          data: {
+            from: 'pending_approval',
+            to: 'canceled',
+            message: 'The workflow was deleted',
+          },
+        },
+      ];
       const ids: string[] = [];
       for (const { id } of pending) {
-        const events: NewRunEvent[] = [
-          {
-            type: 'status_changed',
-            actor,
-            data: {
-              from: 'pending_approval',
-              to: 'canceled',
-              message: 'The workflow was deleted',
-            },
-          },
-        ];
-        const changed = await tx('runs')
-          .where({ id, status: 'pending_approval' })
-          .update({
-            status: 'canceled',
-            updated_at: now,
-            finished_at: now,
-            event_count: tx.raw('event_count + ?', [events.length]),
-          });
-        if (changed === 1) {
-          await this.insertEvents(tx, id, events, now);
+        const canceled = await this.transitionInTx(
+          tx,
+          { runId: id, from: ['pending_approval'], to: 'canceled', events },
+          now,
+        );
+        if (canceled) {
           ids.push(id);
         }
       }
@@ -427,15 +423,12 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           `Workflow ${run.workflowId} has no revision ${run.revision}`,
         );
       }
+      const definition = JSON.parse(revision.definition) as WorkflowDefinition;
       if (workflow.deleted_at !== null) {
-        const { identifier } = JSON.parse(
-          revision.definition,
-        ) as WorkflowDefinition;
         throw new ConflictError(
-          `Workflow '${identifier}' was deleted; nothing was run`,
+          `Workflow '${definition.identifier}' was deleted; nothing was run`,
         );
       }
-      const definition = JSON.parse(revision.definition) as WorkflowDefinition;
       await tx('runs').insert({
         id,
         workflow_id: run.workflowId,
@@ -583,34 +576,50 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   }
 
   async transitionRun(transition: RunTransition): Promise<Run> {
-    const { runId, from, to, events, deadlineAt, deadlineBefore } = transition;
+    const { runId, to, deadlineBefore } = transition;
     const now = new Date();
-    const terminal = TERMINAL_RUN_STATUSES.includes(to);
     await this.db.transaction(async tx => {
-      const update = tx('runs')
-        .where('id', runId)
-        .whereIn('status', [...from]);
-      if (deadlineBefore !== undefined) {
-        update.where('deadline_at', '<', deadlineBefore);
-      }
-      const changed = await update.update({
-        status: to,
-        updated_at: now,
-        event_count: tx.raw('event_count + ?', [events.length]),
-        ...(terminal ? { finished_at: now } : {}),
-        ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
-        ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
-      });
-      if (changed !== 1) {
+      if (!(await this.transitionInTx(tx, transition, now))) {
         throw await this.notFoundOrConflict(tx, runId, to, deadlineBefore);
       }
-      await this.insertEvents(tx, runId, events, now);
     });
     const run = await this.getRun(runId);
     if (!run) {
       throw new NotFoundError(`No run with id '${runId}'`);
     }
     return run;
+  }
+
+  /**
+   * Moves a run to its new status and appends the transition's events, if
+   * the run is in one of the `from` statuses (and, with `deadlineBefore`,
+   * its deadline passed before then); false if it is not.
+   */
+  private async transitionInTx(
+    tx: Knex.Transaction,
+    transition: RunTransition,
+    now: Date,
+  ): Promise<boolean> {
+    const { runId, from, to, events, deadlineAt, deadlineBefore } = transition;
+    const update = tx('runs')
+      .where('id', runId)
+      .whereIn('status', [...from]);
+    if (deadlineBefore !== undefined) {
+      update.where('deadline_at', '<', deadlineBefore);
+    }
+    const changed = await update.update({
+      status: to,
+      updated_at: now,
+      event_count: tx.raw('event_count + ?', [events.length]),
+      ...(TERMINAL_RUN_STATUSES.includes(to) ? { finished_at: now } : {}),
+      ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
+      ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
+    });
+    if (changed !== 1) {
+      return false;
+    }
+    await this.insertEvents(tx, runId, events, now);
+    return true;
   }
 
   async appendRunEvents(

@@ -1,14 +1,23 @@
 import { InputError } from '@backstage/errors';
-import type { Placeholder } from '../workflows/placeholders';
+import { type Placeholder, textOutside } from '../workflows/placeholders';
 import { PlaceholderMarkers } from './templateValues';
 
 const FIELD = 'request.body';
+
+/** The value of a `Content-Type` header, whatever the case of its name. */
+export function contentTypeOf(
+  headers: Readonly<Record<string, string>>,
+): string | undefined {
+  return Object.entries(headers).find(
+    ([name]) => name.toLocaleLowerCase('en-US') === 'content-type',
+  )?.[1];
+}
 
 /**
  * `application/json`, `text/json` and every `+json` type, such as
  * `application/vnd.api+json`.
  */
-export function isJsonContentType(contentType: string | undefined): boolean {
+function isJsonContentType(contentType: string | undefined): boolean {
   const mediaType = contentType
     ?.split(';')[0]
     .trim()
@@ -35,14 +44,7 @@ export function isJsonBodyTemplate(
   if (isJsonContentType(contentType)) {
     return true;
   }
-  let outside = '';
-  let position = 0;
-  for (const placeholder of placeholders) {
-    outside += template.slice(position, placeholder.index);
-    position = placeholder.index + placeholder.raw.length;
-  }
-  outside += template.slice(position);
-  return /^\s*["[{]/.test(outside);
+  return /^\s*["[{]/.test(textOutside(template, placeholders));
 }
 
 /**

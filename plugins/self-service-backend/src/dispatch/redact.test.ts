@@ -148,6 +148,38 @@ describe('Redactor', () => {
     expect(nested.text('abcdefgh abcd')).toBe(`${REDACTED} ${REDACTED}`);
   });
 
+  it('adds secrets with `with`, as if they had been given at first', () => {
+    const base = new Redactor(['abcdefgh', 'wxyz', 'p@ss word/+&=']);
+    const patternOf = (r: Redactor) =>
+      (r as unknown as { pattern?: RegExp }).pattern?.source;
+    for (const extra of [
+      ['abcd'],
+      ['run-token-abcdef'],
+      ['abcdefgh', 'qrst'],
+      ['abc', ''],
+      [],
+    ]) {
+      const added = base.with(extra);
+      const fresh = new Redactor([
+        'abcdefgh',
+        'wxyz',
+        'p@ss word/+&=',
+        ...extra,
+      ]);
+      expect(patternOf(added)).toBe(patternOf(fresh));
+      expect(added.longestSecretBytes).toBe(fresh.longestSecretBytes);
+    }
+    const withToken = base.with(['run-token-abcdef']);
+    expect(withToken.text('run-token-abcdef abcdefgh wxyz')).toBe(
+      `${REDACTED} ${REDACTED} ${REDACTED}`,
+    );
+    // The original is unchanged.
+    expect(base.text('run-token-abcdef')).toBe('run-token-abcdef');
+    expect(new Redactor([]).with(['abcd']).text('xabcdx')).toBe(
+      `x${REDACTED}x`,
+    );
+  });
+
   it('redacts URLs by query parameter name, password and secret value', () => {
     expect(
       redactor.url(

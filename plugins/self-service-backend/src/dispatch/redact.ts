@@ -185,34 +185,14 @@ function base64Patterns(
   return { patterns, maxBytes };
 }
 
-/** Patterns of recently used secrets: configured ones recur every run. */
-const patternCache = new Map<
-  string,
-  { patterns: string[]; maxBytes: number }
->();
-const PATTERN_CACHE_SIZE = 256;
-
-/** Every pattern a secret is redacted by, and how long its forms get. */
-function secretPatterns(secret: string): {
+/** The patterns a secret is redacted by, and how long its forms get. */
+interface SecretPatterns {
   patterns: string[];
   maxBytes: number;
-} {
-  const cached = patternCache.get(secret);
-  if (cached) {
-    return cached;
-  }
-  const computed = computeSecretPatterns(secret);
-  if (patternCache.size >= PATTERN_CACHE_SIZE) {
-    patternCache.delete(patternCache.keys().next().value!);
-  }
-  patternCache.set(secret, computed);
-  return computed;
 }
 
-function computeSecretPatterns(secret: string): {
-  patterns: string[];
-  maxBytes: number;
-} {
+/** Every pattern a secret is redacted by: its text and base64 forms. */
+function computeSecretPatterns(secret: string): SecretPatterns {
   const text = textPattern(secret);
   const standard = base64Patterns(secret, BASE64_STANDARD);
   const urlSafe = base64Patterns(secret, BASE64_URL);
@@ -258,6 +238,8 @@ function redactPairs(pairs: string, separators: RegExp): string {
  * line-wrapped base64, hashes) are not recognised.
  */
 export class Redactor {
+  /** The secrets, longest first, with their patterns. */
+  private readonly secrets: ReadonlyMap<string, SecretPatterns>;
   private readonly pattern: RegExp | undefined;
   /**
    * UTF-8 bytes of the longest form of a secret: how far past a cut a
@@ -265,27 +247,45 @@ export class Redactor {
    */
   readonly longestSecretBytes: number;
 
-  constructor(secretValues: Iterable<string>) {
-    const secrets = new Set<string>();
+  /**
+   * @param computed - patterns already computed for some of the secrets,
+   * reused rather than computed again (see {@link Redactor.with}).
+   */
+  constructor(
+    secretValues: Iterable<string>,
+    computed: ReadonlyMap<string, SecretPatterns> = new Map(),
+  ) {
+    const unique = new Set<string>();
     for (const secret of secretValues) {
       if (typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH) {
-        secrets.add(secret);
+        unique.add(secret);
       }
     }
     // Longest first, so a secret containing another is redacted whole.
-    const ordered = [...secrets].sort((a, b) => b.length - a.length);
+    const ordered = [...unique].sort((a, b) => b.length - a.length);
+    const secrets = new Map<string, SecretPatterns>();
     const alternatives: string[] = [];
     let longest = 0;
     for (const secret of ordered) {
-      const { patterns, maxBytes } = secretPatterns(secret);
-      alternatives.push(...patterns);
-      longest = Math.max(longest, maxBytes);
+      const patterns = computed.get(secret) ?? computeSecretPatterns(secret);
+      secrets.set(secret, patterns);
+      alternatives.push(...patterns.patterns);
+      longest = Math.max(longest, patterns.maxBytes);
     }
+    this.secrets = secrets;
     this.longestSecretBytes = longest;
     this.pattern =
       alternatives.length > 0
         ? new RegExp(alternatives.join('|'), 'g')
         : undefined;
+  }
+
+  /**
+   * A redactor of these secrets and some more, such as a run's token:
+   * only the extra secrets' patterns are computed.
+   */
+  with(extra: Iterable<string>): Redactor {
+    return new Redactor([...this.secrets.keys(), ...extra], this.secrets);
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   type WorkflowRequestMethod,
 } from '@internal/plugin-self-service-common';
 import { TemplateContext } from '../workflows/templateContext';
+import { contentTypeOf } from './jsonBody';
 import { renderBody } from './renderBody';
 import { renderHeaders } from './renderHeaders';
 import { renderUrl } from './renderUrl';
@@ -34,9 +35,7 @@ export function renderRequest(
   }
   const url = renderUrl(request.url, context);
   const headers = renderHeaders(request.headers, context);
-  const contentType = Object.entries(headers).find(
-    ([name]) => name.toLocaleLowerCase('en-US') === 'content-type',
-  )?.[1];
+  const contentType = contentTypeOf(headers);
   // Kept for every method: a GET or DELETE body is sent, or fails visibly.
   const body = renderBody(request.body, context, contentType);
   return {

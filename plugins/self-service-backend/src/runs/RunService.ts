@@ -24,6 +24,7 @@ import {
   type RunStatus,
   type Workflow,
   type WorkflowDefinition,
+  type WorkflowExecution,
 } from '@internal/plugin-self-service-common';
 import {
   entityOwnerRefs,
@@ -52,6 +53,7 @@ import {
 import { validateRunInputs } from '../workflows/validateRunInputs';
 import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
 import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
+import { BoundedCache } from './BoundedCache';
 import type { RunNotifier } from './RunNotifier';
 import { generateRunToken, hashRunToken } from './runToken';
 
@@ -110,10 +112,10 @@ export class RunService {
   /** Dispatches still in flight, so shutdown and tests can wait for them. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Execution types of runs that posted callbacks; they never change. */
-  private readonly executionTypes = new Map<
+  private readonly executionTypes = new BoundedCache<
     string,
-    WorkflowDefinition['execution']['type']
-  >();
+    WorkflowExecution['type']
+  >(MAX_CACHED_RUNS);
 
   constructor(private readonly options: RunServiceOptions) {
     this.redactor = new Redactor(Object.values(options.config.secrets));
@@ -317,10 +319,8 @@ export class RunService {
       actor: request.actor,
       data: {
         label: this.redactCallbackText(request.label, request.token),
-        url: this.redactCallbackText(
-          this.redactor.url(request.url),
-          request.token,
-        ),
+        // url() redacts the secrets' values already.
+        url: withoutToken(this.redactor.url(request.url), request.token),
       },
     });
     return event;
@@ -489,11 +489,7 @@ export class RunService {
         data: { message: NO_RESULT_RECORDED_MESSAGE, ...deadline },
       };
     }
-    const record = requestSent.data as {
-      outcome?: string;
-      error?: { message?: string };
-      response?: { status?: number; statusText?: string };
-    };
+    const record = requestSent.data as RecordedRequest;
     if (record.outcome !== 'success') {
       return {
         to: 'failed',
@@ -503,9 +499,7 @@ export class RunService {
     if (definition.execution.type !== 'event-driven') {
       return { to: 'success', data: {} };
     }
-    const timeoutSeconds =
-      definition.execution.timeoutSeconds ??
-      DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS;
+    const timeoutSeconds = executionTimeoutSeconds(definition.execution);
     const deadlineAt = new Date(
       new Date(requestSent.createdAt).getTime() + timeoutSeconds * 1000,
     );
@@ -555,10 +549,7 @@ export class RunService {
     entity: Entity | undefined,
     token: string,
   ): Promise<void> {
-    const redactor = new Redactor([
-      ...Object.values(this.options.config.secrets),
-      token,
-    ]);
+    const redactor = this.redactor.with([token]);
     const context: TemplateContext = {
       run: {
         id: run.id,
@@ -617,8 +608,8 @@ export class RunService {
       ),
     };
     const failed = attempt.outcome === 'failure';
-    const waitsForStatus =
-      !failed && definition.execution.type === 'event-driven';
+    const { execution } = definition;
+    const waitsForStatus = !failed && execution.type === 'event-driven';
     let to: RunStatus = failed ? 'failed' : 'success';
     if (waitsForStatus) {
       to = 'in_progress';
@@ -630,7 +621,7 @@ export class RunService {
       to,
       // Dispatched: the external system now has the workflow's timeout
       // to report back.
-      deadlineAt: waitsForStatus ? this.executionDeadline(definition) : null,
+      deadlineAt: waitsForStatus ? this.executionDeadline(execution) : null,
       events: waitsForStatus
         ? [requestSent]
         : [
@@ -763,7 +754,7 @@ export class RunService {
       return;
     }
     const status = String(ending.data.to);
-    const record = requestSent.data as Parameters<typeof recordedResult>[0];
+    const record = requestSent.data as RecordedRequest;
     await this.options.store.appendRunEvents(runId, [
       {
         ...requestSent,
@@ -942,13 +933,8 @@ export class RunService {
   }
 
   /** An event-driven run's deadline once its request got a 2xx. */
-  private executionDeadline(definition: WorkflowDefinition): Date {
-    const seconds =
-      definition.execution.type === 'event-driven'
-        ? definition.execution.timeoutSeconds ??
-          DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS
-        : 0;
-    return new Date(Date.now() + seconds * 1000);
+  private executionDeadline(execution: EventDrivenExecution): Date {
+    return new Date(Date.now() + executionTimeoutSeconds(execution) * 1000);
   }
 
   /**
@@ -959,15 +945,13 @@ export class RunService {
     runId: string,
     what: 'messages' | 'links',
   ): Promise<void> {
-    let type = this.executionTypes.get(runId);
-    if (type === undefined) {
-      type = (await this.definitionOf(await this.requireRun(runId))).execution
-        .type;
-      if (this.executionTypes.size >= MAX_CACHED_RUNS) {
-        this.executionTypes.delete(this.executionTypes.keys().next().value!);
-      }
-      this.executionTypes.set(runId, type);
-    }
+    const type = await this.executionTypes.getOrLoad(
+      runId,
+      async () =>
+        (
+          await this.definitionOf(await this.requireRun(runId))
+        ).execution.type,
+    );
     if (type !== 'event-driven') {
       throw new ConflictError(
         `Run ${runId} is of a simple workflow, which finishes with its HTTP response and takes no ${what}`,
@@ -977,9 +961,23 @@ export class RunService {
 
   /** Callback text without secrets or the run token that was presented. */
   private redactCallbackText(text: string, token: string | undefined): string {
-    const redacted = this.redactor.text(text);
-    return token ? redacted.split(token).join(REDACTED) : redacted;
+    return withoutToken(this.redactor.text(text), token);
   }
+}
+
+/** Text without the run token that was presented, if any. */
+function withoutToken(text: string, token: string | undefined): string {
+  return token ? text.split(token).join(REDACTED) : text;
+}
+
+type EventDrivenExecution = Extract<
+  WorkflowExecution,
+  { type: 'event-driven' }
+>;
+
+/** How long an event-driven run has to report its final status. */
+function executionTimeoutSeconds(execution: EventDrivenExecution): number {
+  return execution.timeoutSeconds ?? DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS;
 }
 
 function statusChanged(
@@ -1043,12 +1041,15 @@ function recordAttempt(
   };
 }
 
-/** A recorded request's result in a few words: `200 OK`, or the error. */
-function recordedResult(record: {
+/** What a `request_sent` event records of the request's result. */
+type RecordedRequest = {
   outcome?: string;
   error?: { kind?: string; message?: string };
   response?: { status?: number; statusText?: string };
-}): string {
+};
+
+/** A recorded request's result in a few words: `200 OK`, or the error. */
+function recordedResult(record: RecordedRequest): string {
   if (record.response?.status !== undefined) {
     return `${record.response.status} ${
       record.response.statusText ?? ''
@@ -1058,10 +1059,7 @@ function recordedResult(record: {
 }
 
 /** Why a recorded request failed, as the run would have said at the time. */
-function recordedFailureReason(record: {
-  error?: { message?: string };
-  response?: { status?: number; statusText?: string };
-}): string {
+function recordedFailureReason(record: RecordedRequest): string {
   if (record.error?.message) {
     return record.error.message;
   }

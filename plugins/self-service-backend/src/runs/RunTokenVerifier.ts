@@ -1,4 +1,5 @@
 import type { SelfServiceStore } from '../database/SelfServiceStore';
+import { BoundedCache } from './BoundedCache';
 import { runTokenMatches } from './runToken';
 
 const MAX_CACHED_RUNS = 10_000;
@@ -9,23 +10,14 @@ const MAX_CACHED_RUNS = 10_000;
  * messages costs one database read, not one per message, on every replica.
  */
 export class RunTokenVerifier {
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes = new BoundedCache<string, string>(MAX_CACHED_RUNS);
 
   constructor(private readonly store: SelfServiceStore) {}
 
   async verify(runId: string, token: string): Promise<boolean> {
-    let hash = this.hashes.get(runId);
-    if (hash === undefined) {
-      hash = await this.store.getRunTokenHash(runId);
-      if (hash === undefined) {
-        return false;
-      }
-      if (this.hashes.size >= MAX_CACHED_RUNS) {
-        // Maps iterate in insertion order: drop the oldest entry.
-        this.hashes.delete(this.hashes.keys().next().value!);
-      }
-      this.hashes.set(runId, hash);
-    }
-    return runTokenMatches(token, hash);
+    const hash = await this.hashes.getOrLoad(runId, () =>
+      this.store.getRunTokenHash(runId),
+    );
+    return hash !== undefined && runTokenMatches(token, hash);
   }
 }

@@ -471,11 +471,8 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             'You are not allowed to delete this workflow',
           );
         }
-        if (workflow.managedBy) {
-          throw new ConflictError(
-            managedWorkflowMessage(identifier, workflow.managedBy),
-          );
-        }
+        // A managed workflow is refused (409) by the store, in the
+        // transaction that deletes it.
         const { canceledRuns } = await runs.deleteWorkflow({
           workflow,
           actor: credentials.principal.userEntityRef,

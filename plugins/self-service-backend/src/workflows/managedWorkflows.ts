@@ -4,7 +4,7 @@ import type { WorkflowManager } from '@internal/plugin-self-service-common';
 export type WorkflowSource = 'api' | WorkflowManager;
 
 /** Where each kind of managed workflow is changed, for messages. */
-export const WORKFLOW_MANAGER_SOURCES: Record<WorkflowManager, string> = {
+const WORKFLOW_MANAGER_SOURCES: Record<WorkflowManager, string> = {
   config: 'app-config (selfService.workflows)',
   extension: 'a backend module (selfServiceWorkflowsExtensionPoint)',
 };

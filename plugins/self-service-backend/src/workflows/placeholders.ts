@@ -25,6 +25,24 @@ export function findPlaceholders(template: string): Placeholder[] {
 }
 
 /**
+ * The text of a template outside its placeholders (as found by
+ * {@link findPlaceholders}, in order), each placeholder replaced by `filler`.
+ */
+export function textOutside(
+  template: string,
+  placeholders: ReadonlyArray<Placeholder>,
+  filler = '',
+): string {
+  let outside = '';
+  let position = 0;
+  for (const placeholder of placeholders) {
+    outside += template.slice(position, placeholder.index) + filler;
+    position = placeholder.index + placeholder.raw.length;
+  }
+  return outside + template.slice(position);
+}
+
+/**
  * `{{` ... `}}` spans that are not valid placeholders (for example
  * `{{data.x + 1}}` or `{{}}`), so validation can name them instead of
  * sending them literally.

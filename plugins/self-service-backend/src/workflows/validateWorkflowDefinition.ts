@@ -21,10 +21,12 @@ import {
   findMalformedPlaceholders,
   findPlaceholders,
   type Placeholder,
+  textOutside,
 } from './placeholders';
 import { ENTITY_VARIABLES, FIXED_VARIABLES } from './templateContext';
 import { MAX_STRING_INPUT_LENGTH } from './validateRunInputs';
 import {
+  contentTypeOf,
   isJsonBodyTemplate,
   parseJsonBodyTemplate,
 } from '../dispatch/jsonBody';
@@ -551,13 +553,7 @@ function readPlaceholders(template: string, path: string): Placeholder[] {
     fail(path, `malformed placeholder ${malformed[0]}`);
   }
   const placeholders = findPlaceholders(template);
-  let rest = '';
-  let from = 0;
-  for (const placeholder of placeholders) {
-    rest += template.slice(from, placeholder.index);
-    from = placeholder.index + placeholder.raw.length;
-  }
-  rest += template.slice(from);
+  const rest = textOutside(template, placeholders);
   const open = rest.indexOf('{{');
   if (open !== -1) {
     const snippet = rest.slice(open, open + 30).split(/[\r\n]/)[0];
@@ -782,9 +778,7 @@ function carriesCredentialSafely(
         p.name.startsWith('workflow.') ||
         p.name.startsWith('entity.'),
     );
-  const literal = placeholders
-    .reduce((text, p) => text.split(p.raw).join(' '), value)
-    .trim();
+  const literal = textOutside(value, placeholders, ' ').trim();
   return generatedOnly && /^([A-Za-z]{1,20})?$/.test(literal);
 }
 
@@ -835,9 +829,7 @@ function readRequest(
   );
   const url = readUrl(get(request, 'url'), context);
   const headers = readHeaders(get(request, 'headers'), context);
-  const contentType = Object.entries(headers).find(
-    ([name]) => name.toLocaleLowerCase('en-US') === 'content-type',
-  )?.[1];
+  const contentType = contentTypeOf(headers);
   const body = readBody(get(request, 'body'), method, contentType, context);
   return { method, url, headers, ...(body !== undefined && { body }) };
 }
