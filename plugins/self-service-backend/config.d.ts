@@ -35,6 +35,15 @@ export interface Config {
        * external access token could report any run's status.
        */
       allowedServices?: string[];
+      /**
+       * The most messages and links that callbacks may post to one run, a
+       * whole number from 10 to 100000; default 500. Once a run holds that
+       * many, `/messages` and `/links` answer 409 and store nothing, while
+       * `/status` still takes the run's final status. It bounds what a
+       * holder of a run's token can add to the run's timeline before the
+       * run's deadline.
+       */
+      maxEventsPerRun?: number;
     };
     /** The outgoing HTTP request of a run. */
     request?: {

@@ -26,6 +26,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { CALLBACK_EVENTS_PER_RUN } from '../src/config';
 import { DatabaseSelfServiceStore } from '../src/database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from '../src/dispatch';
 import { RunNotifier } from '../src/runs/RunNotifier';
@@ -115,6 +116,10 @@ async function startApi(knex: Knex) {
       secrets: {},
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65536,
+      // Ingest posts thousands of messages to each of its 20 runs: with the
+      // highest limit allowed (100,000 per run) none is refused, while each
+      // post still pays for the limit check.
+      maxCallbackEventsPerRun: CALLBACK_EVENTS_PER_RUN.max,
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });

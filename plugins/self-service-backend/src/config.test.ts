@@ -22,6 +22,7 @@ describe('readSelfServiceConfig', () => {
     expect(readSelfServiceConfig(new ConfigReader({}))).toEqual({
       secrets: {},
       callbackServices: new Set(),
+      maxCallbackEventsPerRun: 500,
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65_536,
       workflows: [],
@@ -141,6 +142,24 @@ describe('readSelfServiceConfig', () => {
         }),
       ),
     ).toThrow(/^selfService\.callbacks\.allowedServices\[0\]: /);
+  });
+
+  it('reads how many messages and links callbacks may post to a run, from 10 to 100000', () => {
+    const read = (maxEventsPerRun: number | string) =>
+      readSelfServiceConfig(
+        new ConfigReader({ selfService: { callbacks: { maxEventsPerRun } } }),
+      ).maxCallbackEventsPerRun;
+    expect(read(10)).toBe(10);
+    expect(read(2000)).toBe(2000);
+    expect(read(100_000)).toBe(100_000);
+    for (const bad of [9, 0, -1, 100_001, 10.5]) {
+      expect(() => read(bad)).toThrow(
+        `selfService.callbacks.maxEventsPerRun must be a whole number from 10 to 100000 (got ${bad})`,
+      );
+    }
+    expect(() => read('lots')).toThrow(
+      /selfService\.callbacks\.maxEventsPerRun/,
+    );
   });
 
   it('refuses out-of-range request limits', () => {

@@ -3,10 +3,16 @@ import { InputError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
 import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
 
-/** How runs send their requests: what the run service needs. */
-export type DispatchConfig = Pick<
+/**
+ * What the run service needs: how runs send their requests, and how much
+ * callbacks may add to a run.
+ */
+export type RunServiceConfig = Pick<
   SelfServiceConfig,
-  'secrets' | 'requestTimeoutMs' | 'maxResponseBodyBytes'
+  | 'secrets'
+  | 'requestTimeoutMs'
+  | 'maxResponseBodyBytes'
+  | 'maxCallbackEventsPerRun'
 >;
 
 /**
@@ -15,6 +21,13 @@ export type DispatchConfig = Pick<
  * characters match almost anything).
  */
 export const MIN_SECRET_LENGTH = 8;
+
+/** Bounds and default of `selfService.callbacks.maxEventsPerRun`. */
+export const CALLBACK_EVENTS_PER_RUN = {
+  default: 500,
+  min: 10,
+  max: 100_000,
+} as const;
 
 /** The plugin's configuration, read once at start-up. */
 export interface SelfServiceConfig {
@@ -27,6 +40,12 @@ export interface SelfServiceConfig {
    * none may, which is the default: callbacks then take run tokens only.
    */
   callbackServices: ReadonlySet<string>;
+  /**
+   * The most messages and links callbacks may post to one run
+   * (`selfService.callbacks.maxEventsPerRun`); its final status is always
+   * taken.
+   */
+  maxCallbackEventsPerRun: number;
   /** How long a dispatched request may take. */
   requestTimeoutMs: number;
   /** Response bodies are recorded up to this many bytes. */
@@ -60,6 +79,20 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     }
     callbackServices.add(subject);
   });
+  const maxCallbackEventsPerRun =
+    config.getOptionalNumber('selfService.callbacks.maxEventsPerRun') ??
+    CALLBACK_EVENTS_PER_RUN.default;
+  if (
+    !(
+      Number.isInteger(maxCallbackEventsPerRun) &&
+      maxCallbackEventsPerRun >= CALLBACK_EVENTS_PER_RUN.min &&
+      maxCallbackEventsPerRun <= CALLBACK_EVENTS_PER_RUN.max
+    )
+  ) {
+    throw new Error(
+      `selfService.callbacks.maxEventsPerRun must be a whole number from ${CALLBACK_EVENTS_PER_RUN.min} to ${CALLBACK_EVENTS_PER_RUN.max} (got ${maxCallbackEventsPerRun})`,
+    );
+  }
   const timeoutSeconds =
     config.getOptionalNumber('selfService.request.timeoutSeconds') ?? 30;
   const maxResponseBodyBytes =
@@ -100,6 +133,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
   return {
     secrets,
     callbackServices,
+    maxCallbackEventsPerRun,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
     workflows,

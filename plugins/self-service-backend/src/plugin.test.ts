@@ -577,6 +577,75 @@ describe('selfServicePlugin, end to end with a real external system', () => {
     ]);
   });
 
+  it('answers 409 to messages and links past selfService.callbacks.maxEventsPerRun, and still takes the final status', async () => {
+    const { api, audits } = await startSelfServiceBackend({
+      config: { selfService: { callbacks: { maxEventsPerRun: 10 } } },
+    });
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      execution: { type: 'event-driven' },
+      request: {
+        method: 'POST',
+        url: `${external.baseUrl}/pipelines`,
+        body: '{{run.token}}',
+      },
+    });
+    const runId = (await trigger(api, 'provision-db', 'grace')).body.id;
+    const { body: token } = await eventually(
+      async () => external.received[0],
+      'the dispatch',
+    );
+    await eventually(async () => {
+      const res = await runDetails(api, runId, 'grace');
+      return res.body.events.some((e: any) => e.type === 'request_sent')
+        ? true
+        : undefined;
+    }, 'the request to be recorded');
+    const post = (callback: string, body: Record<string, unknown>) =>
+      api()
+        .post(`/api/self-service/runs/${runId}/${callback}`)
+        .set('authorization', `Bearer ${token}`)
+        .send(body);
+
+    for (let i = 0; i < 9; i++) {
+      await post('messages', { markdown: `step ${i}` }).expect(201);
+    }
+    await post('links', {
+      label: 'Pipeline',
+      url: 'https://ci.example.com/jobs/42',
+    }).expect(201);
+
+    const limit = `Run ${runId} has reached its limit of 10 messages and links (selfService.callbacks.maxEventsPerRun); post its final status instead`;
+    for (const [callback, body] of [
+      ['messages', { markdown: 'one more' }],
+      ['links', { label: 'One more', url: 'https://ci.example.com/jobs/43' }],
+    ] as const) {
+      const refused = await post(callback, body);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({
+        name: 'ConflictError',
+        message: limit,
+      });
+    }
+    expect(
+      audits
+        .filter(a => a.eventId === 'run-message' || a.eventId === 'run-link')
+        .slice(-2)
+        .map(a => [a.outcome, a.error]),
+    ).toEqual([
+      ['fail', limit],
+      ['fail', limit],
+    ]);
+
+    const done = await post('status', { status: 'success' });
+    expect(done.status).toBe(200);
+    expect(done.body.status).toBe('success');
+    const details = (await runDetails(api, runId, 'grace')).body;
+    expect(details.events).toHaveLength(2 + 10 + 1);
+    expect(details.events[12].data).toMatchObject({ to: 'success' });
+  });
+
   it('refuses Backstage credentials the policy does not allow to update runs', async () => {
     const allowAll = mockServices.permissions();
     const denyRunUpdate: PermissionsService = {

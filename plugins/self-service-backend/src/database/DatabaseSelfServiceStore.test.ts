@@ -4,6 +4,7 @@ import type {
   Run,
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
+import knexFactory from 'knex';
 import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
 
 jest.setTimeout(60_000);
@@ -870,6 +871,148 @@ describe('DatabaseSelfServiceStore', () => {
           }),
         ).rejects.toThrow(/is failed and accepts no more updates/);
         await expect(store.listRunEvents(run.id)).resolves.toHaveLength(21);
+      });
+
+      const limitMessage = (runId: string, limit: number) =>
+        `Run ${runId} has reached its limit of ${limit} messages and links (selfService.callbacks.maxEventsPerRun); post its final status instead`;
+
+      it('refuses callback events past the limit, storing nothing, and still takes the final status', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+        const post = (events: number, limit = 10, runId = run.id) =>
+          store.appendRunEvents(
+            runId,
+            Array.from({ length: events }, (_, i) =>
+              i % 2
+                ? {
+                    type: 'link' as const,
+                    data: { label: 'Job', url: 'https://ci.example.com/1' },
+                  }
+                : { type: 'message' as const, data: { markdown: `step ${i}` } },
+            ),
+            { whileStatusIn: ['in_progress'], callbackEventLimit: limit },
+          );
+
+        for (let i = 0; i < 4; i++) {
+          await post(1);
+          await post(1);
+        }
+        // Events that are not callbacks' are not counted, nor limited.
+        await store.appendRunEvents(run.id, [
+          { type: 'request_sent', data: {} },
+        ]);
+        // Three more would pass the limit of 10: refused, none stored.
+        await expect(post(3)).rejects.toThrow(limitMessage(run.id, 10));
+        await post(2);
+        const full = await store.listRunEvents(run.id);
+        expect(full).toHaveLength(1 + 8 + 1 + 2);
+
+        const refused = post(1);
+        await expect(refused).rejects.toThrow(ConflictError);
+        await expect(refused).rejects.toThrow(limitMessage(run.id, 10));
+        await expect(post(1)).rejects.toThrow(limitMessage(run.id, 10));
+        await expect(store.listRunEvents(run.id)).resolves.toEqual(full);
+        await expect(
+          knex('runs').where('id', run.id).first('callback_event_count'),
+        ).resolves.toEqual({ callback_event_count: 10 });
+        // A higher limit (a changed configuration) lets more in.
+        await post(1, 11);
+        await expect(post(1, 11)).rejects.toThrow(limitMessage(run.id, 11));
+
+        const finished = await store.transitionRun({
+          runId: run.id,
+          from: ['in_progress'],
+          to: 'success',
+          deadlineAt: null,
+          events: [{ type: 'status_changed', data: { to: 'success' } }],
+        });
+        expect(finished.status).toBe('success');
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.sequence)).toEqual(
+          Array.from({ length: 14 }, (_, i) => i + 1),
+        );
+        expect(events[13].type).toBe('status_changed');
+        // Once finished, that is the reason a post is refused.
+        await expect(post(1, 100)).rejects.toThrow(
+          /is success and accepts no more updates/,
+        );
+        await expect(post(1)).rejects.toThrow(
+          /is success and accepts no more updates/,
+        );
+        await expect(post(1, 10, 'no-such-run')).rejects.toThrow(NotFoundError);
+      });
+
+      it('never lets concurrent callback posts, from several replicas, pass the limit', async () => {
+        const { store, knex, workflow } = await storeWithWorkflow();
+        // On PostgreSQL a second client stands in for a second replica.
+        const replicaKnex = databaseId.startsWith('POSTGRES')
+          ? knexFactory(knex.client.config)
+          : undefined;
+        const replica = replicaKnex
+          ? await DatabaseSelfServiceStore.create({
+              database: mockServices.database({ knex: replicaKnex }),
+              skipMigrations: true,
+            })
+          : store;
+        try {
+          const run = await store.createRun({
+            workflowId: workflow.id,
+            revision: 1,
+            requestedBy: 'user:default/grace',
+            status: 'in_progress',
+            inputs: {},
+          });
+          const limit = 15;
+          // Singles take the one-statement path on PostgreSQL, pairs the
+          // transaction; 50 events are offered for 15 places.
+          const sizes = Array.from({ length: 40 }, (_, i) => (i % 4 ? 1 : 2));
+          const results = await Promise.allSettled(
+            sizes.map((size, i) =>
+              (i % 2 ? replica : store).appendRunEvents(
+                run.id,
+                Array.from({ length: size }, (_, j) => ({
+                  type: 'message' as const,
+                  data: { markdown: `post ${i}.${j}` },
+                })),
+                { whileStatusIn: ['in_progress'], callbackEventLimit: limit },
+              ),
+            ),
+          );
+
+          const stored = results.flatMap(r =>
+            r.status === 'fulfilled' ? r.value : [],
+          );
+          const refused = results.flatMap(r =>
+            r.status === 'rejected' ? [r.reason] : [],
+          );
+          // Full, or one short when only a pair was left to take the last
+          // place.
+          expect(stored.length).toBeLessThanOrEqual(limit);
+          expect(stored.length).toBeGreaterThanOrEqual(limit - 1);
+          expect(refused.length).toBeGreaterThan(0);
+          for (const error of refused) {
+            expect(error).toBeInstanceOf(ConflictError);
+            expect(error.message).toBe(limitMessage(run.id, limit));
+          }
+          const events = await store.listRunEvents(run.id);
+          expect(events.map(e => e.sequence)).toEqual(
+            Array.from({ length: 1 + stored.length }, (_, i) => i + 1),
+          );
+          expect(events.filter(e => e.type === 'message')).toHaveLength(
+            stored.length,
+          );
+          await expect(
+            knex('runs').where('id', run.id).first('callback_event_count'),
+          ).resolves.toEqual({ callback_event_count: stored.length });
+        } finally {
+          await replicaKnex?.destroy();
+        }
       });
 
       it('finds unfinished runs past their deadline', async () => {

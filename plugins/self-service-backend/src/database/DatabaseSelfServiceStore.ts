@@ -28,6 +28,7 @@ import {
 } from './filterToSql';
 import { decodeRunCursor, encodeRunCursor } from './runCursor';
 import type {
+  AppendRunEventsOptions,
   NewRun,
   NewRunEvent,
   RunFilter,
@@ -625,29 +626,41 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   async appendRunEvents(
     runId: string,
     events: NewRunEvent[],
-    options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
+    options: AppendRunEventsOptions = {},
   ): Promise<RunEvent[]> {
     const now = new Date();
     if (this.isPostgres && events.length === 1) {
-      return this.appendOneEventInOneStatement(
-        runId,
-        events[0],
-        now,
-        options?.whileStatusIn,
-      );
+      return this.appendOneEventInOneStatement(runId, events[0], now, options);
     }
+    const { whileStatusIn, callbackEventLimit } = options;
     return this.db.transaction(async tx => {
       const update = tx('runs').where('id', runId);
-      if (options?.whileStatusIn) {
-        update.whereIn('status', [...options.whileStatusIn]);
+      if (whileStatusIn) {
+        update.whereIn('status', [...whileStatusIn]);
       }
-      // The row lock this takes orders concurrent appends to one run.
+      if (callbackEventLimit !== undefined) {
+        update.where(
+          'callback_event_count',
+          '<=',
+          callbackEventLimit - events.length,
+        );
+      }
+      // The row lock this takes orders concurrent appends to one run, and
+      // PostgreSQL checks the conditions again on the row as the append
+      // before left it (SQLite writes one transaction at a time).
       const changed = await update.update({
         updated_at: now,
         event_count: tx.raw('event_count + ?', [events.length]),
+        ...(callbackEventLimit !== undefined
+          ? {
+              callback_event_count: tx.raw('callback_event_count + ?', [
+                events.length,
+              ]),
+            }
+          : {}),
       });
       if (changed !== 1) {
-        throw await this.notFoundOrConflict(tx, runId);
+        throw await this.appendRefused(tx, runId, events.length, options);
       }
       return this.insertEvents(tx, runId, events, now);
     });
@@ -707,22 +720,31 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
   }
 
   /**
-   * The callback hot path on PostgreSQL: bumps the run's counter and inserts
-   * the event in one statement, so one round trip and one commit per message.
+   * The callback hot path on PostgreSQL: checks the run's status and
+   * callback limit, bumps its counters and inserts the event in one
+   * statement, so one round trip and one commit per message. A concurrent
+   * append waits for the row lock, and PostgreSQL checks the conditions
+   * again on the row as that append left it, so the limit holds.
    */
   private async appendOneEventInOneStatement(
     runId: string,
     event: NewRunEvent,
     now: Date,
-    whileStatusIn?: ReadonlyArray<RunStatus>,
+    options: AppendRunEventsOptions,
   ): Promise<RunEvent[]> {
+    const { whileStatusIn, callbackEventLimit } = options;
+    const counted = callbackEventLimit !== undefined;
     const statusClause = whileStatusIn
       ? `AND status IN (${whileStatusIn.map(() => '?').join(', ')})`
       : '';
+    const countSet = counted
+      ? ', callback_event_count = callback_event_count + 1'
+      : '';
+    const limitClause = counted ? 'AND callback_event_count < ?' : '';
     const result = await this.db.raw<{ rows: RunEventRow[] }>(
       `WITH bumped AS (
-         UPDATE runs SET event_count = event_count + 1, updated_at = ?
-         WHERE id = ? ${statusClause}
+         UPDATE runs SET event_count = event_count + 1, updated_at = ?${countSet}
+         WHERE id = ? ${statusClause} ${limitClause}
          RETURNING event_count
        )
        INSERT INTO run_events (run_id, sequence, type, actor, data, created_at)
@@ -732,6 +754,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         now,
         runId,
         ...(whileStatusIn ?? []),
+        ...(counted ? [callbackEventLimit] : []),
         runId,
         event.type,
         event.actor ?? null,
@@ -740,7 +763,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       ],
     );
     if (result.rows.length !== 1) {
-      throw await this.notFoundOrConflict(this.db, runId);
+      throw await this.appendRefused(this.db, runId, 1, options);
     }
     return result.rows.map(toRunEvent);
   }
@@ -773,6 +796,37 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       .where('sequence', '>=', first)
       .orderBy('sequence', 'asc');
     return inserted.map(toRunEvent);
+  }
+
+  /**
+   * Why an append changed nothing: no such run, a status that takes no
+   * more events, or the run's callback limit.
+   */
+  private async appendRefused(
+    db: Knex,
+    runId: string,
+    count: number,
+    options: AppendRunEventsOptions,
+  ): Promise<Error> {
+    const { whileStatusIn, callbackEventLimit } = options;
+    if (callbackEventLimit !== undefined) {
+      const current = await db('runs')
+        .where('id', runId)
+        .first<{ status: RunStatus; callback_event_count: number } | undefined>(
+          'status',
+          'callback_event_count',
+        );
+      if (
+        current &&
+        (!whileStatusIn || whileStatusIn.includes(current.status)) &&
+        Number(current.callback_event_count) + count > callbackEventLimit
+      ) {
+        return new ConflictError(
+          `Run ${runId} has reached its limit of ${callbackEventLimit} messages and links (selfService.callbacks.maxEventsPerRun); post its final status instead`,
+        );
+      }
+    }
+    return this.notFoundOrConflict(db, runId);
   }
 
   private async notFoundOrConflict(

@@ -70,6 +70,17 @@ export interface NewRunEvent {
   data: Record<string, unknown>;
 }
 
+/** Conditions of {@link SelfServiceStore.appendRunEvents}. */
+export interface AppendRunEventsOptions {
+  /** Appended only while the run's status is one of these. */
+  whileStatusIn?: ReadonlyArray<RunStatus>;
+  /**
+   * The most callback events (messages and links) the run may hold; set
+   * when the events come from a callback, and counted only then.
+   */
+  callbackEventLimit?: number;
+}
+
 /** A change of a run's status, applied only while it is in one of `from`. */
 export interface RunTransition {
   runId: string;
@@ -215,13 +226,19 @@ export interface SelfServiceStore {
 
   /**
    * Appends events to a run's timeline, in order, while its status is in
-   * `whileStatusIn` (any status when omitted).
+   * `whileStatusIn` (any status when omitted). With `callbackEventLimit`,
+   * the events are messages or links an external system posted: they count
+   * towards the run's callback events, and are refused (nothing stored)
+   * when they would bring them past the limit. The check and the append are
+   * one conditional write, so concurrent posts on any number of replicas
+   * never pass the limit.
    * @throws NotFoundError / ConflictError as for transitionRun.
+   * @throws ConflictError naming the limit when it is reached.
    */
   appendRunEvents(
     runId: string,
     events: NewRunEvent[],
-    options?: { whileStatusIn?: ReadonlyArray<RunStatus> },
+    options?: AppendRunEventsOptions,
   ): Promise<RunEvent[]>;
 
   /** A run's timeline, oldest first; only events of `types` when given. */

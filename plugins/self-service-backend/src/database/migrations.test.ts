@@ -192,4 +192,93 @@ describe('migrations', () => {
       await knex.destroy();
     },
   );
+  it.each(databases.eachSupportedId())(
+    '20261201130000_run_callback_event_count counts what was posted to runs in progress, and rolls back keeping runs and events, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await migrateUpOnce(knex);
+      await migrateUpOnce(knex);
+      const now = new Date();
+      await knex('workflows').insert({
+        id: 'w1',
+        identifier: 'provision',
+        name: 'Provision',
+        scope_type: 'global',
+        latest_revision: 1,
+        created_by: 'user:default/ada',
+        created_at: now,
+        updated_by: 'user:default/ada',
+        updated_at: now,
+      });
+      await knex('workflow_revisions').insert({
+        id: 'r1',
+        workflow_id: 'w1',
+        revision: 1,
+        definition: '{}',
+        created_by: 'user:default/ada',
+        created_at: now,
+      });
+      const run = {
+        workflow_id: 'w1',
+        workflow_identifier: 'provision',
+        revision_id: 'r1',
+        requested_by: 'user:default/ada',
+        inputs: '{}',
+        created_at: now,
+        updated_at: now,
+      };
+      const timeline = ['triggered', 'request_sent', 'message', 'link'];
+      await knex('runs').insert([
+        { ...run, id: 'busy', status: 'in_progress', event_count: 5 },
+        { ...run, id: 'done', status: 'success', event_count: 5 },
+        { ...run, id: 'quiet', status: 'in_progress', event_count: 2 },
+      ]);
+      await knex('run_events').insert(
+        [
+          ...['busy', 'done'].flatMap(runId =>
+            [...timeline, 'message'].map((type, i) => ({
+              run_id: runId,
+              sequence: i + 1,
+              type,
+            })),
+          ),
+          ...timeline.slice(0, 2).map((type, i) => ({
+            run_id: 'quiet',
+            sequence: i + 1,
+            type,
+          })),
+        ].map(event => ({ ...event, data: '{}', created_at: now })),
+      );
+
+      await migrateUpOnce(knex);
+      const counts = await knex('runs')
+        .orderBy('id')
+        .select('id', 'callback_event_count');
+      expect(counts.map(r => [r.id, Number(r.callback_event_count)])).toEqual([
+        ['busy', 3],
+        // Finished: it takes no more callbacks, so it is not counted.
+        ['done', 0],
+        ['quiet', 0],
+      ]);
+      await knex('runs').insert({ ...run, id: 'new', status: 'in_progress' });
+      await expect(
+        knex('runs').where('id', 'new').first('callback_event_count'),
+      ).resolves.toEqual({ callback_event_count: 0 });
+
+      await migrateDownOnce(knex);
+      await expect(
+        knex.schema.hasColumn('runs', 'callback_event_count'),
+      ).resolves.toBe(false);
+      await expect(knex('runs').orderBy('id').pluck('id')).resolves.toEqual([
+        'busy',
+        'done',
+        'new',
+        'quiet',
+      ]);
+      expect(
+        Number((await knex('run_events').count({ n: '*' }).first())?.n),
+      ).toBe(12);
+      await knex.destroy();
+    },
+  );
 });

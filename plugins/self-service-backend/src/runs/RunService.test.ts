@@ -16,7 +16,7 @@ import type {
   WorkflowDefinition,
 } from '@internal/plugin-self-service-common';
 import type { Caller } from '../access/accessRules';
-import type { DispatchConfig } from '../config';
+import type { RunServiceConfig } from '../config';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
 import type {
   DispatchAttempt,
@@ -33,10 +33,11 @@ jest.setTimeout(60_000);
 const SECRET = 's3cr3t-deploy-token';
 const CALLBACK_BASE_URL = 'http://localhost:7007/api/self-service';
 
-const config: DispatchConfig = {
+const config: RunServiceConfig = {
   secrets: { DEPLOY_TOKEN: SECRET },
   requestTimeoutMs: 30000,
   maxResponseBodyBytes: 65536,
+  maxCallbackEventsPerRun: 500,
 };
 
 // People and the teams they belong to, as the catalog resolves them.
@@ -342,7 +343,7 @@ describe('RunService', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
-    async function setup(overrides: Partial<DispatchConfig> = {}) {
+    async function setup(overrides: Partial<RunServiceConfig> = {}) {
       const knex = await databases.init(databaseId);
       const store = await DatabaseSelfServiceStore.create({
         database: mockServices.database({ knex }),
@@ -985,6 +986,58 @@ describe('RunService', () => {
           'request_sent',
           'status_changed',
         ]);
+      });
+
+      it('refuses messages and links past the limit, storing nothing, and still takes the final status', async () => {
+        const { store, notifier, service, publish, trigger } = await setup({
+          maxCallbackEventsPerRun: 10,
+        });
+        const workflow = await publish(provisionEnvironment);
+        const run = await trigger(workflow, grace);
+        await service.settled();
+
+        for (let i = 0; i < 5; i++) {
+          await service.postMessage({ runId: run.id, markdown: `step ${i}` });
+          await service.postLink({
+            runId: run.id,
+            label: `Job ${i}`,
+            url: `https://ci.example.com/jobs/${i}`,
+          });
+        }
+        const full = await store.listRunEvents(run.id);
+        const signalled = notifier.changed.length;
+
+        const limit = `Run ${run.id} has reached its limit of 10 messages and links (selfService.callbacks.maxEventsPerRun); post its final status instead`;
+        const message = service.postMessage({
+          runId: run.id,
+          markdown: 'one more',
+        });
+        await expect(message).rejects.toThrow(ConflictError);
+        await expect(message).rejects.toThrow(limit);
+        await expect(
+          service.postLink({
+            runId: run.id,
+            label: 'One more',
+            url: 'https://ci.example.com/jobs/11',
+          }),
+        ).rejects.toThrow(limit);
+        expect(await store.listRunEvents(run.id)).toEqual(full);
+        expect(notifier.changed).toHaveLength(signalled);
+
+        const finished = await service.setFinalStatus({
+          runId: run.id,
+          status: 'success',
+          message: 'Done',
+        });
+        expect(finished.status).toBe('success');
+        const events = await store.listRunEvents(run.id);
+        expect(events.map(e => e.type)).toEqual([
+          'triggered',
+          'request_sent',
+          ...Array.from({ length: 5 }, () => ['message', 'link']).flat(),
+          'status_changed',
+        ]);
+        expect(notifier.finished).toHaveLength(1);
       });
 
       it('refuses a final status for a run of a simple workflow', async () => {

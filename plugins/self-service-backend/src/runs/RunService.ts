@@ -32,7 +32,7 @@ import {
   isApprover,
   type Caller,
 } from '../access/accessRules';
-import type { DispatchConfig } from '../config';
+import type { RunServiceConfig } from '../config';
 import type {
   NewRunEvent,
   RunTransition,
@@ -91,7 +91,7 @@ export interface RunServiceOptions {
   logger: LoggerService;
   /** Records the runs the deadline sweep ends, like the API's writes. */
   auditor: AuditorService;
-  config: DispatchConfig;
+  config: RunServiceConfig;
   /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
   callbackBaseUrl: string;
   /** Waits between attempts to record a request's result; for tests. */
@@ -887,8 +887,11 @@ export class RunService {
     runId: string,
     event: NewRunEvent,
   ): Promise<RunEvent[]> {
+    // Counted against the run's limit in the same write: once it is
+    // reached, only the final status is taken.
     const events = await this.options.store.appendRunEvents(runId, [event], {
       whileStatusIn: ['in_progress'],
+      callbackEventLimit: this.options.config.maxCallbackEventsPerRun,
     });
     // Appended only while in progress, so that is its status: no re-read on
     // this hot path.

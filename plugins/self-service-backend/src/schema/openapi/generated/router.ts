@@ -546,7 +546,7 @@ export const spec = {
         summary:
           'An external system posts a markdown message to an in-progress run.',
         description:
-          "Authenticated by the run's token (`Authorization: Bearer ssrt_...`)\nor by Backstage service credentials allowed `self-service.run.update`;\nuser credentials get 403. The run token is redacted from what is\nposted with it. Runs of simple workflows take no messages (409).",
+          "Authenticated by the run's token (`Authorization: Bearer ssrt_...`)\nor by Backstage service credentials allowed `self-service.run.update`;\nuser credentials get 403. The run token is redacted from what is\nposted with it. Runs of simple workflows take no messages (409).\nA run takes at most `selfService.callbacks.maxEventsPerRun` (default\n500) messages and links together; past that, this answers 409 and\nstores nothing, while `/runs/{runId}/status` still takes its final\nstatus.",
         security: [],
         parameters: [
           {
@@ -586,7 +586,7 @@ export const spec = {
         operationId: 'PostRunLink',
         summary: 'An external system links an in-progress run to something.',
         description:
-          'Authenticated like messages. Runs of simple workflows take no links\n(409).',
+          'Authenticated like messages. Runs of simple workflows take no links\n(409). Links count towards the same limit as messages\n(`selfService.callbacks.maxEventsPerRun`, default 500): past it, this\nanswers 409 and stores nothing.',
         security: [],
         parameters: [
           {
@@ -627,7 +627,7 @@ export const spec = {
         summary:
           'An external system sets the final status of an event-driven run, once.',
         description:
-          'Authenticated like messages. Runs of simple workflows finish with\ntheir HTTP response (409).',
+          'Authenticated like messages. Runs of simple workflows finish with\ntheir HTTP response (409). Taken also from a run that reached its\nlimit of messages and links.',
         security: [],
         parameters: [
           {
