@@ -70,7 +70,6 @@ function Body(props: { text: string; emptyText: string }) {
 
 function Headers(props: { headers: Record<string, string>; label: string }) {
   const { headers, label } = props;
-  const classes = useStyles();
   const entries = Object.entries(headers);
   if (entries.length === 0) {
     return (
@@ -91,21 +90,7 @@ function Headers(props: { headers: Record<string, string>; label: string }) {
           </TableCell>
         </TableRow>
       </TableHead>
-      <TableBody>
-        {entries.map(([name, value]) => (
-          <TableRow key={name}>
-            <TableCell
-              component="th"
-              scope="row"
-              role="rowheader"
-              className={classes.fieldName}
-            >
-              {name}
-            </TableCell>
-            <TableCell className={classes.breakAll}>{value}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
+      <NamedRows rows={entries} />
     </Table>
   );
 }
@@ -113,25 +98,32 @@ function Headers(props: { headers: Record<string, string>; label: string }) {
 /** Named values as a two-column table with the names as row headers. */
 function Fields(props: { label: string; fields: Array<[string, ReactNode]> }) {
   const { label, fields } = props;
-  const classes = useStyles();
   return (
     <Table size="small" aria-label={label}>
-      <TableBody>
-        {fields.map(([name, value]) => (
-          <TableRow key={name}>
-            <TableCell
-              component="th"
-              scope="row"
-              role="rowheader"
-              className={classes.fieldName}
-            >
-              {name}
-            </TableCell>
-            <TableCell className={classes.breakAll}>{value}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
+      <NamedRows rows={fields} />
     </Table>
+  );
+}
+
+/** Table rows of a name, as the row's header, and its value. */
+function NamedRows(props: { rows: Array<[string, ReactNode]> }) {
+  const classes = useStyles();
+  return (
+    <TableBody>
+      {props.rows.map(([name, value]) => (
+        <TableRow key={name}>
+          <TableCell
+            component="th"
+            scope="row"
+            role="rowheader"
+            className={classes.fieldName}
+          >
+            {name}
+          </TableCell>
+          <TableCell className={classes.breakAll}>{value}</TableCell>
+        </TableRow>
+      ))}
+    </TableBody>
   );
 }
 
