@@ -45,6 +45,18 @@ export interface Config {
        */
       maxEventsPerRun?: number;
     };
+    /** Standard Webhooks signatures on the requests of runs. */
+    signing?: {
+      /**
+       * Signing keys by name; a workflow names one in `delivery.signingKey`.
+       * Each is a `whsec_` secret (base64 of at least 24 random bytes), or a
+       * list of them while rotating: a request then carries one signature
+       * per secret, so receivers holding either verify it. Never stored in
+       * the database, and redacted wherever they would appear.
+       * @deepVisibility secret
+       */
+      keys?: { [name: string]: string | string[] };
+    };
     /** The outgoing HTTP request of a run. */
     request?: {
       /**

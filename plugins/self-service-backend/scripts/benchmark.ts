@@ -30,7 +30,9 @@ import { CALLBACK_EVENTS_PER_RUN } from '../src/config';
 import { DatabaseSelfServiceStore } from '../src/database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from '../src/dispatch';
 import { RunNotifier } from '../src/runs/RunNotifier';
-import { RunService } from '../src/runs/RunService';
+import { DatabaseDeliveryStore } from '../src/database/DatabaseDeliveryStore';
+import { DeliveryWorker } from '../src/delivery/DeliveryWorker';
+import { RunCommands } from '../src/runs/RunCommands';
 import { createRouter } from '../src/service/router';
 
 const ENTITY: Entity = {
@@ -100,27 +102,41 @@ async function startApi(knex: Knex) {
       fail: async () => {},
     }),
   };
-  const runs = new RunService({
+  const runConfig = {
+    secrets: {},
+    requestTimeoutMs: 30_000,
+    maxResponseBodyBytes: 65536,
+    // Ingest posts thousands of messages to each of its 20 runs: with the
+    // highest limit allowed (100,000 per run) none is refused, while each
+    // post still pays for the limit check.
+    maxCallbackEventsPerRun: CALLBACK_EVENTS_PER_RUN.max,
+    signingKeys: new Map(),
+  };
+  const notifier = new RunNotifier({
+    notifications: { send: async () => {} },
+    signals: { publish: async () => {} },
+    logger,
+  });
+  const deliveries = new DatabaseDeliveryStore(knex);
+  const worker = new DeliveryWorker({
     store,
+    deliveries,
+    dispatcher: new HttpRequestDispatcher(),
+    notifier,
+    logger,
+    config: runConfig,
+    callbackBaseUrl: 'http://127.0.0.1/api/self-service',
+  });
+  const runs = new RunCommands({
+    store,
+    deliveries,
+    worker,
     catalog,
     auth: mockServices.auth(),
-    dispatcher: new HttpRequestDispatcher(),
-    notifier: new RunNotifier({
-      notifications: { send: async () => {} },
-      signals: { publish: async () => {} },
-      logger,
-    }),
+    notifier,
     logger,
     auditor,
-    config: {
-      secrets: {},
-      requestTimeoutMs: 30_000,
-      maxResponseBodyBytes: 65536,
-      // Ingest posts thousands of messages to each of its 20 runs: with the
-      // highest limit allowed (100,000 per run) none is refused, while each
-      // post still pays for the limit check.
-      maxCallbackEventsPerRun: CALLBACK_EVENTS_PER_RUN.max,
-    },
+    config: runConfig,
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });
   const router = await createRouter({
@@ -140,6 +156,7 @@ async function startApi(knex: Knex) {
     config: {
       secrets: {},
       callbackServices: new Set(),
+      signingKeys: new Map(),
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });
@@ -193,10 +210,11 @@ async function startApi(knex: Knex) {
     base,
     store,
     runs,
+    worker,
     call,
     close: async () => {
       agent.destroy();
-      await runs.settled();
+      await worker.settled();
       await new Promise<void>(r => server.close(() => r()));
     },
   };
@@ -243,7 +261,7 @@ async function benchTrigger(label: string, knex: Knex, iterations: number) {
     if (i >= 20) {
       samples.push(arrived - start); // the first 20 warm up the JIT and pools
     }
-    await api.runs.settled();
+    await api.worker.settled();
   }
   console.log(
     `trigger-to-request-sent on ${label}: median ${fmt(
@@ -318,7 +336,7 @@ async function benchIngest(knex: Knex, seconds: number) {
   for (let i = 0; i < clients; i++) {
     await api.call('POST', '/workflows/provision/runs', {});
   }
-  await api.runs.settled();
+  await api.worker.settled();
 
   // The clients run in a worker thread, as external systems are other
   // processes: their CPU is not the plugin's.

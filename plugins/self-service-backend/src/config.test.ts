@@ -22,6 +22,7 @@ describe('readSelfServiceConfig', () => {
     expect(readSelfServiceConfig(new ConfigReader({}))).toEqual({
       secrets: {},
       callbackServices: new Set(),
+      signingKeys: new Map(),
       maxCallbackEventsPerRun: 500,
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65_536,

@@ -13,6 +13,7 @@ export type RunServiceConfig = Pick<
   | 'requestTimeoutMs'
   | 'maxResponseBodyBytes'
   | 'maxCallbackEventsPerRun'
+  | 'signingKeys'
 >;
 
 /**
@@ -50,8 +51,50 @@ export interface SelfServiceConfig {
   requestTimeoutMs: number;
   /** Response bodies are recorded up to this many bytes. */
   maxResponseBodyBytes: number;
+  /**
+   * Standard Webhooks secrets by key name (`selfService.signing.keys`), the
+   * current one first; a request carries one signature per secret.
+   */
+  signingKeys: ReadonlyMap<string, ReadonlyArray<string>>;
   /** Workflows published from configuration (`selfService.workflows`). */
   workflows: WorkflowDefinition[];
+}
+
+/** The fewest random bytes a signing secret holds (Standard Webhooks). */
+export const MIN_SIGNING_SECRET_BYTES = 24;
+
+function readSigningKeys(config: Config): Map<string, ReadonlyArray<string>> {
+  const keysConfig = config.getOptionalConfig('selfService.signing.keys');
+  const keys = new Map<string, ReadonlyArray<string>>();
+  for (const name of keysConfig?.keys() ?? []) {
+    const raw = keysConfig!.get(name);
+    const secrets = typeof raw === 'string' ? [raw] : raw;
+    const key = `selfService.signing.keys.${name}`;
+    if (
+      !Array.isArray(secrets) ||
+      secrets.length === 0 ||
+      !secrets.every(s => typeof s === 'string')
+    ) {
+      throw new Error(`${key}: must be a whsec_ secret or a list of them`);
+    }
+    secrets.forEach((secret: string, index) => {
+      const at = Array.isArray(raw) ? `${key}[${index}]` : key;
+      // The value itself is never part of the message.
+      if (!/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) {
+        throw new Error(
+          `${at}: must be a Standard Webhooks secret: whsec_ followed by base64`,
+        );
+      }
+      const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64');
+      if (bytes.length < MIN_SIGNING_SECRET_BYTES) {
+        throw new Error(
+          `${at}: must hold at least ${MIN_SIGNING_SECRET_BYTES} random bytes (it has ${bytes.length}); make one with: node -e "console.log('whsec_' + require('crypto').randomBytes(32).toString('base64'))"`,
+        );
+      }
+    });
+    keys.set(name, secrets as string[]);
+  }
+  return keys;
 }
 
 export function readSelfServiceConfig(config: Config): SelfServiceConfig {
@@ -109,11 +152,13 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     );
   }
   const secretNames = new Set(Object.keys(secrets));
+  const signingKeys = readSigningKeys(config);
+  const signingKeyNames = new Set(signingKeys.keys());
   const workflows = (
     config.getOptional<unknown[]>('selfService.workflows') ?? []
   ).map((raw, index) => {
     try {
-      return validateWorkflowDefinition(raw, { secretNames });
+      return validateWorkflowDefinition(raw, { secretNames, signingKeyNames });
     } catch (error) {
       if (error instanceof InputError) {
         throw new Error(`selfService.workflows[${index}].${error.message}`);
@@ -136,6 +181,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     maxCallbackEventsPerRun,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
+    signingKeys,
     workflows,
   };
 }

@@ -212,20 +212,25 @@ describe('selfServicePlugin, end to end with a real external system', () => {
       },
     });
 
+    // Refused before anything is stored, naming the input to change.
     const traversal = await trigger(api, 'deploy', 'grace', {
       inputs: { service: '../admin', note: 'ok' },
     });
-    const traversalRun = await finished(api, traversal.body.id, 'grace');
-    expect(traversalRun.run.status).toBe('failed');
-    expect(traversalRun.events[1].data.error.kind).toBe('invalid-request');
-    expect(external.received).toHaveLength(0);
+    expect(traversal.status).toBe(400);
+    expect(traversal.body.error.message).toMatch(
+      /^inputs\.service: this value cannot be sent in the workflow's request \(request\.url: .*"\.\."/,
+    );
 
     const headerInjection = await trigger(api, 'deploy', 'grace', {
       inputs: { service: 'web', note: 'x\r\nx-admin: true' },
     });
-    const headerRun = await finished(api, headerInjection.body.id, 'grace');
-    expect(headerRun.run.status).toBe('failed');
+    expect(headerInjection.status).toBe(400);
+    expect(headerInjection.body.error.message).toMatch(/^inputs\.note: /);
     expect(external.received).toHaveLength(0);
+    const stored = await api()
+      .get('/api/self-service/runs?mine=true')
+      .set('authorization', as('grace'));
+    expect(stored.body.items).toEqual([]);
 
     const smuggled = await trigger(api, 'deploy', 'grace', {
       inputs: { service: 'web", "admin": true, "x": "', note: 'a&admin=true' },
@@ -890,6 +895,11 @@ describe('selfServicePlugin, end to end with a real external system', () => {
       approve: {
         allowed: false,
         reason: 'Only the approvers of this run can decide',
+      },
+      redeliver: {
+        allowed: false,
+        reason:
+          'Only failed or timed-out runs can be resent; this one is pending approval',
       },
       withdraw: true,
     });

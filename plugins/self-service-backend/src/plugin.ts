@@ -20,7 +20,10 @@ import { readSelfServiceConfig } from './config';
 import { DatabaseSelfServiceStore } from './database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from './dispatch';
 import { RunNotifier } from './runs/RunNotifier';
-import { RunService } from './runs/RunService';
+import { DatabaseDeliveryStore } from './database/DatabaseDeliveryStore';
+import { DeliveryWorker } from './delivery/DeliveryWorker';
+import { RunCommands } from './runs/RunCommands';
+import { RunDeadlineSweep } from './runs/RunDeadlineSweep';
 import { createRouter } from './service/router';
 import {
   publishCodeWorkflows,
@@ -67,6 +70,7 @@ export const selfServicePlugin = createBackendPlugin({
         // Checked before anything else: a bad workflow stops start-up.
         const moduleWorkflows = validateCodeWorkflows(codeWorkflows, {
           secretNames: new Set(Object.keys(config.secrets)),
+          signingKeyNames: new Set(config.signingKeys.keys()),
           configured: config.workflows,
         });
         const store = await DatabaseSelfServiceStore.create({
@@ -119,23 +123,49 @@ export const selfServicePlugin = createBackendPlugin({
         const callbackBaseUrl = await deps.discovery.getExternalBaseUrl(
           'self-service',
         );
-        const runs = new RunService({
+        const notifier = new RunNotifier({
+          notifications: deps.notifications,
+          signals: deps.signals,
+          logger,
+        });
+        const deliveries = new DatabaseDeliveryStore(
+          await deps.database.getClient(),
+        );
+        const worker = new DeliveryWorker({
           store,
+          deliveries,
+          dispatcher: new HttpRequestDispatcher(),
+          notifier,
+          logger,
+          config,
+          callbackBaseUrl,
+        });
+        const runs = new RunCommands({
+          store,
+          deliveries,
+          worker,
           catalog: deps.catalog,
           auth: deps.auth,
-          dispatcher: new HttpRequestDispatcher(),
-          notifier: new RunNotifier({
-            notifications: deps.notifications,
-            signals: deps.signals,
-            logger,
-          }),
+          notifier,
           logger,
           auditor: deps.auditor,
           config,
           callbackBaseUrl,
         });
-        deps.lifecycle.addShutdownHook(() => runs.settled());
+        // Every replica polls: for retries that are due, and for deliveries
+        // whose replica died mid-attempt (their lease expired).
+        deps.lifecycle.addStartupHook(() => worker.start());
+        deps.lifecycle.addShutdownHook(async () => {
+          await worker.stop();
+          await worker.settled();
+        });
 
+        const sweep = new RunDeadlineSweep({
+          store,
+          notifier,
+          logger,
+          auditor: deps.auditor,
+        });
         // Global scope: one replica at a time ends overdue runs.
         await deps.scheduler.scheduleTask({
           id: 'self-service-run-timeouts',
@@ -144,7 +174,7 @@ export const selfServicePlugin = createBackendPlugin({
           initialDelay: { seconds: 30 },
           scope: 'global',
           fn: async () => {
-            const count = await runs.timeOutOverdueRuns();
+            const count = await sweep.timeOutOverdueRuns();
             if (count > 0) {
               logger.info(`Ended ${count} overdue run(s)`);
             }

@@ -85,6 +85,28 @@ export interface WorkflowRequest {
   body?: string;
 }
 
+/**
+ * How a run's request is delivered: retries and signing.
+ * @public
+ */
+export interface WorkflowDelivery {
+  /**
+   * Attempts at most, from 1 (no retries, the default) to 10. Retried are
+   * network errors, time-outs, 408, 425, 429 and 5xx answers, with backoff
+   * and jitter, honouring `Retry-After`; never 410 or another 4xx.
+   */
+  maxAttempts?: number;
+  /**
+   * The name of a key in `selfService.signing.keys`: requests then carry
+   * Standard Webhooks signatures (`webhook-signature`), one per secret of
+   * the key.
+   */
+  signingKey?: string;
+}
+
+/** The most attempts a workflow's delivery may make. @public */
+export const MAX_DELIVERY_ATTEMPTS = 10;
+
 /** What a platform team publishes: everything but bookkeeping. @public */
 export interface WorkflowDefinition {
   identifier: string;
@@ -97,6 +119,8 @@ export interface WorkflowDefinition {
   access: WorkflowAccess;
   parameters: WorkflowParameter[];
   request: WorkflowRequest;
+  /** Retries and signing of the request; one unsigned attempt when absent. */
+  delivery?: WorkflowDelivery;
 }
 
 /**
@@ -117,6 +141,7 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
   'access',
   'parameters',
   'request',
+  'delivery',
 ];
 
 /**
@@ -249,6 +274,11 @@ export interface RunDetails {
   permissions: {
     approve: WorkflowRunnability;
     withdraw: boolean;
+    /**
+     * Whether the caller may resend the request of this failed or timed-out
+     * run (`POST /runs/{id}/redeliver`), with the reason when not.
+     */
+    redeliver?: WorkflowRunnability;
   };
 }
 

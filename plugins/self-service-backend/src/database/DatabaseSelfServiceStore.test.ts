@@ -758,9 +758,9 @@ describe('DatabaseSelfServiceStore', () => {
           tokenHash: 'a'.repeat(64),
           deadlineAt: new Date(Date.now() + 60_000),
         });
-        await expect(store.getRunTokenHash(run.id)).resolves.toBe(
+        await expect(store.listRunTokenHashes(run.id)).resolves.toEqual([
           'a'.repeat(64),
-        );
+        ]);
 
         const done = await store.transitionRun({
           runId: run.id,

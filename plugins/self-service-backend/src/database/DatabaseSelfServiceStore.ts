@@ -27,6 +27,14 @@ import {
   whereRunOfLiveWorkflow,
 } from './filterToSql';
 import { decodeRunCursor, encodeRunCursor } from './runCursor';
+import { insertClaimedDelivery } from './deliveryRows';
+import {
+  insertEvents,
+  type RunEventRow,
+  toIsoString,
+  toRunEvent,
+  transitionInTx,
+} from './runWrites';
 import type {
   AppendRunEventsOptions,
   NewRun,
@@ -82,21 +90,6 @@ type RunRow = {
   revision: number;
   definition: string;
 };
-
-type RunEventRow = {
-  id: number | string;
-  run_id: string;
-  sequence: number;
-  type: string;
-  actor: string | null;
-  data: string;
-  created_at: Date | string | number;
-};
-
-// PostgreSQL returns Date objects, SQLite returns epoch milliseconds.
-function toIsoString(value: Date | string | number): string {
-  return new Date(value).toISOString();
-}
 
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
@@ -374,7 +367,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       ];
       const ids: string[] = [];
       for (const { id } of pending) {
-        const canceled = await this.transitionInTx(
+        const canceled = await transitionInTx(
           tx,
           { runId: id, from: ['pending_approval'], to: 'canceled', events },
           now,
@@ -479,6 +472,9 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           created_at: now,
         })),
       );
+      if (run.delivery) {
+        await insertClaimedDelivery(tx, id, run.delivery, now);
+      }
     });
     const created = await this.getRun(id);
     if (!created) {
@@ -580,8 +576,11 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     const { runId, to, deadlineBefore } = transition;
     const now = new Date();
     await this.db.transaction(async tx => {
-      if (!(await this.transitionInTx(tx, transition, now))) {
+      if (!(await transitionInTx(tx, transition, now))) {
         throw await this.notFoundOrConflict(tx, runId, to, deadlineBefore);
+      }
+      if (transition.delivery) {
+        await insertClaimedDelivery(tx, runId, transition.delivery, now);
       }
     });
     const run = await this.getRun(runId);
@@ -589,38 +588,6 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       throw new NotFoundError(`No run with id '${runId}'`);
     }
     return run;
-  }
-
-  /**
-   * Moves a run to its new status and appends the transition's events, if
-   * the run is in one of the `from` statuses (and, with `deadlineBefore`,
-   * its deadline passed before then); false if it is not.
-   */
-  private async transitionInTx(
-    tx: Knex.Transaction,
-    transition: RunTransition,
-    now: Date,
-  ): Promise<boolean> {
-    const { runId, from, to, events, deadlineAt, deadlineBefore } = transition;
-    const update = tx('runs')
-      .where('id', runId)
-      .whereIn('status', [...from]);
-    if (deadlineBefore !== undefined) {
-      update.where('deadline_at', '<', deadlineBefore);
-    }
-    const changed = await update.update({
-      status: to,
-      updated_at: now,
-      event_count: tx.raw('event_count + ?', [events.length]),
-      ...(TERMINAL_RUN_STATUSES.includes(to) ? { finished_at: now } : {}),
-      ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
-      ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
-    });
-    if (changed !== 1) {
-      return false;
-    }
-    await this.insertEvents(tx, runId, events, now);
-    return true;
   }
 
   async appendRunEvents(
@@ -662,7 +629,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       if (changed !== 1) {
         throw await this.appendRefused(tx, runId, events.length, options);
       }
-      return this.insertEvents(tx, runId, events, now);
+      return insertEvents(tx, runId, events, now);
     });
   }
 
@@ -678,11 +645,20 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return rows.map(toRunEvent);
   }
 
-  async getRunTokenHash(runId: string): Promise<string | undefined> {
-    const row = await this.db('runs')
-      .where('id', runId)
-      .first<{ token_hash: string | null } | undefined>('token_hash');
-    return row?.token_hash ?? undefined;
+  async listRunTokenHashes(runId: string): Promise<string[]> {
+    // Runs dispatched before deliveries existed kept their one hash on the run.
+    const [run, tokens] = await Promise.all([
+      this.db('runs')
+        .where('id', runId)
+        .first<{ token_hash: string | null } | undefined>('token_hash'),
+      this.db('run_tokens')
+        .where('run_id', runId)
+        .select<Array<{ token_hash: string }>>('token_hash'),
+    ]);
+    return [
+      ...(run?.token_hash ? [run.token_hash] : []),
+      ...tokens.map(t => t.token_hash),
+    ];
   }
 
   async listRunApprovers(runId: string): Promise<string[]> {
@@ -766,36 +742,6 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       throw await this.appendRefused(this.db, runId, 1, options);
     }
     return result.rows.map(toRunEvent);
-  }
-
-  /** Inserts events after the run's counter was bumped by their number. */
-  private async insertEvents(
-    tx: Knex.Transaction,
-    runId: string,
-    events: NewRunEvent[],
-    now: Date,
-  ): Promise<RunEvent[]> {
-    if (events.length === 0) {
-      return [];
-    }
-    const { event_count: count } = await tx('runs')
-      .where('id', runId)
-      .first<{ event_count: number }>('event_count');
-    const first = Number(count) - events.length + 1;
-    const rows = events.map((event, i) => ({
-      run_id: runId,
-      sequence: first + i,
-      type: event.type,
-      actor: event.actor ?? null,
-      data: JSON.stringify(event.data),
-      created_at: now,
-    }));
-    await tx('run_events').insert(rows);
-    const inserted = await tx<RunEventRow>('run_events')
-      .where('run_id', runId)
-      .where('sequence', '>=', first)
-      .orderBy('sequence', 'asc');
-    return inserted.map(toRunEvent);
   }
 
   /**
@@ -937,16 +883,4 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       ...(row.managed_by ? { managedBy: row.managed_by } : {}),
     };
   }
-}
-
-function toRunEvent(row: RunEventRow): RunEvent {
-  return {
-    id: String(row.id),
-    runId: row.run_id,
-    sequence: Number(row.sequence),
-    type: row.type as RunEventType,
-    ...(row.actor ? { actor: row.actor } : {}),
-    createdAt: toIsoString(row.created_at),
-    data: JSON.parse(row.data),
-  };
 }

@@ -11,6 +11,7 @@ import type {
   WorkflowManager,
 } from '@internal/plugin-self-service-common';
 import type { WorkflowSource } from '../workflows/managedWorkflows';
+import type { NewDelivery } from './deliveryRows';
 
 /** A workflow as it stood at one revision. */
 export interface WorkflowRevision {
@@ -43,6 +44,8 @@ export interface NewRun {
    * `approval_requested`; written in the same transaction as the run.
    */
   events?: NewRunEvent[];
+  /** The run's request, due now: written in the same transaction. */
+  delivery?: NewDelivery;
 }
 
 /** Filters of a run list; all given ones must hold. */
@@ -97,6 +100,8 @@ export interface RunTransition {
    * not end a run whose deadline was extended after it was read.
    */
   deadlineBefore?: Date;
+  /** The run's request, due now (an approval): written in the same transaction. */
+  delivery?: NewDelivery;
 }
 
 /**
@@ -248,10 +253,11 @@ export interface SelfServiceStore {
   ): Promise<RunEvent[]>;
 
   /**
-   * The stored hash of a run's callback token. It outlives the run so that a
+   * The stored hashes of every callback token the run handed out (each
+   * attempt of its request carries one). They outlive the run so that a
    * late callback learns the run is finished rather than that it is unknown.
    */
-  getRunTokenHash(runId: string): Promise<string | undefined>;
+  listRunTokenHashes(runId: string): Promise<string[]>;
 
   /** Approvers (user or group refs) recorded for a run. */
   listRunApprovers(runId: string): Promise<string[]>;

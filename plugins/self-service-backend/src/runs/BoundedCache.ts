@@ -29,4 +29,9 @@ export class BoundedCache<K, V> {
     }
     return loaded;
   }
+
+  /** Forgets a key, so the next `getOrLoad` loads it again. */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
 }

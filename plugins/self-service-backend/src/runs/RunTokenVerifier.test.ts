@@ -1,4 +1,3 @@
-import type { SelfServiceStore } from '../database/SelfServiceStore';
 import {
   generateRunToken,
   hashRunToken,
@@ -31,17 +30,23 @@ describe('run tokens', () => {
 
 describe('RunTokenVerifier', () => {
   const token = generateRunToken();
-  const hashes: Record<string, string | undefined> = {
-    'run-1': hashRunToken(token),
-    'run-2': hashRunToken(generateRunToken()),
-  };
-  const getRunTokenHash = jest.fn(async (id: string) => hashes[id]);
-  const store = { getRunTokenHash } as unknown as SelfServiceStore;
+  let hashes: Record<string, string[]>;
+  const listRunTokenHashes = jest.fn(async (id: string) => hashes[id] ?? []);
+  const store = { listRunTokenHashes };
+  let now = 0;
+  const clock = () => now;
 
-  beforeEach(() => getRunTokenHash.mockClear());
+  beforeEach(() => {
+    hashes = {
+      'run-1': [hashRunToken(token)],
+      'run-2': [hashRunToken(generateRunToken())],
+    };
+    listRunTokenHashes.mockClear();
+    now = 0;
+  });
 
   it("accepts the run's own token and refuses others", async () => {
-    const verifier = new RunTokenVerifier(store);
+    const verifier = new RunTokenVerifier(store, clock);
     await expect(verifier.verify('run-1', token)).resolves.toBe(true);
     await expect(verifier.verify('run-2', token)).resolves.toBe(false);
     await expect(verifier.verify('run-1', generateRunToken())).resolves.toBe(
@@ -50,18 +55,40 @@ describe('RunTokenVerifier', () => {
     await expect(verifier.verify('unknown', token)).resolves.toBe(false);
   });
 
-  it('reads a run’s hash from the store once', async () => {
-    const verifier = new RunTokenVerifier(store);
+  it('reads a run’s hashes from the store once', async () => {
+    const verifier = new RunTokenVerifier(store, clock);
     for (let i = 0; i < 5; i++) {
       await verifier.verify('run-1', token);
     }
-    expect(getRunTokenHash).toHaveBeenCalledTimes(1);
+    expect(listRunTokenHashes).toHaveBeenCalledTimes(1);
   });
 
   it('does not cache a run without a token yet', async () => {
-    const verifier = new RunTokenVerifier(store);
+    const verifier = new RunTokenVerifier(store, clock);
     await verifier.verify('unknown', token);
     await verifier.verify('unknown', token);
-    expect(getRunTokenHash).toHaveBeenCalledTimes(2);
+    expect(listRunTokenHashes).toHaveBeenCalledTimes(2);
+  });
+
+  it('accepts the token of a later attempt, and every earlier one still', async () => {
+    const verifier = new RunTokenVerifier(store, clock);
+    await expect(verifier.verify('run-1', token)).resolves.toBe(true);
+    const resent = generateRunToken();
+    hashes['run-1'] = [...hashes['run-1'], hashRunToken(resent)];
+    now = 1500;
+    await expect(verifier.verify('run-1', resent)).resolves.toBe(true);
+    await expect(verifier.verify('run-1', token)).resolves.toBe(true);
+  });
+
+  it('looks a wrong token up again at most once a second', async () => {
+    const verifier = new RunTokenVerifier(store, clock);
+    await verifier.verify('run-1', token);
+    for (let i = 0; i < 20; i++) {
+      await verifier.verify('run-1', generateRunToken());
+    }
+    expect(listRunTokenHashes).toHaveBeenCalledTimes(1);
+    now = 1001;
+    await verifier.verify('run-1', generateRunToken());
+    expect(listRunTokenHashes).toHaveBeenCalledTimes(2);
   });
 });

@@ -5,19 +5,53 @@ import { runTokenMatches } from './runToken';
 const MAX_CACHED_RUNS = 10_000;
 
 /**
- * Checks run tokens on callbacks. A run's token hash never changes once set,
- * so hashes are kept in a bounded in-memory cache: a busy run reporting many
- * messages costs one database read, not one per message, on every replica.
+ * How old a run's cached hashes may be before a token that matches none of
+ * them is checked against the database again: an attempt sent by another
+ * replica, or a resend, hands out a new token.
+ */
+const REFRESH_AFTER_MS = 1000;
+
+interface CachedHashes {
+  hashes: string[];
+  loadedAt: number;
+}
+
+/**
+ * Checks run tokens on callbacks. A run's token hashes are only ever added
+ * to, so they are kept in a bounded in-memory cache: a busy run reporting
+ * many messages costs one database read, not one per message, on every
+ * replica. A token the cache does not know is looked up again at most once
+ * a second per run, so wrong tokens cannot turn into a flood of reads.
  */
 export class RunTokenVerifier {
-  private readonly hashes = new BoundedCache<string, string>(MAX_CACHED_RUNS);
+  private readonly cache = new BoundedCache<string, CachedHashes>(
+    MAX_CACHED_RUNS,
+  );
 
-  constructor(private readonly store: SelfServiceStore) {}
+  constructor(
+    private readonly store: Pick<SelfServiceStore, 'listRunTokenHashes'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async verify(runId: string, token: string): Promise<boolean> {
-    const hash = await this.hashes.getOrLoad(runId, () =>
-      this.store.getRunTokenHash(runId),
-    );
-    return hash !== undefined && runTokenMatches(token, hash);
+    const cached = await this.cache.getOrLoad(runId, () => this.load(runId));
+    if (!cached) {
+      return false;
+    }
+    if (cached.hashes.some(hash => runTokenMatches(token, hash))) {
+      return true;
+    }
+    if (this.now() - cached.loadedAt < REFRESH_AFTER_MS) {
+      return false;
+    }
+    this.cache.delete(runId);
+    const fresh = await this.cache.getOrLoad(runId, () => this.load(runId));
+    return fresh?.hashes.some(hash => runTokenMatches(token, hash)) ?? false;
+  }
+
+  private async load(runId: string): Promise<CachedHashes | undefined> {
+    const hashes = await this.store.listRunTokenHashes(runId);
+    // Nothing cached for a run without a token yet (or no run at all).
+    return hashes.length > 0 ? { hashes, loadedAt: this.now() } : undefined;
   }
 }

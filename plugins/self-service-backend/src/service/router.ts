@@ -57,7 +57,8 @@ import type {
   RunVisibility,
   SelfServiceStore,
 } from '../database/SelfServiceStore';
-import type { RunService } from '../runs/RunService';
+import { REDELIVERABLE_STATUSES } from '../runs/commands/redeliverRun';
+import type { RunCommands } from '../runs/RunCommands';
 import { isRunToken } from '../runs/runToken';
 import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
@@ -75,8 +76,11 @@ export interface RouterOptions {
   auditor: AuditorService;
   catalog: CatalogService;
   store: SelfServiceStore;
-  runs: RunService;
-  config: Pick<SelfServiceConfig, 'secrets' | 'callbackServices'>;
+  runs: RunCommands;
+  config: Pick<
+    SelfServiceConfig,
+    'secrets' | 'callbackServices' | 'signingKeys'
+  >;
   /** Where external systems reach this plugin; shown in request previews. */
   callbackBaseUrl: string;
 }
@@ -111,6 +115,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   } = options;
   const router = await createOpenApiRouter();
   const secretNames = new Set(Object.keys(config.secrets));
+  const validationOptions = {
+    secretNames,
+    signingKeyNames: new Set(config.signingKeys.keys()),
+  };
   const runTokens = new RunTokenVerifier(store);
 
   async function callerOf(credentials: BackstageCredentials): Promise<Caller> {
@@ -316,9 +324,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         ) {
           throw new NotAllowedError('You are not allowed to publish workflows');
         }
-        const definition = validateWorkflowDefinition(req.body, {
-          secretNames,
-        });
+        const definition = validateWorkflowDefinition(
+          req.body,
+          validationOptions,
+        );
         const created = await store.createWorkflow({
           definition,
           actor: credentials.principal.userEntityRef,
@@ -370,7 +379,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       }
     }
     const definition = prefixErrors('definition.', () =>
-      validateWorkflowDefinition(body.definition, { secretNames }),
+      validateWorkflowDefinition(body.definition, validationOptions),
     );
     const inputs = validateRunInputs(definition.parameters, body.inputs);
     let entity: Entity | undefined;
@@ -430,9 +439,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             managedWorkflowMessage(identifier, existing.managedBy),
           );
         }
-        const definition = validateWorkflowDefinition(req.body, {
-          secretNames,
-        });
+        const definition = validateWorkflowDefinition(
+          req.body,
+          validationOptions,
+        );
         if (definition.identifier !== identifier) {
           throw new InputError(
             `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
@@ -589,8 +599,88 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         withdraw:
           run.status === 'pending_approval' &&
           caller?.userEntityRef === run.requestedBy,
+        redeliver: await redeliverPermission(run, credentials),
       },
     });
+  });
+
+  /**
+   * Whether the caller may resend a run's request: those who may edit its
+   * workflow (it manages the receiver), and those the policy allows
+   * `self-service.run.update` on the run. Only failed and timed-out runs.
+   */
+  async function redeliverPermission(
+    run: {
+      id: string;
+      status: RunStatus;
+      workflowId: string;
+      workflowIdentifier: string;
+    },
+    credentials: BackstageCredentials,
+  ): Promise<{ allowed: boolean; reason?: string }> {
+    if (
+      !(REDELIVERABLE_STATUSES as ReadonlyArray<RunStatus>).includes(run.status)
+    ) {
+      return {
+        allowed: false,
+        reason: `Only failed or timed-out runs can be resent; this one is ${run.status.replace(
+          '_',
+          ' ',
+        )}`,
+      };
+    }
+    if (!isUser(credentials)) {
+      return { allowed: false, reason: 'Only signed-in users resend runs' };
+    }
+    const workflow = await store.getWorkflow(run.workflowIdentifier);
+    const [mayUpdateRun, mayEditWorkflow] = await Promise.all([
+      authorize(selfServiceRunUpdatePermission, credentials, run.id),
+      workflow && workflow.id === run.workflowId
+        ? authorize(
+            selfServiceWorkflowUpdatePermission,
+            credentials,
+            workflow.identifier,
+          )
+        : Promise.resolve(false),
+    ]);
+    return mayUpdateRun || mayEditWorkflow
+      ? { allowed: true }
+      : {
+          allowed: false,
+          reason:
+            'Only those who manage this workflow, or whom the permission policy allows to update runs, can resend its request',
+        };
+  }
+
+  router.post('/runs/:runId/redeliver', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { runId } = req.params;
+    const run = await audited(
+      req,
+      'run-redeliver',
+      'high',
+      { runId },
+      async () => {
+        const current = await requireVisibleRun(runId, credentials);
+        const permission = await redeliverPermission(current, credentials);
+        if (!permission.allowed) {
+          if (
+            !(REDELIVERABLE_STATUSES as ReadonlyArray<RunStatus>).includes(
+              current.status,
+            )
+          ) {
+            throw new ConflictError(permission.reason);
+          }
+          throw new NotAllowedError(permission.reason);
+        }
+        const resent = await runs.redeliver({
+          runId,
+          actor: credentials.principal.userEntityRef,
+        });
+        return { result: resent, meta: { status: resent.status } };
+      },
+    );
+    res.json(run);
   });
 
   for (const decision of ['approve', 'reject'] as const) {

@@ -32,11 +32,15 @@ import {
 } from '../dispatch/jsonBody';
 import { isSecretKey } from '../dispatch/redact';
 import { describeValue } from './describeValue';
+import { validateDelivery } from './validateDelivery';
+import { WEBHOOK_HEADER_NAMES } from '../delivery/webhookHeaders';
 
 /** What a workflow definition is checked against besides itself. */
 export interface ValidationOptions {
   /** Names configured under `selfService.secrets`. */
   secretNames: ReadonlySet<string>;
+  /** Names configured under `selfService.signing.keys`; none when absent. */
+  signingKeyNames?: ReadonlySet<string>;
 }
 
 /** An unfinished event-driven run times out after this long by default. */
@@ -720,6 +724,12 @@ function readHeaders(
     if (MANAGED_HEADERS.has(lower)) {
       fail(path, 'is set by the HTTP client; remove it');
     }
+    if ((WEBHOOK_HEADER_NAMES as ReadonlyArray<string>).includes(lower)) {
+      fail(
+        path,
+        'is set on every attempt (Standard Webhooks: the delivery id, and signatures with delivery.signingKey); remove it',
+      );
+    }
     if (typeof raw !== 'string') {
       fail(path, `must be a string, got ${describeValue(raw)}`);
     }
@@ -882,6 +892,10 @@ export function validateWorkflowDefinition(
     parameterIds: new Set(parameters.map(p => p.identifier)),
     secretNames: options.secretNames,
   });
+  const delivery = validateDelivery(
+    get(input, 'delivery'),
+    options.signingKeyNames ?? new Set(),
+  );
 
   return {
     identifier,
@@ -894,5 +908,6 @@ export function validateWorkflowDefinition(
     access,
     parameters,
     request,
+    ...(delivery !== undefined && { delivery }),
   };
 }

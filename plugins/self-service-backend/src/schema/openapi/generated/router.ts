@@ -540,6 +540,34 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/redeliver': {
+      post: {
+        operationId: 'RedeliverRun',
+        summary: 'Resends the request of a failed or timed-out run.',
+        description:
+          "One more attempt of the run's delivery, with the same `webhook-id`\nand the same inputs, on the same run, which is in progress again\nuntil that attempt (and for an event-driven run, its external\nsystem) finishes it. Allowed to those who may edit the workflow\n(`self-service.workflow.update`) and to those the policy allows\n`self-service.run.update` on the run; 409 when the run is not\nfailed or timed out, or its delivery is still under way. Audited.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The run, in progress again.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/runs/{runId}/messages': {
       post: {
         operationId: 'PostRunMessage',
@@ -785,6 +813,9 @@ export const spec = {
           request: {
             $ref: '#/components/schemas/WorkflowRequest',
           },
+          delivery: {
+            $ref: '#/components/schemas/WorkflowDelivery',
+          },
           runnable: {
             $ref: '#/components/schemas/Runnability',
           },
@@ -933,6 +964,25 @@ export const spec = {
           },
         },
         required: ['identifier', 'name', 'type', 'required'],
+      },
+      WorkflowDelivery: {
+        type: 'object',
+        additionalProperties: false,
+        description: "Retries and signing of a workflow's request.",
+        properties: {
+          maxAttempts: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 10,
+            description:
+              'Attempts at most (default 1). Network errors, time-outs, 408, 425, 429 and 5xx are retried with backoff and jitter, honouring Retry-After; 410 and other 4xx never are.',
+          },
+          signingKey: {
+            type: 'string',
+            description:
+              'A key of selfService.signing.keys: requests then carry Standard Webhooks signatures, one per secret of the key.',
+          },
+        },
       },
       WorkflowRequest: {
         type: 'object',
@@ -1121,8 +1171,11 @@ export const spec = {
               withdraw: {
                 type: 'boolean',
               },
+              redeliver: {
+                $ref: '#/components/schemas/Runnability',
+              },
             },
-            required: ['approve', 'withdraw'],
+            required: ['approve', 'withdraw', 'redeliver'],
           },
         },
         required: ['run', 'workflow', 'events', 'approvers', 'permissions'],
@@ -1178,6 +1231,9 @@ export const spec = {
           },
           request: {
             $ref: '#/components/schemas/WorkflowRequest',
+          },
+          delivery: {
+            $ref: '#/components/schemas/WorkflowDelivery',
           },
         },
         required: [

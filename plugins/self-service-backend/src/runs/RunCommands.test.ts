@@ -25,8 +25,11 @@ import type {
   RenderedRequest,
   RequestDispatcher,
 } from '../dispatch';
+import { DatabaseDeliveryStore } from '../database/DatabaseDeliveryStore';
+import { DeliveryWorker } from '../delivery/DeliveryWorker';
+import { RunCommands } from './RunCommands';
+import { RunDeadlineSweep } from './RunDeadlineSweep';
 import type { RunNotifier } from './RunNotifier';
-import { RunService } from './RunService';
 
 jest.setTimeout(60_000);
 
@@ -38,6 +41,7 @@ const config: RunServiceConfig = {
   requestTimeoutMs: 30000,
   maxResponseBodyBytes: 65536,
   maxCallbackEventsPerRun: 500,
+  signingKeys: new Map(),
 };
 
 // People and the teams they belong to, as the catalog resolves them.
@@ -339,7 +343,7 @@ class RecordingNotifier
   }
 }
 
-describe('RunService', () => {
+describe('RunCommands with the delivery worker and the deadline sweep', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
@@ -353,17 +357,39 @@ describe('RunService', () => {
       const catalog = catalogServiceMock({ entities });
       const logger = mockServices.logger.mock();
       const auditor = new RecordingAuditor();
-      const service = new RunService({
+      const deliveries = new DatabaseDeliveryStore(knex);
+      const worker = new DeliveryWorker({
         store,
+        deliveries,
+        dispatcher,
+        notifier: notifier as unknown as RunNotifier,
+        logger,
+        config: { ...config, ...overrides },
+        callbackBaseUrl: CALLBACK_BASE_URL,
+        recordRetryDelaysMs: [1, 1, 1],
+      });
+      const commands = new RunCommands({
+        store,
+        deliveries,
+        worker,
         catalog,
         auth: mockServices.auth(),
-        dispatcher,
         notifier: notifier as unknown as RunNotifier,
         logger,
         auditor,
         config: { ...config, ...overrides },
         callbackBaseUrl: CALLBACK_BASE_URL,
-        recordRetryDelaysMs: [1, 1, 1],
+      });
+      const sweep = new RunDeadlineSweep({
+        store,
+        notifier: notifier as unknown as RunNotifier,
+        logger,
+        auditor,
+      });
+      // The commands, with the worker's and the sweep's entry points.
+      const service = Object.assign(commands, {
+        settled: () => worker.settled(),
+        timeOutOverdueRuns: (now?: Date) => sweep.timeOutOverdueRuns(now),
       });
 
       const publish = (definition: WorkflowDefinition) =>
@@ -393,6 +419,8 @@ describe('RunService', () => {
 
       return {
         store,
+        deliveries,
+        worker,
         catalog,
         logger,
         auditor,
@@ -613,6 +641,7 @@ describe('RunService', () => {
           Authorization: '[REDACTED]',
           'X-Api-Key': '[REDACTED]',
           'content-type': 'application/json',
+          'webhook-id': expect.stringMatching(/^msg_/),
         });
         expect(JSON.parse(recorded.request.body)).toEqual({
           callbackUrl: `${CALLBACK_BASE_URL}/runs/${run.id}`,
@@ -784,10 +813,16 @@ describe('RunService', () => {
       ])(
         'records the request of a %s run in the same write as what follows it, trying again after a failed write',
         async (_type, definition, status, recorded) => {
-          const { store, service, publish, trigger, eventTypes, statusOf } =
-            await setup();
+          const {
+            deliveries,
+            service,
+            publish,
+            trigger,
+            eventTypes,
+            statusOf,
+          } = await setup();
           jest
-            .spyOn(store, 'transitionRun')
+            .spyOn(deliveries, 'recordAttempt')
             .mockRejectedValueOnce(new Error('connection lost'));
           const workflow = await publish(definition);
 
@@ -798,7 +833,7 @@ describe('RunService', () => {
           // recorded the request and its consequence together, once.
           expect(await statusOf(run.id)).toBe(status);
           expect(await eventTypes(run.id)).toEqual(['triggered', ...recorded]);
-          expect(store.transitionRun).toHaveBeenCalledTimes(2);
+          expect(deliveries.recordAttempt).toHaveBeenCalledTimes(2);
         },
       );
     });
@@ -1653,56 +1688,36 @@ describe('RunService', () => {
         ).rejects.toThrow(ConflictError);
       });
 
-      it('gives a run the request timeout and some grace while its request is sent, and the workflow timeout once it got a 2xx', async () => {
-        const { store, dispatcher, service, publish, trigger, statusOf } =
+      it('leaves a run whose request is under way to its delivery, and gives it the workflow timeout once it got a 2xx', async () => {
+        const { dispatcher, service, publish, trigger, statusOf } =
           await setup();
         const workflow = await publish({
           ...provisionEnvironment,
           execution: { type: 'event-driven', timeoutSeconds: 3600 },
         });
 
-        // Its replica stops mid-request: the request is never recorded.
+        // A slow receiver: the delivery's lease, not the sweep, decides.
         let release = () => {};
         dispatcher.hold = new Promise<void>(resolve => {
           release = resolve;
         });
-        const stuck = await trigger(workflow, grace);
+        const slow = await trigger(workflow, grace);
         await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 60_000)),
+          service.timeOutOverdueRuns(new Date(Date.now() + 600_000)),
         ).resolves.toBe(0);
-        // Ended after the request timeout (30 s) and grace, not the hour.
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
-        ).resolves.toBe(1);
-        expect(await statusOf(stuck.id)).toBe('failed');
-        const events = await store.listRunEvents(stuck.id);
-        // Nothing says whether the request reached the external system.
-        expect(events[1].data).toEqual({
-          from: 'in_progress',
-          to: 'failed',
-          message:
-            'No result of its HTTP request was recorded before its deadline',
-          reason: 'deadline',
-        });
+        expect(await statusOf(slow.id)).toBe('in_progress');
         release();
         await service.settled();
-        expect(await statusOf(stuck.id)).toBe('failed');
 
-        // One whose request got a 2xx waits for the workflow's timeout.
-        dispatcher.hold = undefined;
-        const dispatched = await trigger(workflow, linus);
-        await service.settled();
+        // Delivered: the external system has the workflow's hour.
         await expect(
           service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
         ).resolves.toBe(0);
-        expect(await statusOf(dispatched.id)).toBe('in_progress');
+        expect(await statusOf(slow.id)).toBe('in_progress');
         await expect(
           service.timeOutOverdueRuns(new Date(Date.now() + 3_601_000)),
         ).resolves.toBe(1);
-        expect(await statusOf(dispatched.id)).toBe('timed_out');
-        expect(
-          (await store.listRunEvents(dispatched.id)).map(e => e.data.message),
-        ).toContain('No final status was reported within 1 hour');
+        expect(await statusOf(slow.id)).toBe('timed_out');
       });
 
       it('keeps ending overdue runs when one of them cannot be ended', async () => {
@@ -1735,62 +1750,6 @@ describe('RunService', () => {
         expect(await statusOf(stuck.id)).toBe('timed_out');
       });
 
-      it('fails a simple run whose request never completed, and keeps that status when a late response arrives', async () => {
-        const { store, dispatcher, notifier, service, publish, trigger } =
-          await setup();
-        let release = () => {};
-        dispatcher.hold = new Promise<void>(resolve => {
-          release = resolve;
-        });
-        const workflow = await publish(freezeDeploys);
-
-        const run = await trigger(workflow, grace);
-        // Within the request timeout plus grace, the run is left alone.
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 60_000)),
-        ).resolves.toBe(0);
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
-        ).resolves.toBe(1);
-
-        expect((await store.getRun(run.id))?.status).toBe('failed');
-        const timedOut = await store.listRunEvents(run.id);
-        expect(timedOut.map(e => e.type)).toEqual([
-          'triggered',
-          'status_changed',
-        ]);
-        expect(timedOut[1].data).toMatchObject({
-          from: 'in_progress',
-          to: 'failed',
-          message:
-            'No result of its HTTP request was recorded before its deadline',
-        });
-
-        // The response comes in late: recorded after the final status,
-        // which stands, and saying so.
-        release();
-        await service.settled();
-        expect((await store.getRun(run.id))?.status).toBe('failed');
-        const late = await store.listRunEvents(run.id);
-        expect(late.map(e => e.type)).toEqual([
-          'triggered',
-          'status_changed',
-          'request_sent',
-          'message',
-        ]);
-        expect(late[2].data).toMatchObject({
-          outcome: 'success',
-          recordedAfterEnd: 'failed',
-          response: { status: 200 },
-        });
-        expect(late[3].actor).toBeUndefined();
-        expect(late[3].data).toEqual({
-          markdown:
-            "The result of this run's HTTP request (`200 OK`) was recorded after the run had already ended as **failed** at its deadline; the run keeps that status.",
-        });
-        expect(notifier.finished.map(f => f.run.status)).toEqual(['failed']);
-      });
-
       it('audits every run the sweep ends, without inputs or bodies', async () => {
         const { auditor, dispatcher, service, publish, trigger } =
           await setup();
@@ -1818,66 +1777,22 @@ describe('RunService', () => {
           },
         ]);
       });
-
-      it('gives a run whose result was recorded on its own the status that result leads to', async () => {
-        const { store, dispatcher, service, publish, trigger, statusOf } =
-          await setup();
-        const simple = await publish(freezeDeploys);
-        const eventDriven = await publish({
-          ...provisionEnvironment,
-          execution: { type: 'event-driven', timeoutSeconds: 3600 },
-        });
-        // The status cannot be written, only the record on its own.
-        jest
-          .spyOn(store, 'transitionRun')
-          .mockRejectedValue(new Error('connection terminated'));
-        const ok = await trigger(simple, grace);
-        await service.settled();
-        dispatcher.reply = () => respond(503, 'Service Unavailable');
-        const refused = await trigger(simple, grace);
-        await service.settled();
-        dispatcher.reply = () => respond(202, 'Accepted');
-        const waiting = await trigger(eventDriven, grace);
-        await service.settled();
-        for (const run of [ok, refused, waiting]) {
-          expect(await statusOf(run.id)).toBe('in_progress');
-          expect((await store.listRunEvents(run.id)).map(e => e.type)).toEqual([
-            'triggered',
-            'request_sent',
-          ]);
-        }
-        jest.mocked(store.transitionRun).mockRestore();
-
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 91_000)),
-        ).resolves.toBe(2);
-        expect(await statusOf(ok.id)).toBe('success');
-        expect(await statusOf(refused.id)).toBe('failed');
-        expect((await store.listRunEvents(refused.id))[2].data).toEqual({
-          from: 'in_progress',
-          to: 'failed',
-          message: 'The request got 503 Service Unavailable',
-        });
-        // The external system got its 2xx: it has the workflow's timeout,
-        // from the request, to report back.
-        expect(await statusOf(waiting.id)).toBe('in_progress');
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 3_500_000)),
-        ).resolves.toBe(0);
-        await expect(
-          service.timeOutOverdueRuns(new Date(Date.now() + 3_601_000)),
-        ).resolves.toBe(1);
-        expect(await statusOf(waiting.id)).toBe('timed_out');
-      });
     });
 
     describe('recording the result of a request', () => {
       it('tries again when the database fails, and records the request once', async () => {
-        const { store, logger, notifier, service, publish, trigger } =
-          await setup();
+        const {
+          store,
+          deliveries,
+          logger,
+          notifier,
+          service,
+          publish,
+          trigger,
+        } = await setup();
         const workflow = await publish(freezeDeploys);
-        const transition = jest.spyOn(store, 'transitionRun');
-        transition
+        const record = jest.spyOn(deliveries, 'recordAttempt');
+        record
           .mockRejectedValueOnce(new Error('deadlock detected'))
           .mockRejectedValueOnce(new Error('connection reset'));
 
@@ -1890,22 +1805,23 @@ describe('RunService', () => {
           'request_sent',
           'status_changed',
         ]);
-        expect(transition).toHaveBeenCalledTimes(3);
+        expect(record).toHaveBeenCalledTimes(3);
         expect(logger.warn).toHaveBeenCalledWith(
-          `Could not record the result of the request of run ${run.id} (attempt 1 of 4)`,
+          `Could not record attempt 1 of the request of run ${run.id} (try 1 of 4)`,
           expect.objectContaining({ message: 'deadlock detected' }),
         );
         expect(notifier.finished.map(f => f.run.status)).toEqual(['success']);
       });
 
       it('does not record twice a write that landed although it reported an error', async () => {
-        const { store, notifier, service, publish, trigger } = await setup();
+        const { store, deliveries, notifier, service, publish, trigger } =
+          await setup();
         const workflow = await publish(provisionEnvironment);
-        const original = store.transitionRun.bind(store);
+        const original = deliveries.recordAttempt.bind(deliveries);
         jest
-          .spyOn(store, 'transitionRun')
-          .mockImplementationOnce(async transition => {
-            await original(transition);
+          .spyOn(deliveries, 'recordAttempt')
+          .mockImplementationOnce(async record => {
+            await original(record);
             throw new Error('connection lost while committing');
           });
 
@@ -1917,57 +1833,34 @@ describe('RunService', () => {
           'triggered',
           'request_sent',
         ]);
-        expect(store.transitionRun).toHaveBeenCalledTimes(1);
+        expect(deliveries.recordAttempt).toHaveBeenCalledTimes(1);
         expect(notifier.changed.at(-1)).toMatchObject({
           id: run.id,
           status: 'in_progress',
         });
       });
 
-      it('records the request on its own when its status cannot be written', async () => {
-        const { store, logger, notifier, service, publish, trigger } =
+      it('leaves an attempt it cannot record to its lease: it counts as interrupted', async () => {
+        const { store, deliveries, logger, service, publish, trigger } =
           await setup();
         const workflow = await publish(freezeDeploys);
         jest
-          .spyOn(store, 'transitionRun')
-          .mockRejectedValue(new Error('too many connections'));
+          .spyOn(deliveries, 'recordAttempt')
+          .mockRejectedValue(new Error('database is down'));
 
         const run = await trigger(workflow, grace);
         await service.settled();
 
         expect((await store.getRun(run.id))?.status).toBe('in_progress');
-        const events = await store.listRunEvents(run.id);
-        expect(events.map(e => e.type)).toEqual(['triggered', 'request_sent']);
-        expect(events[1].data).toMatchObject({
-          outcome: 'success',
-          response: { status: 200 },
-        });
-        expect(store.transitionRun).toHaveBeenCalledTimes(4);
-        expect(logger.warn).toHaveBeenCalledWith(
-          `Recorded the request of run ${run.id} without its status; the deadline sweep sets it`,
-        );
-        expect(notifier.finished).toEqual([]);
-      });
-
-      it('logs what the request got when nothing at all can be written', async () => {
-        const { store, logger, service, publish, trigger } = await setup();
-        const workflow = await publish(freezeDeploys);
-        jest
-          .spyOn(store, 'transitionRun')
-          .mockRejectedValue(new Error('database is down'));
-        jest
-          .spyOn(store, 'appendRunEvents')
-          .mockRejectedValue(new Error('database is down'));
-
-        const run = await trigger(workflow, grace);
-        await service.settled();
-
         expect(logger.error).toHaveBeenCalledWith(
-          `Failed to record the dispatch of run ${run.id}`,
-          expect.objectContaining({
-            message: `The request of run ${run.id} was sent (outcome: success) but its result could not be recorded: database is down (writing it with its status failed with: database is down)`,
-          }),
+          `Attempt 1 of the request of run ${run.id} failed to complete; its lease expires and another attempt follows`,
+          expect.objectContaining({ message: 'database is down' }),
         );
+        // Still claimed: once the lease expires, any replica takes it over.
+        expect(await deliveries.getRunDelivery(run.id)).toMatchObject({
+          status: 'sending',
+          attempts: 1,
+        });
       });
 
       it('redacts secrets in URL response headers and base64 bodies', async () => {

@@ -1,0 +1,85 @@
+import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import type {
+  RunInputs,
+  WorkflowDefinition,
+} from '@internal/plugin-self-service-common';
+import type { DeliveryEntity } from '../database/deliveryRows';
+import { type RenderedRequest, renderRequest } from '../dispatch';
+import {
+  templateData,
+  type TemplateContext,
+} from '../workflows/templateContext';
+import { webhookHeaders } from './webhookHeaders';
+
+/** What one attempt's request is made of. */
+export interface DeliveryRequestInput {
+  definition: WorkflowDefinition;
+  run: { id: string; inputs: RunInputs; requestedBy: string };
+  entity?: DeliveryEntity;
+  /** The callback token this attempt carries. */
+  token: string;
+  callbackBaseUrl: string;
+  secrets: Record<string, string>;
+}
+
+/** The entity variables of a request, fixed when its run becomes due. */
+export function deliveryEntity(
+  entity: Entity | undefined,
+): DeliveryEntity | undefined {
+  return entity
+    ? {
+        identifier: entity.metadata.name,
+        name: entity.metadata.title ?? '',
+        ref: stringifyEntityRef(entity),
+        kind: entity.kind,
+        namespace: entity.metadata.namespace ?? 'default',
+      }
+    : undefined;
+}
+
+/** The variables a run's request is rendered with. */
+export function deliveryTemplateContext(
+  input: DeliveryRequestInput,
+): TemplateContext {
+  const { definition, run } = input;
+  return {
+    run: {
+      id: run.id,
+      callbackUrl: `${input.callbackBaseUrl}/runs/${run.id}`,
+      token: input.token,
+    },
+    workflow: { identifier: definition.identifier, name: definition.name },
+    data: templateData(definition.parameters, run.inputs),
+    entity: input.entity,
+    user: { ref: run.requestedBy },
+    secrets: input.secrets,
+  };
+}
+
+/**
+ * Renders one attempt's request, with its Standard Webhooks headers: the
+ * delivery's `webhook-id`, and signatures when the workflow names a key.
+ * @throws InputError naming the part of the request that cannot be built.
+ */
+export function renderDeliveryRequest(
+  input: DeliveryRequestInput & {
+    webhookId: string;
+    signingSecrets: ReadonlyArray<string>;
+  },
+): RenderedRequest {
+  const rendered = renderRequest(
+    input.definition.request,
+    deliveryTemplateContext(input),
+  );
+  return {
+    ...rendered,
+    headers: {
+      ...rendered.headers,
+      ...webhookHeaders({
+        webhookId: input.webhookId,
+        body: rendered.body,
+        secrets: input.signingSecrets,
+      }),
+    },
+  };
+}

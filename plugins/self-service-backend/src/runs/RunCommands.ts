@@ -1,0 +1,93 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import type {
+  Run,
+  RunEvent,
+  Workflow,
+  WorkflowDefinition,
+} from '@internal/plugin-self-service-common';
+import type { Caller } from '../access/accessRules';
+import { approveRun, type RunDecision, rejectRun } from './commands/decideRun';
+import { deleteWorkflow } from './commands/deleteWorkflow';
+import { redeliverRun } from './commands/redeliverRun';
+import { type CallbackAuthor, RunCallbacks } from './commands/RunCallbacks';
+import type { RunCommandDeps } from './commands/RunCommandDeps';
+import { definitionOf } from './commands/runLookups';
+import { triggerRun } from './commands/triggerRun';
+import { withdrawRun } from './commands/withdrawRun';
+
+/**
+ * The writes the API makes to runs, one command a file under `commands/`.
+ * Every status change goes through the store's conditional transitions, so
+ * concurrent approvals, callbacks and resends resolve to one outcome on any
+ * number of replicas; what becomes due is written with its delivery and
+ * handed to this replica's {@link DeliveryWorker}. Permission-framework
+ * checks happen before these are called; the workflow's own access rules
+ * are enforced in the commands.
+ */
+export class RunCommands {
+  private readonly callbacks: RunCallbacks;
+
+  constructor(private readonly deps: RunCommandDeps) {
+    this.callbacks = new RunCallbacks(deps);
+  }
+
+  trigger(request: {
+    workflow: Workflow;
+    entityRef?: string;
+    inputs: unknown;
+    caller: Caller;
+    credentials: BackstageCredentials;
+  }): Promise<Run> {
+    return triggerRun(this.deps, request);
+  }
+
+  approve(request: RunDecision): Promise<Run> {
+    return approveRun(this.deps, request);
+  }
+
+  reject(request: RunDecision): Promise<Run> {
+    return rejectRun(this.deps, request);
+  }
+
+  withdraw(request: { runId: string; caller: Caller }): Promise<Run> {
+    return withdrawRun(this.deps, request);
+  }
+
+  redeliver(request: { runId: string; actor: string }): Promise<Run> {
+    return redeliverRun(this.deps, request);
+  }
+
+  deleteWorkflow(request: {
+    workflow: Workflow;
+    actor: string;
+  }): Promise<{ canceledRuns: Run[] }> {
+    return deleteWorkflow(this.deps, request);
+  }
+
+  postMessage(
+    request: CallbackAuthor & { runId: string; markdown: string },
+  ): Promise<RunEvent> {
+    return this.callbacks.postMessage(request);
+  }
+
+  postLink(
+    request: CallbackAuthor & { runId: string; label: string; url: string },
+  ): Promise<RunEvent> {
+    return this.callbacks.postLink(request);
+  }
+
+  setFinalStatus(
+    request: CallbackAuthor & {
+      runId: string;
+      status: 'success' | 'failed';
+      message?: string;
+    },
+  ): Promise<Run> {
+    return this.callbacks.setFinalStatus(request);
+  }
+
+  /** The definition a run was triggered with. */
+  definitionOf(run: Run): Promise<WorkflowDefinition> {
+    return definitionOf(this.deps, run);
+  }
+}

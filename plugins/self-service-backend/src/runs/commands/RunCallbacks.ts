@@ -1,0 +1,156 @@
+import { ConflictError } from '@backstage/errors';
+import type {
+  Run,
+  RunEvent,
+  WorkflowExecution,
+} from '@internal/plugin-self-service-common';
+import type { NewRunEvent } from '../../database/SelfServiceStore';
+import { REDACTED, Redactor } from '../../dispatch';
+import { BoundedCache } from '../BoundedCache';
+import type { RunCommandDeps } from './RunCommandDeps';
+import { definitionOf, requireRun } from './runLookups';
+
+/** Runs whose execution type is kept in memory for callbacks. */
+const MAX_CACHED_RUNS = 10_000;
+
+/** Who posted: Backstage service credentials, or the run token presented. */
+export interface CallbackAuthor {
+  actor?: string;
+  /** The run token presented, if any: redacted from what it posts. */
+  token?: string;
+}
+
+/**
+ * What external systems post back to event-driven runs: progress messages
+ * in markdown, links, and the final status, once. Everything posted is
+ * redacted of secrets and of the token presented.
+ */
+export class RunCallbacks {
+  private readonly redactor: Redactor;
+  /** Execution types of runs that posted callbacks; they never change. */
+  private readonly executionTypes = new BoundedCache<
+    string,
+    WorkflowExecution['type']
+  >(MAX_CACHED_RUNS);
+
+  constructor(private readonly deps: RunCommandDeps) {
+    this.redactor = new Redactor(Object.values(deps.config.secrets));
+  }
+
+  async postMessage(
+    request: CallbackAuthor & { runId: string; markdown: string },
+  ): Promise<RunEvent> {
+    await this.requireEventDriven(request.runId, 'messages');
+    const [event] = await this.appendWhileInProgress(request.runId, {
+      type: 'message',
+      actor: request.actor,
+      data: { markdown: this.redact(request.markdown, request.token) },
+    });
+    return event;
+  }
+
+  async postLink(
+    request: CallbackAuthor & { runId: string; label: string; url: string },
+  ): Promise<RunEvent> {
+    await this.requireEventDriven(request.runId, 'links');
+    const [event] = await this.appendWhileInProgress(request.runId, {
+      type: 'link',
+      actor: request.actor,
+      data: {
+        label: this.redact(request.label, request.token),
+        // url() redacts the secrets' values already.
+        url: withoutToken(this.redactor.url(request.url), request.token),
+      },
+    });
+    return event;
+  }
+
+  async setFinalStatus(
+    request: CallbackAuthor & {
+      runId: string;
+      status: 'success' | 'failed';
+      message?: string;
+    },
+  ): Promise<Run> {
+    const run = await requireRun(this.deps, request.runId);
+    const definition = await definitionOf(this.deps, run);
+    if (definition.execution.type !== 'event-driven') {
+      throw new ConflictError(
+        `Run ${run.id} is of a simple workflow, which finishes with its HTTP response`,
+      );
+    }
+    const finished = await this.deps.store.transitionRun({
+      runId: run.id,
+      from: ['in_progress'],
+      to: request.status,
+      deadlineAt: null,
+      events: [
+        {
+          type: 'status_changed',
+          actor: request.actor,
+          data: {
+            from: 'in_progress',
+            to: request.status,
+            ...(request.message
+              ? { message: this.redact(request.message, request.token) }
+              : {}),
+          },
+        },
+      ],
+    });
+    await this.deps.notifier.runFinished(finished, definition.name);
+    await this.deps.notifier.runChanged(finished);
+    return finished;
+  }
+
+  private async appendWhileInProgress(
+    runId: string,
+    event: NewRunEvent,
+  ): Promise<RunEvent[]> {
+    // Counted against the run's limit in the same write: once it is
+    // reached, only the final status is taken.
+    const events = await this.deps.store.appendRunEvents(runId, [event], {
+      whileStatusIn: ['in_progress'],
+      callbackEventLimit: this.deps.config.maxCallbackEventsPerRun,
+    });
+    // Appended only while in progress, so that is its status: no re-read on
+    // this hot path.
+    await this.deps.notifier.runChanged({
+      id: runId,
+      status: 'in_progress',
+      updatedAt: events[events.length - 1].createdAt,
+    });
+    return events;
+  }
+
+  /**
+   * Messages and links are for event-driven runs; a simple run finishes
+   * with its HTTP response. Cached per run: a run's revision never changes.
+   */
+  private async requireEventDriven(
+    runId: string,
+    what: 'messages' | 'links',
+  ): Promise<void> {
+    const type = await this.executionTypes.getOrLoad(
+      runId,
+      async () =>
+        (
+          await definitionOf(this.deps, await requireRun(this.deps, runId))
+        ).execution.type,
+    );
+    if (type !== 'event-driven') {
+      throw new ConflictError(
+        `Run ${runId} is of a simple workflow, which finishes with its HTTP response and takes no ${what}`,
+      );
+    }
+  }
+
+  private redact(text: string, token: string | undefined): string {
+    return withoutToken(this.redactor.text(text), token);
+  }
+}
+
+/** Text without the run token that was presented, if any. */
+function withoutToken(text: string, token: string | undefined): string {
+  return token ? text.split(token).join(REDACTED) : text;
+}

@@ -1,0 +1,85 @@
+import type { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { NotAllowedError } from '@backstage/errors';
+import type { Run, Workflow } from '@internal/plugin-self-service-common';
+import {
+  type Caller,
+  entityOwnerRefs,
+  evaluateRunAccess,
+} from '../../access/accessRules';
+import { checkRenderable } from '../../delivery/checkRenderable';
+import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
+import { validateRunInputs } from '../../workflows/validateRunInputs';
+import type { RunCommandDeps } from './RunCommandDeps';
+import { resolveEntity } from './runLookups';
+
+/**
+ * Starts a run, or for approval workflows requests one. A run that starts
+ * is written with its delivery, claimed by this replica, in one
+ * transaction, and its request goes out at once in the background; the run
+ * is returned as soon as it is recorded.
+ */
+export async function triggerRun(
+  deps: RunCommandDeps,
+  request: {
+    workflow: Workflow;
+    entityRef?: string;
+    inputs: unknown;
+    caller: Caller;
+    credentials: BackstageCredentials;
+  },
+): Promise<Run> {
+  const { workflow, caller, credentials } = request;
+  const entity = await resolveEntity(
+    deps,
+    workflow,
+    request.entityRef,
+    credentials,
+  );
+  const inputs = validateRunInputs(workflow.parameters, request.inputs);
+  const access = evaluateRunAccess(workflow, caller, entity);
+  if (!access.allowed) {
+    throw new NotAllowedError(access.reason);
+  }
+  const variables = deliveryEntity(entity);
+  checkRenderable({
+    definition: workflow,
+    inputs,
+    entity: variables,
+    requestedBy: caller.userEntityRef,
+    secrets: deps.config.secrets,
+    callbackBaseUrl: deps.callbackBaseUrl,
+  });
+
+  const base = {
+    workflowId: workflow.id,
+    revision: workflow.revision,
+    entityRef: entity ? stringifyEntityRef(entity) : undefined,
+    entityOwners: entity ? entityOwnerRefs(entity) : [],
+    requestedBy: caller.userEntityRef,
+    inputs,
+  };
+
+  if (workflow.access.type === 'approval') {
+    const approvers = workflow.access.approvers;
+    const run = await deps.store.createRun({
+      ...base,
+      status: 'pending_approval',
+      approvers,
+      events: [{ type: 'approval_requested', data: { approvers } }],
+    });
+    await deps.notifier.approvalRequested(run, workflow, approvers);
+    await deps.notifier.runChanged(run);
+    return run;
+  }
+
+  const prepared = deps.worker.prepare(workflow, variables);
+  const run = await deps.store.createRun({
+    ...base,
+    status: 'in_progress',
+    delivery: prepared.delivery,
+  });
+  deps.worker.sendPrepared(prepared, run);
+  await deps.notifier.runChanged(run);
+  return run;
+}
