@@ -170,4 +170,51 @@ describe('readSelfServiceConfig', () => {
       ),
     ).toThrow(/timeoutSeconds/);
   });
+
+  describe('signing keys', () => {
+    const secret = (bytes: number) =>
+      `whsec_${Buffer.alloc(bytes, 7).toString('base64')}`;
+
+    it('reads a key and a rotating list of them, current first', () => {
+      const a = secret(32);
+      const b = secret(24);
+      const config = readSelfServiceConfig(
+        new ConfigReader({
+          selfService: { signing: { keys: { ops: a, ci: [a, b] } } },
+        }),
+      );
+      expect(config.signingKeys).toEqual(
+        new Map([
+          ['ops', [a]],
+          ['ci', [a, b]],
+        ]),
+      );
+    });
+
+    it('refuses a secret that is not whsec_ base64, without showing it', () => {
+      expect(() =>
+        readSelfServiceConfig(
+          new ConfigReader({
+            selfService: { signing: { keys: { ops: 'hunter2-not-a-key' } } },
+          }),
+        ),
+      ).toThrow(
+        /^selfService\.signing\.keys\.ops: must be a Standard Webhooks secret: whsec_ followed by base64$/,
+      );
+    });
+
+    it('refuses a secret of fewer than 24 bytes, naming its place in the list', () => {
+      expect(() =>
+        readSelfServiceConfig(
+          new ConfigReader({
+            selfService: {
+              signing: { keys: { ops: [secret(32), secret(16)] } },
+            },
+          }),
+        ),
+      ).toThrow(
+        /^selfService\.signing\.keys\.ops\[1\]: must hold at least 24 random bytes \(it has 16\)/,
+      );
+    });
+  });
 });

@@ -244,18 +244,23 @@ export class DeliveryWorker {
     token: string,
     done?: () => void,
   ): void {
-    const work = this.attempt(claimed, token)
-      .catch(error =>
-        this.options.logger.error(
-          `Attempt ${claimed.attempt} of the request of run ${claimed.runId} failed to complete; its lease expires and another attempt follows`,
-          toError(error),
-        ),
-      )
-      .finally(() => {
-        this.inFlight.delete(work);
-        done?.();
-      });
-    this.inFlight.add(work);
+    this.track(
+      this.attempt(claimed, token)
+        .catch(error =>
+          this.options.logger.error(
+            `Attempt ${claimed.attempt} of the request of run ${claimed.runId} failed to complete; its lease expires and another attempt follows`,
+            toError(error),
+          ),
+        )
+        .finally(() => done?.()),
+    );
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.finally(() => {
+      this.inFlight.delete(tracked);
+    });
+    this.inFlight.add(tracked);
   }
 
   private async attempt(claimed: ClaimedDelivery, token: string) {
@@ -556,19 +561,21 @@ export class DeliveryWorker {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       const { claim, token } = this.newClaim();
-      this.options.deliveries
-        .claim(deliveryId, claim)
-        .then(claimed => {
-          if (claimed) {
-            this.inBackground(claimed, token);
-          }
-        })
-        .catch(error =>
-          this.options.logger.warn(
-            `Could not claim delivery ${deliveryId} for its retry; polling picks it up`,
-            toError(error),
-          ),
-        );
+      // Tracked from the claim on, so shutdown (and tests) wait for it too.
+      this.track(
+        this.options.deliveries.claim(deliveryId, claim).then(
+          claimed => {
+            if (claimed) {
+              this.inBackground(claimed, token);
+            }
+          },
+          error =>
+            this.options.logger.warn(
+              `Could not claim delivery ${deliveryId} for its retry; polling picks it up`,
+              toError(error),
+            ),
+        ),
+      );
     }, Math.max(0, delay));
     timer.unref?.();
     this.timers.add(timer);
