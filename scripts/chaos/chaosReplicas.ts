@@ -1,0 +1,450 @@
+/*
+ * Chaos test of durable delivery: two backend replicas (packages/backend,
+ * the real app with auth, permissions and catalog) on the local PostgreSQL,
+ * runs in flight on both, one replica killed with SIGKILL. Prints what
+ * happened to every run and exits non-zero when a guarantee did not hold.
+ *
+ * Loopback only: the replicas, the target that holds each request and the
+ * database are all on 127.0.0.1; every loop is bounded in count and time.
+ *
+ * Usage (through scripts/chaos-replicas.sh):
+ *   chaosReplicas.ts --max-attempts 2
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+const REPO = path.resolve(__dirname, '../..');
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const PORTS = { a: 7101, b: 7102 };
+const HOLD_MS = 3000;
+const SIMPLE_RUNS = 40;
+const APPROVAL_RUNS = 5;
+const KILL_AFTER_MS = 500;
+const RECOVERY_LIMIT_MS = 30_000;
+const GIVE_UP_MS = 120_000;
+const TERMINAL = ['success', 'failed', 'timed_out', 'rejected', 'canceled'];
+
+const maxAttempts = Number(argument('--max-attempts') ?? '2');
+const prefix = `chaos_${process.pid}_`;
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function log(message: string) {
+  process.stderr.write(`[chaos] ${message}\n`);
+}
+
+/** What the target received: every request's webhook-id and run. */
+interface Received {
+  webhookId: string;
+  runId: string;
+  at: number;
+}
+
+async function startTarget(): Promise<{
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', chunk => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      let runId = '';
+      try {
+        runId = JSON.parse(body).run;
+      } catch {
+        // Counted with an empty run id: a request we did not expect.
+      }
+      received.push({
+        webhookId: String(req.headers['webhook-id'] ?? ''),
+        runId,
+        at: Date.now(),
+      });
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      }, HOLD_MS);
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    received,
+    close: () =>
+      new Promise(resolve => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function dropDatabases() {
+  const client = new Client({ ...PG, database: 'postgres' });
+  await client.connect();
+  const { rows } = await client.query(
+    'SELECT datname FROM pg_database WHERE datname LIKE $1',
+    [`${prefix}%`],
+  );
+  for (const { datname } of rows) {
+    await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
+  await client.end();
+}
+
+function replicaConfig(port: number, targetPort: number): string {
+  const file = path.join(os.tmpdir(), `${prefix}replica-${port}.yaml`);
+  // Config arrays replace each other: the example workflows (and the hosts
+  // they may call) are replaced by the chaos target alone.
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      backend: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        listen: { port, host: '127.0.0.1' },
+        database: {
+          client: 'pg',
+          connection: PG,
+          prefix,
+        },
+      },
+      selfService: {
+        workflows: [],
+        request: {
+          timeoutSeconds: 30,
+          allowedHosts: [`127.0.0.1:${targetPort}`],
+        },
+      },
+    }),
+  );
+  return file;
+}
+
+function startReplica(name: string, port: number, targetPort: number) {
+  const config = replicaConfig(port, targetPort);
+  const out = fs.openSync(path.join(os.tmpdir(), `${prefix}${name}.log`), 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      '--require',
+      '@backstage/cli/config/nodeTransform.cjs',
+      'src/index.ts',
+      '--config',
+      '../../app-config.yaml',
+      '--config',
+      config,
+    ],
+    {
+      cwd: path.join(REPO, 'packages/backend'),
+      stdio: ['ignore', out, out],
+      env: { ...process.env, NODE_ENV: 'development' },
+    },
+  );
+  return child;
+}
+
+async function waitForHealth(port: number, child: ChildProcess) {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`replica on ${port} exited with ${child.exitCode}`);
+    }
+    try {
+      const res = await fetch(
+        `http://127.0.0.1:${port}/api/self-service/health`,
+      );
+      if (res.ok) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise(resolve => setTimeout(resolve, 500));
+  }
+  throw new Error(`replica on ${port} did not come up`);
+}
+
+/**
+ * A user's Backstage token, from the development sign-in; retried while the
+ * catalog has not ingested the example users yet.
+ */
+async function tokenOf(port: number, user: string): Promise<string> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const res = await fetch(
+      `http://127.0.0.1:${port}/api/auth/dev-users/refresh?optional&env=development`,
+      { headers: { 'x-dev-user': user, 'x-requested-with': 'XMLHttpRequest' } },
+    );
+    if (res.ok) {
+      const body = (await res.json()) as {
+        backstageIdentity: { token: string };
+      };
+      return body.backstageIdentity.token;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`sign-in as ${user}: ${res.status} ${await res.text()}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+}
+
+async function api(
+  port: number,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/self-service${route}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`${method} ${route}: ${res.status} ${text}`);
+  }
+  return JSON.parse(text);
+}
+
+function workflow(
+  identifier: string,
+  targetPort: number,
+  approval: boolean,
+): Record<string, unknown> {
+  return {
+    identifier,
+    name: identifier,
+    scope: { type: 'global' },
+    execution: { type: 'simple' },
+    access: approval
+      ? { type: 'approval', approvers: ['group:default/platform-team'] }
+      : { type: 'everyone' },
+    parameters: [],
+    request: {
+      method: 'POST',
+      url: `http://127.0.0.1:${targetPort}/hook`,
+      headers: { 'content-type': 'application/json' },
+      body: '{"run": "{{run.id}}"}',
+    },
+    delivery: { maxAttempts },
+  };
+}
+
+async function main() {
+  log(`maxAttempts ${maxAttempts}; databases ${prefix}*`);
+  await dropDatabases();
+  const target = await startTarget();
+  const replicas: Partial<Record<'a' | 'b', ChildProcess>> = {};
+  let exitCode = 1;
+  try {
+    const started = Date.now();
+    // One after the other: the first creates and migrates the databases.
+    replicas.a = startReplica('a', PORTS.a, target.port);
+    await waitForHealth(PORTS.a, replicas.a);
+    replicas.b = startReplica('b', PORTS.b, target.port);
+    await waitForHealth(PORTS.b, replicas.b);
+    log(`replicas up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const ada = await tokenOf(PORTS.a, 'ada');
+    const grace = await tokenOf(PORTS.a, 'grace');
+    const suffix = Date.now().toString(36);
+    const simple = `chaos-simple-${suffix}`;
+    const gated = `chaos-approval-${suffix}`;
+    await api(
+      PORTS.a,
+      ada,
+      'POST',
+      '/workflows',
+      workflow(simple, target.port, false),
+    );
+    await api(
+      PORTS.a,
+      ada,
+      'POST',
+      '/workflows',
+      workflow(gated, target.port, true),
+    );
+
+    // Approval runs requested on B, to be approved on A.
+    const pending = await Promise.all(
+      Array.from({ length: APPROVAL_RUNS }, () =>
+        api(PORTS.b, grace, 'POST', `/workflows/${gated}/runs`, { inputs: {} }),
+      ),
+    );
+    // Simple runs triggered on both: whoever triggers a run claims it.
+    const runs = new Map<string, 'a' | 'b'>();
+    await Promise.all(
+      Array.from({ length: SIMPLE_RUNS }, async (_, i) => {
+        const on = i % 2 === 0 ? 'a' : 'b';
+        const run = await api(
+          PORTS[on],
+          grace,
+          'POST',
+          `/workflows/${simple}/runs`,
+          { inputs: {} },
+        );
+        runs.set(run.id, on);
+      }),
+    );
+    await Promise.all(
+      pending.map(async run => {
+        await api(PORTS.a, ada, 'POST', `/runs/${run.id}/approve`, {});
+        runs.set(run.id, 'a');
+      }),
+    );
+    await new Promise(resolve => setTimeout(resolve, KILL_AFTER_MS));
+    replicas.a!.kill('SIGKILL');
+    const killedAt = Date.now();
+    log(
+      `SIGKILL replica A with ${
+        [...runs.values()].filter(r => r === 'a').length
+      } runs it held`,
+    );
+
+    // Watch every run through B until all have ended or time runs out.
+    const status = new Map<
+      string,
+      { status: string; finishedAt?: number; message?: string }
+    >();
+    while (Date.now() - killedAt < GIVE_UP_MS) {
+      await Promise.all(
+        [...runs.keys()].map(async id => {
+          if (TERMINAL.includes(status.get(id)?.status ?? '')) {
+            return;
+          }
+          const details = await api(PORTS.b, ada, 'GET', `/runs/${id}`);
+          const ended = details.events
+            .filter((e: any) => e.type === 'status_changed')
+            .pop();
+          status.set(id, {
+            status: details.run.status,
+            finishedAt: details.run.finishedAt
+              ? Date.parse(details.run.finishedAt)
+              : undefined,
+            message: ended?.data?.message,
+          });
+        }),
+      );
+      if ([...status.values()].every(s => TERMINAL.includes(s.status))) {
+        break;
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+
+    const heldByA = [...runs].filter(([, on]) => on === 'a').map(([id]) => id);
+    const byRun = new Map<string, Received[]>();
+    for (const r of target.received) {
+      byRun.set(r.runId, [...(byRun.get(r.runId) ?? []), r]);
+    }
+    const lost = [...runs.keys()].filter(
+      id =>
+        !TERMINAL.includes(status.get(id)?.status ?? '') ||
+        (status.get(id)?.status === 'success' && !byRun.has(id)),
+    );
+    const doubled = [...runs.keys()].filter(id => {
+      const got = byRun.get(id) ?? [];
+      return (
+        new Set(got.map(r => r.webhookId)).size > 1 || got.length > maxAttempts
+      );
+    });
+    const resent = [...runs.keys()].filter(
+      id => (byRun.get(id) ?? []).length > 1,
+    );
+    const failed = [...runs.keys()].filter(
+      id => status.get(id)?.status === 'failed',
+    );
+    const failedByKill = failed.filter(id => heldByA.includes(id));
+    const unknownOutcome = failed.filter(id =>
+      /outcome of the request is unknown/.test(status.get(id)?.message ?? ''),
+    );
+    const recovered = heldByA
+      .map(id => status.get(id)?.finishedAt ?? Infinity)
+      .reduce((a, b) => Math.max(a, b), killedAt);
+    const recoverSeconds = (recovered - killedAt) / 1000;
+
+    console.log(`maxAttempts: ${maxAttempts}`);
+    console.log(
+      `runs: ${runs.size} (${heldByA.length} held by the killed replica)`,
+    );
+    console.log(`lost: ${lost.length}`);
+    console.log(
+      `doubled (another webhook-id, or more than maxAttempts sends): ${doubled.length}`,
+    );
+    console.log(`resent with the same webhook-id: ${resent.length}`);
+    console.log(
+      `success: ${
+        [...status.values()].filter(s => s.status === 'success').length
+      }`,
+    );
+    console.log(
+      `failed: ${failed.length} (by the kill: ${failedByKill.length}, saying the outcome is unknown: ${unknownOutcome.length})`,
+    );
+    console.log(
+      `time to recover (kill to the last of the killed replica's runs ending): ${recoverSeconds.toFixed(
+        1,
+      )} s`,
+    );
+
+    const problems: string[] = [];
+    if (lost.length > 0) problems.push(`${lost.length} runs lost`);
+    if (doubled.length > 0) problems.push(`${doubled.length} runs doubled`);
+    if (recoverSeconds > RECOVERY_LIMIT_MS / 1000) {
+      problems.push(`recovery took ${recoverSeconds.toFixed(1)} s`);
+    }
+    if (maxAttempts >= 2 && failed.length > 0) {
+      problems.push(`${failed.length} runs failed`);
+    }
+    if (maxAttempts === 1) {
+      const wrong = failed.filter(id => !unknownOutcome.includes(id));
+      if (wrong.length > 0) {
+        problems.push(
+          `${wrong.length} runs failed without the unknown-outcome message`,
+        );
+      }
+      const heldByB = [...runs.keys()].filter(id => !heldByA.includes(id));
+      const notOk = heldByB.filter(id => status.get(id)?.status !== 'success');
+      if (notOk.length > 0) {
+        problems.push(
+          `${notOk.length} runs of the surviving replica did not succeed`,
+        );
+      }
+    }
+    if (problems.length > 0) {
+      console.log(`FAILED: ${problems.join('; ')}`);
+    } else {
+      console.log('OK');
+      exitCode = 0;
+    }
+  } finally {
+    for (const child of Object.values(replicas)) {
+      if (child && child.exitCode === null) {
+        child.kill('SIGKILL');
+      }
+    }
+    await target.close();
+    await new Promise(resolve => setTimeout(resolve, 500));
+    await dropDatabases().catch(error =>
+      log(`could not drop databases: ${error}`),
+    );
+  }
+  process.exit(exitCode);
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
