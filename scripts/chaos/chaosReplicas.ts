@@ -10,15 +10,17 @@
  * Usage (through scripts/chaos-replicas.sh):
  *   chaosReplicas.ts --max-attempts 2
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
-
-const REPO = path.resolve(__dirname, '../..');
+import {
+  type AppBackend,
+  callApi,
+  signIn,
+  startAppBackend,
+  stopAppBackend,
+  waitForHealth,
+} from '../lib/appBackend';
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
 const PORTS = { a: 7101, b: 7102 };
 const HOLD_MS = 3000;
@@ -102,123 +104,29 @@ async function dropDatabases() {
   await client.end();
 }
 
-function replicaConfig(port: number, targetPort: number): string {
-  const file = path.join(os.tmpdir(), `${prefix}replica-${port}.yaml`);
+/** Replica overrides: the shared databases, and only the chaos target. */
+function replicaOverrides(targetPort: number): Record<string, unknown> {
   // Config arrays replace each other: the example workflows (and the hosts
   // they may call) are replaced by the chaos target alone.
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      backend: {
-        baseUrl: `http://127.0.0.1:${port}`,
-        listen: { port, host: '127.0.0.1' },
-        database: {
-          client: 'pg',
-          connection: PG,
-          prefix,
-        },
+  return {
+    backend: { database: { client: 'pg', connection: PG, prefix } },
+    selfService: {
+      workflows: [],
+      request: {
+        timeoutSeconds: 30,
+        allowedHosts: [`127.0.0.1:${targetPort}`],
       },
-      selfService: {
-        workflows: [],
-        request: {
-          timeoutSeconds: 30,
-          allowedHosts: [`127.0.0.1:${targetPort}`],
-        },
-      },
-    }),
-  );
-  return file;
-}
-
-function startReplica(name: string, port: number, targetPort: number) {
-  const config = replicaConfig(port, targetPort);
-  const out = fs.openSync(path.join(os.tmpdir(), `${prefix}${name}.log`), 'w');
-  const child = spawn(
-    process.execPath,
-    [
-      '--require',
-      '@backstage/cli/config/nodeTransform.cjs',
-      'src/index.ts',
-      '--config',
-      '../../app-config.yaml',
-      '--config',
-      config,
-    ],
-    {
-      cwd: path.join(REPO, 'packages/backend'),
-      stdio: ['ignore', out, out],
-      env: { ...process.env, NODE_ENV: 'development' },
     },
-  );
-  return child;
+  };
 }
 
-async function waitForHealth(port: number, child: ChildProcess) {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`replica on ${port} exited with ${child.exitCode}`);
-    }
-    try {
-      const res = await fetch(
-        `http://127.0.0.1:${port}/api/self-service/health`,
-      );
-      if (res.ok) {
-        return;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise(resolve => setTimeout(resolve, 500));
-  }
-  throw new Error(`replica on ${port} did not come up`);
-}
-
-/**
- * A user's Backstage token, from the development sign-in; retried while the
- * catalog has not ingested the example users yet.
- */
-async function tokenOf(port: number, user: string): Promise<string> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const res = await fetch(
-      `http://127.0.0.1:${port}/api/auth/dev-users/refresh?optional&env=development`,
-      { headers: { 'x-dev-user': user, 'x-requested-with': 'XMLHttpRequest' } },
-    );
-    if (res.ok) {
-      const body = (await res.json()) as {
-        backstageIdentity: { token: string };
-      };
-      return body.backstageIdentity.token;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`sign-in as ${user}: ${res.status} ${await res.text()}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 1000));
-  }
-}
-
-async function api(
+const api = (
   port: number,
   token: string,
   method: string,
   route: string,
   body?: unknown,
-) {
-  const res = await fetch(`http://127.0.0.1:${port}/api/self-service${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(`${method} ${route}: ${res.status} ${text}`);
-  }
-  return JSON.parse(text);
-}
+) => callApi(port, token, method, `/api/self-service${route}`, body);
 
 function workflow(
   identifier: string,
@@ -248,19 +156,20 @@ async function main() {
   log(`maxAttempts ${maxAttempts}; databases ${prefix}*`);
   await dropDatabases();
   const target = await startTarget();
-  const replicas: Partial<Record<'a' | 'b', ChildProcess>> = {};
+  const replicas: Partial<Record<'a' | 'b', AppBackend>> = {};
   let exitCode = 1;
   try {
     const started = Date.now();
     // One after the other: the first creates and migrates the databases.
-    replicas.a = startReplica('a', PORTS.a, target.port);
-    await waitForHealth(PORTS.a, replicas.a);
-    replicas.b = startReplica('b', PORTS.b, target.port);
-    await waitForHealth(PORTS.b, replicas.b);
+    const overrides = replicaOverrides(target.port);
+    replicas.a = startAppBackend({ name: 'a', port: PORTS.a, overrides });
+    await waitForHealth(replicas.a);
+    replicas.b = startAppBackend({ name: 'b', port: PORTS.b, overrides });
+    await waitForHealth(replicas.b);
     log(`replicas up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    const ada = await tokenOf(PORTS.a, 'ada');
-    const grace = await tokenOf(PORTS.a, 'grace');
+    const ada = await signIn(PORTS.a, 'ada');
+    const grace = await signIn(PORTS.a, 'grace');
     const suffix = Date.now().toString(36);
     const simple = `chaos-simple-${suffix}`;
     const gated = `chaos-approval-${suffix}`;
@@ -307,7 +216,7 @@ async function main() {
       }),
     );
     await new Promise(resolve => setTimeout(resolve, KILL_AFTER_MS));
-    replicas.a!.kill('SIGKILL');
+    stopAppBackend(replicas.a);
     const killedAt = Date.now();
     log(
       `SIGKILL replica A with ${
@@ -430,11 +339,7 @@ async function main() {
       exitCode = 0;
     }
   } finally {
-    for (const child of Object.values(replicas)) {
-      if (child && child.exitCode === null) {
-        child.kill('SIGKILL');
-      }
-    }
+    Object.values(replicas).forEach(stopAppBackend);
     await target.close();
     await new Promise(resolve => setTimeout(resolve, 500));
     await dropDatabases().catch(error =>

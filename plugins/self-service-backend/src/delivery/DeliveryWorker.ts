@@ -149,8 +149,16 @@ export class DeliveryWorker {
     };
   }
 
-  /** Sends the first attempt of a delivery written with its run, in the background. */
-  sendPrepared(prepared: PreparedDelivery, run: Run): void {
+  /**
+   * Sends the first attempt of a delivery written with its run, in the
+   * background. The command hands over the run and its definition, so the
+   * request leaves without reading them back.
+   */
+  sendPrepared(
+    prepared: PreparedDelivery,
+    run: Run,
+    definition: WorkflowDefinition,
+  ): void {
     const { delivery, token } = prepared;
     this.inBackground(
       {
@@ -166,6 +174,8 @@ export class DeliveryWorker {
         interrupted: false,
       },
       token,
+      undefined,
+      { run, definition },
     );
   }
 
@@ -243,9 +253,10 @@ export class DeliveryWorker {
     claimed: ClaimedDelivery,
     token: string,
     done?: () => void,
+    known?: { run: Run; definition: WorkflowDefinition },
   ): void {
     this.track(
-      this.attempt(claimed, token)
+      this.attempt(claimed, token, known)
         .catch(error =>
           this.options.logger.error(
             `Attempt ${claimed.attempt} of the request of run ${claimed.runId} failed to complete; its lease expires and another attempt follows`,
@@ -263,20 +274,17 @@ export class DeliveryWorker {
     this.inFlight.add(tracked);
   }
 
-  private async attempt(claimed: ClaimedDelivery, token: string) {
+  private async attempt(
+    claimed: ClaimedDelivery,
+    token: string,
+    known?: { run: Run; definition: WorkflowDefinition },
+  ) {
     const { store } = this.options;
-    const run = await store.getRun(claimed.runId);
-    if (!run) {
+    const loaded = known ?? (await this.load(claimed.runId));
+    if (!loaded) {
       return;
     }
-    const revision = await store.getWorkflowRevision(
-      run.workflowId,
-      run.workflowRevision,
-    );
-    if (!revision) {
-      throw new Error(`Run ${run.id} refers to a missing workflow revision`);
-    }
-    const definition = revision.definition;
+    const { run, definition } = loaded;
     const position = {
       attempt: claimed.attempt,
       maxAttempts: claimed.maxAttempts,
@@ -334,6 +342,23 @@ export class DeliveryWorker {
       definition,
       this.decide(run, definition, claimed, attempt, redactor),
     );
+  }
+
+  private async load(
+    runId: string,
+  ): Promise<{ run: Run; definition: WorkflowDefinition } | undefined> {
+    const run = await this.options.store.getRun(runId);
+    if (!run) {
+      return undefined;
+    }
+    const revision = await this.options.store.getWorkflowRevision(
+      run.workflowId,
+      run.workflowRevision,
+    );
+    if (!revision) {
+      throw new Error(`Run ${run.id} refers to a missing workflow revision`);
+    }
+    return { run, definition: revision.definition };
   }
 
   /** Renders and sends one attempt; a request that cannot be built is a failed attempt. */

@@ -505,14 +505,32 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       'medium',
       { workflow: identifier },
       async () => {
-        const workflow = await requireWorkflow(identifier, credentials);
-        if (
-          !(await authorize(
-            selfServiceWorkflowRunPermission,
-            credentials,
-            identifier,
-          ))
-        ) {
+        // One round trip to the permission backend for both decisions, and
+        // the caller's identity meanwhile: this is the path users wait on.
+        const [workflow, [read, mayRun], caller] = await Promise.all([
+          store.getWorkflow(identifier),
+          permissions.authorize(
+            [
+              {
+                permission: selfServiceWorkflowReadPermission,
+                resourceRef: identifier,
+              },
+              {
+                permission: selfServiceWorkflowRunPermission,
+                resourceRef: identifier,
+              },
+            ],
+            { credentials },
+          ),
+          callerOf(credentials),
+        ]);
+        // Not found and not allowed to see look the same, so nothing leaks.
+        if (!workflow || read.result !== AuthorizeResult.ALLOW) {
+          throw new NotFoundError(
+            `No workflow with identifier '${identifier}'`,
+          );
+        }
+        if (mayRun.result !== AuthorizeResult.ALLOW) {
           throw new NotAllowedError(
             'Your permissions do not allow you to run this workflow',
           );
@@ -534,7 +552,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           workflow,
           entityRef: body.entityRef as string | undefined,
           inputs: body.inputs,
-          caller: await callerOf(credentials),
+          caller,
           credentials,
         });
         return {

@@ -52,7 +52,7 @@ export async function approveRun(
       statusChanged('pending_approval', 'in_progress', request.caller),
     ],
   });
-  deps.worker.sendPrepared(prepared, approved);
+  deps.worker.sendPrepared(prepared, approved, definition);
   await deps.notifier.runChanged(approved);
   return approved;
 }

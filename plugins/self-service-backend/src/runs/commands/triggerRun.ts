@@ -79,7 +79,7 @@ export async function triggerRun(
     status: 'in_progress',
     delivery: prepared.delivery,
   });
-  deps.worker.sendPrepared(prepared, run);
+  deps.worker.sendPrepared(prepared, run, workflow);
   await deps.notifier.runChanged(run);
   return run;
 }
