@@ -29,6 +29,7 @@ import { Worker } from 'node:worker_threads';
 import { CALLBACK_EVENTS_PER_RUN } from '../src/config';
 import { DatabaseSelfServiceStore } from '../src/database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from '../src/dispatch';
+import { AllowedHosts, ALLOWED_HOSTS_KEY, EgressPolicy } from '../src/egress';
 import { RunNotifier } from '../src/runs/RunNotifier';
 import { RunService } from '../src/runs/RunService';
 import { createRouter } from '../src/service/router';
@@ -100,11 +101,15 @@ async function startApi(knex: Knex) {
       fail: async () => {},
     }),
   };
+  // The benchmark's external system listens on 127.0.0.1.
+  const egressPolicy = new EgressPolicy({
+    allowedHosts: AllowedHosts.parse(['127.0.0.1/32'], ALLOWED_HOSTS_KEY),
+  });
   const runs = new RunService({
     store,
     catalog,
     auth: mockServices.auth(),
-    dispatcher: new HttpRequestDispatcher(),
+    dispatcher: new HttpRequestDispatcher({ egressPolicy }),
     notifier: new RunNotifier({
       notifications: { send: async () => {} },
       signals: { publish: async () => {} },

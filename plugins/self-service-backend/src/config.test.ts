@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { readSelfServiceConfig } from './config';
+import { EgressPolicy } from './egress';
 
 const workflow = {
   identifier: 'freeze-deploys',
@@ -25,8 +26,26 @@ describe('readSelfServiceConfig', () => {
       maxCallbackEventsPerRun: 500,
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65_536,
+      egressPolicy: expect.any(EgressPolicy),
       workflows: [],
     });
+  });
+
+  it('reads where requests may go, stopping at an invalid pattern', () => {
+    const { egressPolicy } = readSelfServiceConfig(
+      new ConfigReader({
+        selfService: { request: { allowedHosts: ['10.0.0.0/8'] } },
+      }),
+    );
+    expect(egressPolicy.checkUrl(new URL('http://10.1.2.3/'))).toBeUndefined();
+    expect(egressPolicy.checkUrl(new URL('http://192.168.1.1/'))).toBeDefined();
+    expect(() =>
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: { request: { allowedHosts: ['10.0.0.0/8', '*'] } },
+        }),
+      ),
+    ).toThrow("selfService.request.allowedHosts[1]: '*' is not a host name");
   });
 
   it('reads secrets, request limits and workflows, validated', () => {

@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { type EgressPolicy, readEgressPolicy } from './egress';
 import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
 
 /**
@@ -50,6 +51,8 @@ export interface SelfServiceConfig {
   requestTimeoutMs: number;
   /** Response bodies are recorded up to this many bytes. */
   maxResponseBodyBytes: number;
+  /** Where requests may go (`selfService.request.allowedHosts`). */
+  egressPolicy: EgressPolicy;
   /** Workflows published from configuration (`selfService.workflows`). */
   workflows: WorkflowDefinition[];
 }
@@ -108,6 +111,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
       'selfService.request.maxResponseBodyBytes must be a whole number of bytes',
     );
   }
+  const egressPolicy = readEgressPolicy(config);
   const secretNames = new Set(Object.keys(secrets));
   const workflows = (
     config.getOptional<unknown[]>('selfService.workflows') ?? []
@@ -136,6 +140,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     maxCallbackEventsPerRun,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
+    egressPolicy,
     workflows,
   };
 }

@@ -123,7 +123,9 @@ export const selfServicePlugin = createBackendPlugin({
           store,
           catalog: deps.catalog,
           auth: deps.auth,
-          dispatcher: new HttpRequestDispatcher(),
+          dispatcher: new HttpRequestDispatcher({
+            egressPolicy: config.egressPolicy,
+          }),
           notifier: new RunNotifier({
             notifications: deps.notifications,
             signals: deps.signals,
