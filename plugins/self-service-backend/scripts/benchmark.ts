@@ -145,6 +145,7 @@ async function startApi(knex: Knex) {
     config: {
       secrets: {},
       callbackServices: new Set(),
+      egressPolicy,
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });

@@ -96,6 +96,30 @@ describe('readSelfServiceConfig', () => {
     );
   });
 
+  it('stops at a configured workflow whose host is refused, unless allowed', () => {
+    const internal = {
+      ...workflow,
+      request: { method: 'POST', url: 'http://10.0.0.1/freeze' },
+    };
+    expect(() =>
+      readSelfServiceConfig(
+        new ConfigReader({ selfService: { workflows: [internal] } }),
+      ),
+    ).toThrow(
+      'selfService.workflows[0].request.url: 10.0.0.1 is a private address (10.0.0.0/8); requests to it are refused unless selfService.request.allowedHosts allows it',
+    );
+    expect(
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: {
+            request: { allowedHosts: ['10.0.0.1'] },
+            workflows: [internal],
+          },
+        }),
+      ).workflows,
+    ).toHaveLength(1);
+  });
+
   it("accepts the example workflows of this repository's app-config.yaml", () => {
     const file = path.resolve(__dirname, '../../../app-config.yaml');
     if (!fs.existsSync(file)) {
@@ -103,7 +127,10 @@ describe('readSelfServiceConfig', () => {
     }
     const appConfig = yaml.load(fs.readFileSync(file, 'utf8')) as any;
     const config = readSelfServiceConfig(
-      new ConfigReader({ selfService: appConfig.selfService }),
+      new ConfigReader({
+        backend: appConfig.backend,
+        selfService: appConfig.selfService,
+      }),
     );
     expect(config.workflows.length).toBeGreaterThan(0);
     expect(config.workflows.map(w => w.identifier)).toContain(

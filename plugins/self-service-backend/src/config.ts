@@ -117,7 +117,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     config.getOptional<unknown[]>('selfService.workflows') ?? []
   ).map((raw, index) => {
     try {
-      return validateWorkflowDefinition(raw, { secretNames });
+      return validateWorkflowDefinition(raw, { secretNames, egressPolicy });
     } catch (error) {
       if (error instanceof InputError) {
         throw new Error(`selfService.workflows[${index}].${error.message}`);

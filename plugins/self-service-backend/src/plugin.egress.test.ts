@@ -40,6 +40,71 @@ async function runToTheEnd(api: Api, identifier: string) {
   }, 'the run to finish');
 }
 
+describe('saving workflows whose requests would go to refused hosts', () => {
+  // The URLs the issue found saved with 201, with the backend at
+  // localhost:7007 as in the local demo.
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/'],
+    ['http://[::ffff:169.254.169.254]/'],
+    ['http://10.0.0.1/admin'],
+    ['http://metadata.google.internal/computeMetadata/v1/'],
+    ['http://localhost:7007/api/catalog/entities'],
+    ['http://0x7f000001:7007/'],
+    ['http://127.1:7007/'],
+  ])('refuses %s with 400, naming request.url and the key', async url => {
+    const { api } = await startSelfServiceBackend({
+      config: {
+        backend: { baseUrl: 'http://localhost:7007', listen: { port: 7007 } },
+      },
+    });
+    const created = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(workflow('internal', url));
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/^request\.url: /);
+    expect(created.body.error.message).toContain(KEY);
+
+    const preview = await api()
+      .post('/api/self-service/preview')
+      .set('authorization', as('ada'))
+      .send({ definition: workflow('internal', url), inputs: {} });
+    expect(preview.status).toBe(400);
+    expect(preview.body.error.message).toMatch(/^definition\.request\.url: /);
+  });
+
+  it('refuses the same host when editing a workflow', async () => {
+    const { api } = await startSelfServiceBackend();
+    await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send(workflow('deploy', 'https://deploy.example.com/'))
+      .expect(201);
+    const updated = await api()
+      .put('/api/self-service/workflows/deploy')
+      .set('authorization', as('ada'))
+      .send(workflow('deploy', 'http://192.168.1.1/'));
+    expect(updated.status).toBe(400);
+    expect(updated.body.error.message).toBe(
+      `request.url: 192.168.1.1 is a private address (192.168.0.0/16); requests to it are refused unless ${KEY} allows it`,
+    );
+  });
+
+  it('does not start with a configured workflow whose host is refused', async () => {
+    await expect(
+      startSelfServiceBackend({
+        config: {
+          selfService: {
+            workflows: [workflow('metadata', 'http://169.254.169.254/')],
+          },
+        },
+      }),
+    ).rejects.toThrow(
+      `selfService.workflows[0].request.url: 169.254.169.254 is a cloud metadata service, which workflows may never call (${KEY} cannot allow it)`,
+    );
+  });
+});
+
 describe('where workflow requests may go, through the plugin', () => {
   let external: Awaited<ReturnType<typeof startExternalSystem>>;
 

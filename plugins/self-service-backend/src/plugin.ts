@@ -67,6 +67,7 @@ export const selfServicePlugin = createBackendPlugin({
         // Checked before anything else: a bad workflow stops start-up.
         const moduleWorkflows = validateCodeWorkflows(codeWorkflows, {
           secretNames: new Set(Object.keys(config.secrets)),
+          egressPolicy: config.egressPolicy,
           configured: config.workflows,
         });
         const store = await DatabaseSelfServiceStore.create({

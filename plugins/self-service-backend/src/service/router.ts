@@ -76,7 +76,10 @@ export interface RouterOptions {
   catalog: CatalogService;
   store: SelfServiceStore;
   runs: RunService;
-  config: Pick<SelfServiceConfig, 'secrets' | 'callbackServices'>;
+  config: Pick<
+    SelfServiceConfig,
+    'secrets' | 'callbackServices' | 'egressPolicy'
+  >;
   /** Where external systems reach this plugin; shown in request previews. */
   callbackBaseUrl: string;
 }
@@ -111,6 +114,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   } = options;
   const router = await createOpenApiRouter();
   const secretNames = new Set(Object.keys(config.secrets));
+  const validationOptions = {
+    secretNames,
+    egressPolicy: config.egressPolicy,
+  };
   const runTokens = new RunTokenVerifier(store);
 
   async function callerOf(credentials: BackstageCredentials): Promise<Caller> {
@@ -316,9 +323,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         ) {
           throw new NotAllowedError('You are not allowed to publish workflows');
         }
-        const definition = validateWorkflowDefinition(req.body, {
-          secretNames,
-        });
+        const definition = validateWorkflowDefinition(
+          req.body,
+          validationOptions,
+        );
         const created = await store.createWorkflow({
           definition,
           actor: credentials.principal.userEntityRef,
@@ -370,7 +378,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       }
     }
     const definition = prefixErrors('definition.', () =>
-      validateWorkflowDefinition(body.definition, { secretNames }),
+      validateWorkflowDefinition(body.definition, validationOptions),
     );
     const inputs = validateRunInputs(definition.parameters, body.inputs);
     let entity: Entity | undefined;
@@ -430,9 +438,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             managedWorkflowMessage(identifier, existing.managedBy),
           );
         }
-        const definition = validateWorkflowDefinition(req.body, {
-          secretNames,
-        });
+        const definition = validateWorkflowDefinition(
+          req.body,
+          validationOptions,
+        );
         if (definition.identifier !== identifier) {
           throw new InputError(
             `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
