@@ -53,9 +53,9 @@ function isLoopback(address: string): boolean {
   );
 }
 
+/** Only `localhost` itself: /etc/hosts answers it without asking DNS. */
 function isLocalName(hostname: string): boolean {
-  const lower = hostname.toLowerCase().replace(/\.$/, '');
-  return lower === 'localhost' || lower.endsWith('.localhost');
+  return hostname.toLowerCase().replace(/\.$/, '') === 'localhost';
 }
 
 function refusal(address: string, port: number): Error {

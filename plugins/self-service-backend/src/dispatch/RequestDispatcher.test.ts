@@ -382,6 +382,47 @@ describe('HttpRequestDispatcher: where requests may go', () => {
     expect(testNetwork.connections).toEqual([]);
   });
 
+  it.each([
+    ['127.0.0.1'],
+    ['127.0.0.53'],
+    ['10.0.0.1'],
+    ['172.16.0.1'],
+    ['192.168.0.1'],
+    ['169.254.169.254'],
+    ['169.254.1.1'],
+    ['100.64.0.1'],
+    ['100.100.100.200'],
+    ['0.0.0.0'],
+    ['224.0.0.1'],
+    ['255.255.255.255'],
+    ['192.0.0.1'],
+    ['198.18.0.1'],
+    ['240.0.0.1'],
+    ['::1'],
+    ['::'],
+    ['fe80::1'],
+    ['fd00::1'],
+    ['fd00:ec2::254'],
+    ['ff02::1'],
+    ['::ffff:127.0.0.1'],
+    ['::ffff:10.0.0.1'],
+    ['::ffff:169.254.169.254'],
+    ['::127.0.0.1'],
+    ['64:ff9b::10.0.0.1'],
+    ['2002:a00:1::1'],
+  ])('refuses a name that resolves to %s, before connecting', async address => {
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+      resolve: resolverOf({ 'target.example.com': [address] }),
+    }).dispatch(get('https://target.example.com/'), options);
+    expect(attempt.error?.kind).toBe('refused-address');
+    expect(attempt.error?.message).toContain(
+      `target.example.com resolves to ${address}, `,
+    );
+    expect(attempt.error?.message).toContain(KEY);
+    expect(testNetwork.connections).toEqual([]);
+  });
+
   it('connects to the address it checked, once allowed', async () => {
     const server = await okServer();
     const { port } = new URL(server.url);
