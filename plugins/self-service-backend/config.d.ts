@@ -69,6 +69,29 @@ export interface Config {
        * the rest is cut off and marked as truncated.
        */
       maxResponseBodyBytes?: number;
+      /**
+       * Exceptions to where requests are refused by default. Without one, a
+       * request may only go to a public address: loopback, private
+       * (RFC 1918), link-local, carrier-grade NAT, unique-local, multicast
+       * and reserved addresses are refused, in every spelling (`127.1`,
+       * `0x7f000001`, `::ffff:127.0.0.1`), both when a workflow is saved
+       * (its URL's host) and for every address actually connected to, after
+       * DNS.
+       *
+       * Each entry is a host name (`ci.internal`, any port), a host name and
+       * port (`localhost:7008`), every name below a domain
+       * (`*.corp.example.com`), an address (`10.1.2.3`, `10.1.2.3:8080`,
+       * `fd00::1`, `[fd00::1]:8080`) or a network (`10.0.0.0/8`,
+       * `fd00::/8`). An allowed name is trusted wherever it resolves; an
+       * address only within an allowed network. An invalid entry stops the
+       * backend, naming it.
+       *
+       * Never allowed, whatever the entries: cloud metadata services
+       * (169.254.169.254, metadata.google.internal and the like) and this
+       * backend itself (the host and port of `backend.baseUrl`, and its
+       * listen port on this machine's addresses).
+       */
+      allowedHosts?: string[];
     };
   };
 }

@@ -29,6 +29,7 @@ import { Worker } from 'node:worker_threads';
 import { CALLBACK_EVENTS_PER_RUN } from '../src/config';
 import { DatabaseSelfServiceStore } from '../src/database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from '../src/dispatch';
+import { AllowedHosts, ALLOWED_HOSTS_KEY, EgressPolicy } from '../src/egress';
 import { RunNotifier } from '../src/runs/RunNotifier';
 import { DatabaseDeliveryStore } from '../src/database/DatabaseDeliveryStore';
 import { DeliveryWorker } from '../src/delivery/DeliveryWorker';
@@ -102,6 +103,10 @@ async function startApi(knex: Knex) {
       fail: async () => {},
     }),
   };
+  // The benchmark's external system listens on 127.0.0.1.
+  const egressPolicy = new EgressPolicy({
+    allowedHosts: AllowedHosts.parse(['127.0.0.1/32'], ALLOWED_HOSTS_KEY),
+  });
   const runConfig = {
     secrets: {},
     requestTimeoutMs: 30_000,
@@ -121,7 +126,7 @@ async function startApi(knex: Knex) {
   const worker = new DeliveryWorker({
     store,
     deliveries,
-    dispatcher: new HttpRequestDispatcher(),
+    dispatcher: new HttpRequestDispatcher({ egressPolicy }),
     notifier,
     logger,
     config: runConfig,
@@ -157,6 +162,7 @@ async function startApi(knex: Knex) {
       secrets: {},
       callbackServices: new Set(),
       signingKeys: new Map(),
+      egressPolicy,
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { readSelfServiceConfig } from './config';
+import { EgressPolicy } from './egress';
 
 const workflow = {
   identifier: 'freeze-deploys',
@@ -26,8 +27,26 @@ describe('readSelfServiceConfig', () => {
       maxCallbackEventsPerRun: 500,
       requestTimeoutMs: 30_000,
       maxResponseBodyBytes: 65_536,
+      egressPolicy: expect.any(EgressPolicy),
       workflows: [],
     });
+  });
+
+  it('reads where requests may go, stopping at an invalid pattern', () => {
+    const { egressPolicy } = readSelfServiceConfig(
+      new ConfigReader({
+        selfService: { request: { allowedHosts: ['10.0.0.0/8'] } },
+      }),
+    );
+    expect(egressPolicy.checkUrl(new URL('http://10.1.2.3/'))).toBeUndefined();
+    expect(egressPolicy.checkUrl(new URL('http://192.168.1.1/'))).toBeDefined();
+    expect(() =>
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: { request: { allowedHosts: ['10.0.0.0/8', '*'] } },
+        }),
+      ),
+    ).toThrow("selfService.request.allowedHosts[1]: '*' is not a host name");
   });
 
   it('reads secrets, request limits and workflows, validated', () => {
@@ -78,6 +97,30 @@ describe('readSelfServiceConfig', () => {
     );
   });
 
+  it('stops at a configured workflow whose host is refused, unless allowed', () => {
+    const internal = {
+      ...workflow,
+      request: { method: 'POST', url: 'http://10.0.0.1/freeze' },
+    };
+    expect(() =>
+      readSelfServiceConfig(
+        new ConfigReader({ selfService: { workflows: [internal] } }),
+      ),
+    ).toThrow(
+      'selfService.workflows[0].request.url: 10.0.0.1 is a private address (10.0.0.0/8); requests to it are refused unless selfService.request.allowedHosts allows it',
+    );
+    expect(
+      readSelfServiceConfig(
+        new ConfigReader({
+          selfService: {
+            request: { allowedHosts: ['10.0.0.1'] },
+            workflows: [internal],
+          },
+        }),
+      ).workflows,
+    ).toHaveLength(1);
+  });
+
   it("accepts the example workflows of this repository's app-config.yaml", () => {
     const file = path.resolve(__dirname, '../../../app-config.yaml');
     if (!fs.existsSync(file)) {
@@ -85,7 +128,10 @@ describe('readSelfServiceConfig', () => {
     }
     const appConfig = yaml.load(fs.readFileSync(file, 'utf8')) as any;
     const config = readSelfServiceConfig(
-      new ConfigReader({ selfService: appConfig.selfService }),
+      new ConfigReader({
+        backend: appConfig.backend,
+        selfService: appConfig.selfService,
+      }),
     );
     expect(config.workflows.length).toBeGreaterThan(0);
     expect(config.workflows.map(w => w.identifier)).toContain(

@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { type EgressPolicy, readEgressPolicy } from './egress';
 import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
 
 /**
@@ -56,6 +57,8 @@ export interface SelfServiceConfig {
    * current one first; a request carries one signature per secret.
    */
   signingKeys: ReadonlyMap<string, ReadonlyArray<string>>;
+  /** Where requests may go (`selfService.request.allowedHosts`). */
+  egressPolicy: EgressPolicy;
   /** Workflows published from configuration (`selfService.workflows`). */
   workflows: WorkflowDefinition[];
 }
@@ -151,6 +154,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
       'selfService.request.maxResponseBodyBytes must be a whole number of bytes',
     );
   }
+  const egressPolicy = readEgressPolicy(config);
   const secretNames = new Set(Object.keys(secrets));
   const signingKeys = readSigningKeys(config);
   const signingKeyNames = new Set(signingKeys.keys());
@@ -158,7 +162,11 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     config.getOptional<unknown[]>('selfService.workflows') ?? []
   ).map((raw, index) => {
     try {
-      return validateWorkflowDefinition(raw, { secretNames, signingKeyNames });
+      return validateWorkflowDefinition(raw, {
+        secretNames,
+        signingKeyNames,
+        egressPolicy,
+      });
     } catch (error) {
       if (error instanceof InputError) {
         throw new Error(`selfService.workflows[${index}].${error.message}`);
@@ -182,6 +190,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
     signingKeys,
+    egressPolicy,
     workflows,
   };
 }

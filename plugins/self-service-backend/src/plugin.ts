@@ -71,6 +71,7 @@ export const selfServicePlugin = createBackendPlugin({
         const moduleWorkflows = validateCodeWorkflows(codeWorkflows, {
           secretNames: new Set(Object.keys(config.secrets)),
           signingKeyNames: new Set(config.signingKeys.keys()),
+          egressPolicy: config.egressPolicy,
           configured: config.workflows,
         });
         const store = await DatabaseSelfServiceStore.create({
@@ -134,7 +135,9 @@ export const selfServicePlugin = createBackendPlugin({
         const worker = new DeliveryWorker({
           store,
           deliveries,
-          dispatcher: new HttpRequestDispatcher(),
+          dispatcher: new HttpRequestDispatcher({
+            egressPolicy: config.egressPolicy,
+          }),
           notifier,
           logger,
           config,

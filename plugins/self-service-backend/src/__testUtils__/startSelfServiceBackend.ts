@@ -102,7 +102,9 @@ export async function startSelfServiceBackend(options?: {
       data: {
         selfService: {
           secrets: { DEPLOY_TOKEN: 'deploy-token-0123456789' },
-          request: { timeoutSeconds: 2 },
+          // The example external system listens on 127.0.0.1, which is
+          // refused unless allowed.
+          request: { timeoutSeconds: 2, allowedHosts: ['127.0.0.1/32'] },
           ...(selfService as JsonObject | undefined),
         },
         ...otherConfig,

@@ -5,6 +5,8 @@ import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testNetwork } from '../__testUtils__/testNetwork';
+import { AllowedHosts, EgressPolicy, type HostResolver } from '../egress';
 import { HttpRequestDispatcher, DispatchOptions } from './RequestDispatcher';
 import { RenderedRequest } from './renderRequest';
 
@@ -67,8 +69,45 @@ function get(url: string): RenderedRequest {
   return { method: 'GET', url, headers: {} };
 }
 
+function allowing(...allowedHosts: string[]): EgressPolicy {
+  return new EgressPolicy({
+    allowedHosts: AllowedHosts.parse(
+      allowedHosts,
+      'selfService.request.allowedHosts',
+    ),
+  });
+}
+
+/** Resolves names as a test says, counting the lookups. */
+function resolverOf(
+  ...answers: Array<Record<string, string[]>>
+): HostResolver & { calls: string[] } {
+  const calls: string[] = [];
+  return Object.assign(
+    async (hostname: string) => {
+      calls.push(hostname);
+      const answer = answers[Math.min(calls.length, answers.length) - 1];
+      const addresses = answer[hostname];
+      if (!addresses) {
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+          code: 'ENOTFOUND',
+          hostname,
+        });
+      }
+      return addresses.map(address => ({
+        address,
+        family: address.includes(':') ? (6 as const) : (4 as const),
+      }));
+    },
+    { calls },
+  );
+}
+
 describe('HttpRequestDispatcher', () => {
-  const dispatcher = new HttpRequestDispatcher();
+  // The test servers listen on 127.0.0.1, refused unless allowed.
+  const dispatcher = new HttpRequestDispatcher({
+    egressPolicy: allowing('127.0.0.1/32'),
+  });
 
   it('sends method, headers and body, and records a 200 as success with its body', async () => {
     const server = await startServer((_req, res) => {
@@ -220,14 +259,16 @@ describe('HttpRequestDispatcher', () => {
   });
 
   it('reports a host that does not resolve', async () => {
-    const attempt = await dispatcher.dispatch(
-      get('http://does-not-exist.invalid/hook'),
-      { ...options, timeoutMs: 10000 },
-    );
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+      resolve: resolverOf({}),
+    }).dispatch(get('http://does-not-exist.invalid/hook'), options);
     expect(attempt.outcome).toBe('failure');
-    expect(attempt.error?.kind).toBe('dns');
-    expect(attempt.error?.message).toContain('does-not-exist.invalid');
-  }, 15000);
+    expect(attempt.error).toEqual({
+      kind: 'dns',
+      message: 'Host does-not-exist.invalid was not found (DNS)',
+    });
+  });
 
   it('reports a request fetch cannot send instead of throwing', async () => {
     const server = await startServer((_req, res) => res.end());
@@ -283,3 +324,223 @@ describe('HttpRequestDispatcher', () => {
     }, 15000);
   });
 });
+
+describe('HttpRequestDispatcher: where requests may go', () => {
+  const KEY = 'selfService.request.allowedHosts';
+
+  async function okServer() {
+    return startServer((_req, res) => {
+      // A new connection, and so a new lookup, for every request.
+      res.writeHead(200, { Connection: 'close' });
+      res.end('ok');
+    });
+  }
+
+  it.each([
+    ['http://10.0.0.1/admin', '10.0.0.1 is a private address (10.0.0.0/8)'],
+    ['http://127.1:9/', '127.0.0.1 is a loopback address (127.0.0.0/8)'],
+    [
+      'http://[::ffff:169.254.169.254]/latest/meta-data/',
+      '[::ffff:a9fe:a9fe] is a cloud metadata service',
+    ],
+    [
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'metadata.google.internal is a cloud metadata service',
+    ],
+  ])('refuses %s before sending anything', async (url, reason) => {
+    const resolve = resolverOf({});
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+      resolve,
+    }).dispatch(get(url), options);
+
+    expect(attempt.outcome).toBe('failure');
+    expect(attempt.response).toBeUndefined();
+    expect(attempt.error?.kind).toBe('refused-address');
+    expect(attempt.error?.message).toMatch(
+      new RegExp(`^Refused to send the request: ${escape(reason)}`),
+    );
+    expect(attempt.error?.message).toContain(KEY);
+    expect(attempt.request.url).toBe(url);
+    expect(resolve.calls).toEqual([]);
+    expect(testNetwork.connections).toEqual([]);
+  });
+
+  it('refuses a name that resolves to a refused address before connecting', async () => {
+    const resolve = resolverOf({ 'ci.example.com': ['10.0.0.1'] });
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+      resolve,
+    }).dispatch(get('https://ci.example.com/hooks'), options);
+
+    expect(attempt.outcome).toBe('failure');
+    expect(attempt.error).toEqual({
+      kind: 'refused-address',
+      message: `Refused to send the request: ci.example.com resolves to 10.0.0.1, a private address (10.0.0.0/8); requests to it are refused unless ${KEY} allows it`,
+    });
+    expect(resolve.calls).toEqual(['ci.example.com']);
+    expect(testNetwork.connections).toEqual([]);
+  });
+
+  it.each([
+    ['127.0.0.1'],
+    ['127.0.0.53'],
+    ['10.0.0.1'],
+    ['172.16.0.1'],
+    ['192.168.0.1'],
+    ['169.254.169.254'],
+    ['169.254.1.1'],
+    ['100.64.0.1'],
+    ['100.100.100.200'],
+    ['0.0.0.0'],
+    ['224.0.0.1'],
+    ['255.255.255.255'],
+    ['192.0.0.1'],
+    ['198.18.0.1'],
+    ['240.0.0.1'],
+    ['::1'],
+    ['::'],
+    ['fe80::1'],
+    ['fd00::1'],
+    ['fd00:ec2::254'],
+    ['ff02::1'],
+    ['::ffff:127.0.0.1'],
+    ['::ffff:10.0.0.1'],
+    ['::ffff:169.254.169.254'],
+    ['::127.0.0.1'],
+    ['64:ff9b::10.0.0.1'],
+    ['2002:a00:1::1'],
+  ])('refuses a name that resolves to %s, before connecting', async address => {
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+      resolve: resolverOf({ 'target.example.com': [address] }),
+    }).dispatch(get('https://target.example.com/'), options);
+    expect(attempt.error?.kind).toBe('refused-address');
+    expect(attempt.error?.message).toContain(
+      `target.example.com resolves to ${address}, `,
+    );
+    expect(attempt.error?.message).toContain(KEY);
+    expect(testNetwork.connections).toEqual([]);
+  });
+
+  it('connects to the address it checked, once allowed', async () => {
+    const server = await okServer();
+    const { port } = new URL(server.url);
+    const resolve = resolverOf({ 'ci.example.com': ['127.0.0.1'] });
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing('127.0.0.1/32'),
+      resolve,
+    }).dispatch(get(`http://ci.example.com:${port}/hooks`), options);
+
+    expect(attempt.outcome).toBe('success');
+    expect(server.requests).toEqual([
+      expect.objectContaining({
+        url: '/hooks',
+        headers: expect.objectContaining({ host: `ci.example.com:${port}` }),
+      }),
+    ]);
+    expect(testNetwork.connections).toEqual([
+      { address: '127.0.0.1', port: Number(port) },
+    ]);
+  });
+
+  it('trusts an allowed name wherever it resolves', async () => {
+    const server = await okServer();
+    const { port } = new URL(server.url);
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(`ci.example.com:${port}`),
+      resolve: resolverOf({ 'ci.example.com': ['127.0.0.1'] }),
+    }).dispatch(get(`http://ci.example.com:${port}/`), options);
+    expect(attempt.outcome).toBe('success');
+  });
+
+  it('refuses a name with one refused address among allowed ones', async () => {
+    const server = await okServer();
+    const { port } = new URL(server.url);
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing('127.0.0.1/32'),
+      resolve: resolverOf({ 'mixed.example.com': ['127.0.0.1', '10.0.0.2'] }),
+    }).dispatch(get(`http://mixed.example.com:${port}/`), options);
+
+    expect(attempt.error?.kind).toBe('refused-address');
+    expect(attempt.error?.message).toContain(
+      'mixed.example.com resolves to 10.0.0.2, a private address',
+    );
+    expect(server.requests).toHaveLength(0);
+    expect(testNetwork.connections).toEqual([]);
+  });
+
+  it('checks every new connection, so a name that rebinds is refused', async () => {
+    const server = await okServer();
+    const { port } = new URL(server.url);
+    const resolve = resolverOf(
+      { 'rebind.example.com': ['127.0.0.1'] },
+      { 'rebind.example.com': ['169.254.169.254'] },
+    );
+    const rebinding = new HttpRequestDispatcher({
+      egressPolicy: allowing('127.0.0.1/32'),
+      resolve,
+    });
+    const url = `http://rebind.example.com:${port}/`;
+
+    const first = await rebinding.dispatch(get(url), options);
+    const second = await rebinding.dispatch(get(url), options);
+
+    expect(first.outcome).toBe('success');
+    expect(second.error).toEqual({
+      kind: 'refused-address',
+      message: `Refused to send the request: rebind.example.com resolves to 169.254.169.254, a cloud metadata service, which workflows may never call (${KEY} cannot allow it)`,
+    });
+    expect(resolve.calls).toEqual(['rebind.example.com', 'rebind.example.com']);
+    expect(server.requests).toHaveLength(1);
+    expect(testNetwork.connections).toEqual([
+      { address: '127.0.0.1', port: Number(port) },
+    ]);
+  });
+
+  it('checks names resolved by the system resolver too', async () => {
+    testNetwork.mapHost('internal.example.com', ['192.168.10.10']);
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing(),
+    }).dispatch(get('http://internal.example.com/'), options);
+    expect(attempt.error?.message).toContain(
+      'internal.example.com resolves to 192.168.10.10, a private address (192.168.0.0/16)',
+    );
+    expect(testNetwork.connections).toEqual([]);
+  });
+
+  it('does not follow a redirect to a refused address', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(302, { Location: 'http://169.254.169.254/latest/' });
+      res.end();
+    });
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: allowing('127.0.0.1/32'),
+    }).dispatch(get(server.url), options);
+    expect(attempt.outcome).toBe('failure');
+    expect(attempt.response?.status).toBe(302);
+    expect(testNetwork.connections).toEqual([
+      { address: '127.0.0.1', port: Number(new URL(server.url).port) },
+    ]);
+  });
+
+  it('never calls this backend, even on an allowed address', async () => {
+    const server = await okServer();
+    const attempt = await new HttpRequestDispatcher({
+      egressPolicy: new EgressPolicy({
+        allowedHosts: AllowedHosts.parse(['127.0.0.0/8'], KEY),
+        backendBaseUrl: server.url,
+      }),
+    }).dispatch(get(`${server.url}/api/catalog/entities`), options);
+    expect(attempt.error?.message).toBe(
+      `Refused to send the request: ${
+        new URL(server.url).host
+      } is this Backstage backend (backend.baseUrl), which workflows may never call (${KEY} cannot allow it)`,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

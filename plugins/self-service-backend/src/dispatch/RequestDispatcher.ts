@@ -1,5 +1,15 @@
+import { type Agent, fetch, type Response } from 'undici';
+import {
+  createGuardedAgent,
+  type EgressPolicy,
+  type HostResolver,
+} from '../egress';
 import { RenderedRequest } from './renderRequest';
-import { describeDispatchError, DispatchErrorKind } from './dispatchErrors';
+import {
+  describeDispatchError,
+  describeEgressRefusal,
+  DispatchErrorKind,
+} from './dispatchErrors';
 import { readBodyUpTo } from './readBodyUpTo';
 
 /** Limits of one attempt. */
@@ -38,9 +48,8 @@ export interface DispatchAttempt {
 }
 
 /**
- * Sends one rendered request. The seam where retries, request signing,
- * per-attempt records and an address allowlist plug in: it knows nothing of
- * runs or storage.
+ * Sends one rendered request. The seam where retries, request signing and
+ * per-attempt records plug in: it knows nothing of runs or storage.
  */
 export interface RequestDispatcher {
   dispatch(
@@ -49,12 +58,35 @@ export interface RequestDispatcher {
   ): Promise<DispatchAttempt>;
 }
 
+export interface HttpRequestDispatcherOptions {
+  /** Where requests may go (`selfService.request.allowedHosts`). */
+  egressPolicy: EgressPolicy;
+  /** Resolves host names; the system's resolver unless a test injects one. */
+  resolve?: HostResolver;
+}
+
 /**
- * Sends requests with the global `fetch`: no redirects followed, a timeout
+ * Sends requests with undici's `fetch`: no redirects followed, a timeout
  * covering the whole attempt, and a bounded response body. Never throws for
  * network problems; they are described in the attempt.
+ *
+ * Only where the egress policy allows: the URL is checked before anything
+ * is sent, and every connection, through an agent that checks each address
+ * it is about to connect to. A refused request is an attempt with a
+ * `refused-address` error naming the host and the configuration key.
+ * (undici's own `fetch`, not the global one: a dispatcher from one undici
+ * version is not guaranteed to work with another's `fetch`.)
  */
 export class HttpRequestDispatcher implements RequestDispatcher {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: HttpRequestDispatcherOptions) {
+    this.agent = createGuardedAgent({
+      policy: options.egressPolicy,
+      resolve: options.resolve,
+    });
+  }
+
   async dispatch(
     request: RenderedRequest,
     options: DispatchOptions,
@@ -82,6 +114,11 @@ export class HttpRequestDispatcher implements RequestDispatcher {
           : 'failure',
     });
 
+    const refusal = this.refusalOf(request.url);
+    if (refusal) {
+      return finish({ error: refusal });
+    }
+
     let response: Response;
     try {
       response = await fetch(request.url, {
@@ -90,6 +127,7 @@ export class HttpRequestDispatcher implements RequestDispatcher {
         body: request.body,
         redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
+        dispatcher: this.agent,
       });
     } catch (error) {
       return finish({
@@ -111,7 +149,8 @@ export class HttpRequestDispatcher implements RequestDispatcher {
       headers: Object.fromEntries(headers),
     };
     const body = await readBodyUpTo(
-      response.body,
+      // Node's web stream, which the DOM's type describes as well.
+      response.body as ReadableStream<Uint8Array> | null,
       options.maxResponseBodyBytes,
     );
     return finish({
@@ -130,5 +169,17 @@ export class HttpRequestDispatcher implements RequestDispatcher {
           }
         : {}),
     });
+  }
+
+  /** What the URL alone refuses; an invalid URL is left for fetch to report. */
+  private refusalOf(url: string) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    const refusal = this.options.egressPolicy.checkUrl(parsed);
+    return refusal && describeEgressRefusal(refusal);
   }
 }

@@ -1,3 +1,4 @@
+import { EgressRefusedError } from '../egress';
 import { describeDispatchError } from './dispatchErrors';
 
 function fetchFailed(cause: object) {
@@ -124,6 +125,21 @@ describe('describeDispatchError', () => {
     expect(
       describeDispatchError(fetchFailed(new Error('bad port')), url, 1000).kind,
     ).toBe('invalid-request');
+  });
+
+  it('maps a connection the egress policy refused, naming host and key', () => {
+    const refused = new EgressRefusedError({
+      host: 'ci.example.com',
+      address: '10.0.0.1',
+      allowable: true,
+      message:
+        'ci.example.com resolves to 10.0.0.1, a private address (10.0.0.0/8); requests to it are refused unless selfService.request.allowedHosts allows it',
+    });
+    expect(describeDispatchError(fetchFailed(refused), url, 1000)).toEqual({
+      kind: 'refused-address',
+      message:
+        'Refused to send the request: ci.example.com resolves to 10.0.0.1, a private address (10.0.0.0/8); requests to it are refused unless selfService.request.allowedHosts allows it',
+    });
   });
 
   it('describes anything else as other', () => {

@@ -1,3 +1,5 @@
+import { EGRESS_REFUSED, type EgressRefusal } from '../egress';
+
 /** Kinds of failure to send a request or read its response. */
 export type DispatchErrorKind =
   | 'timeout'
@@ -5,6 +7,7 @@ export type DispatchErrorKind =
   | 'dns'
   | 'tls'
   | 'invalid-request'
+  | 'refused-address'
   | 'other';
 
 /** A failure in words a workflow author can act on. */
@@ -57,6 +60,7 @@ interface ErrorLike {
   address?: unknown;
   port?: unknown;
   hostname?: unknown;
+  refusal?: unknown;
 }
 
 function asErrorLike(value: unknown): ErrorLike | undefined {
@@ -99,6 +103,18 @@ function isTlsCode(code: string): boolean {
 }
 
 /**
+ * A request the egress policy refused, before it was sent or when it was
+ * about to connect: the message names the host and
+ * `selfService.request.allowedHosts`.
+ */
+export function describeEgressRefusal(refusal: EgressRefusal): DispatchError {
+  return {
+    kind: 'refused-address',
+    message: `Refused to send the request: ${refusal.message}`,
+  };
+}
+
+/**
  * Classifies what `fetch` (or reading a response body) threw, with a
  * message naming the host and what went wrong.
  */
@@ -113,6 +129,12 @@ export function describeDispatchError(
     host = new URL(url).host;
   } catch {
     // Keep the URL as given.
+  }
+
+  // Refused by the connecting agent, before a connection was made.
+  const refusal = chain.find(e => e.code === EGRESS_REFUSED)?.refusal;
+  if (refusal) {
+    return describeEgressRefusal(refusal as EgressRefusal);
   }
 
   if (chain.some(e => e.name === 'TimeoutError' || e.name === 'AbortError')) {

@@ -79,7 +79,7 @@ export interface RouterOptions {
   runs: RunCommands;
   config: Pick<
     SelfServiceConfig,
-    'secrets' | 'callbackServices' | 'signingKeys'
+    'secrets' | 'callbackServices' | 'signingKeys' | 'egressPolicy'
   >;
   /** Where external systems reach this plugin; shown in request previews. */
   callbackBaseUrl: string;
@@ -118,6 +118,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
   const validationOptions = {
     secretNames,
     signingKeyNames: new Set(config.signingKeys.keys()),
+    egressPolicy: config.egressPolicy,
   };
   const runTokens = new RunTokenVerifier(store);
 

@@ -2,6 +2,7 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
+import { EgressPolicy } from '../egress';
 import {
   publishCodeWorkflows,
   validateCodeWorkflows,
@@ -186,7 +187,11 @@ describe('publishCodeWorkflows', () => {
 });
 
 describe('validateCodeWorkflows', () => {
-  const options = { secretNames: new Set(['DEPLOY_TOKEN']), configured: [] };
+  const options = {
+    secretNames: new Set(['DEPLOY_TOKEN']),
+    egressPolicy: new EgressPolicy(),
+    configured: [],
+  };
 
   it('validates like the API and returns the cleaned-up definitions', () => {
     expect(
@@ -229,6 +234,22 @@ describe('validateCodeWorkflows', () => {
       validateCodeWorkflows([{ name: 'No identifier' }], options),
     ).toThrow(
       /^selfServiceWorkflowsExtensionPoint: workflow #1: identifier: required/,
+    );
+  });
+
+  it('refuses a workflow whose request would go to a refused address', () => {
+    expect(() =>
+      validateCodeWorkflows(
+        [
+          {
+            ...definition,
+            request: { method: 'POST', url: 'http://169.254.169.254/latest/' },
+          },
+        ],
+        options,
+      ),
+    ).toThrow(
+      "selfServiceWorkflowsExtensionPoint: workflow 'freeze-deploys': request.url: 169.254.169.254 is a cloud metadata service, which workflows may never call (selfService.request.allowedHosts cannot allow it)",
     );
   });
 

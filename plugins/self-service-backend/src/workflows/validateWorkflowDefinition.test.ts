@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { AllowedHosts, EgressPolicy } from '../egress';
 import {
   validateWorkflowDefinition,
   type ValidationOptions,
@@ -7,6 +8,7 @@ import {
 
 const options: ValidationOptions = {
   secretNames: new Set(['DEPLOY_TOKEN', 'SLACK_WEBHOOK']),
+  egressPolicy: new EgressPolicy(),
 };
 
 type Draft = Record<string, any>;
@@ -1055,7 +1057,7 @@ describe('validateWorkflowDefinition', () => {
       Authorization: 'Bearer {{secrets.DEPLOY_TOKEN}}',
     });
     expect(() =>
-      validateWorkflowDefinition(draft, { secretNames: new Set() }),
+      validateWorkflowDefinition(draft, { ...options, secretNames: new Set() }),
     ).toThrow(
       /^request\.headers\.Authorization: unknown secret \{\{secrets\.DEPLOY_TOKEN\}\}; configure selfService\.secrets\.DEPLOY_TOKEN$/,
     );
@@ -1179,3 +1181,118 @@ describe('validateWorkflowDefinition', () => {
     expect(draft).toEqual(copy);
   });
 });
+
+describe('validateWorkflowDefinition: where the request may go', () => {
+  const KEY = 'selfService.request.allowedHosts';
+  const withUrl = (url: string) =>
+    edited(minimalDraft, d => {
+      d.request.url = url;
+    });
+  /** As the local demo: the backend at localhost:7007. */
+  const demo = (allowedHosts: string[] = []): ValidationOptions => ({
+    ...options,
+    egressPolicy: new EgressPolicy({
+      allowedHosts: AllowedHosts.parse(allowedHosts, KEY),
+      backendBaseUrl: 'http://localhost:7007',
+      backendListenPort: 7007,
+    }),
+  });
+
+  // The URLs the issue found saved with 201.
+  it.each([
+    ['http://169.254.169.254/latest/meta-data/', 'a cloud metadata service'],
+    ['http://[::ffff:169.254.169.254]/', 'a cloud metadata service'],
+    ['http://10.0.0.1/admin', 'a private address (10.0.0.0/8)'],
+    [
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'a cloud metadata service',
+    ],
+    [
+      'http://localhost:7007/api/catalog/entities',
+      'is this Backstage backend (backend.baseUrl)',
+    ],
+    ['http://0x7f000001:7007/', 'where this Backstage backend listens'],
+    ['http://127.1:7007/', 'where this Backstage backend listens'],
+  ])('refuses %s, naming request.url and the key', (url, reason) => {
+    expect(() => validateWorkflowDefinition(withUrl(url), demo())).toThrow(
+      InputError,
+    );
+    expect(() => validateWorkflowDefinition(withUrl(url), demo())).toThrow(
+      new RegExp(`^request\\.url: .*${escape(reason)}.*${escape(KEY)}`),
+    );
+  });
+
+  it.each([
+    ['http://0x7f000001/{{data.reason}}', '127.0.0.1 is a loopback address'],
+    ['http://2130706433/x', '127.0.0.1 is a loopback address'],
+    ['http://127.1/x?q={{data.reason}}', '127.0.0.1 is a loopback address'],
+    ['http://0177.0.0.1/x', '127.0.0.1 is a loopback address'],
+    ['http://[::1]:8080/x', '[::1] is the loopback address'],
+    ['http://[::]/x', '[::] is the unspecified address'],
+    ['http://0.0.0.0:9000/x', '0.0.0.0 is a "this network" address'],
+    ['https://172.20.1.1/x', '172.20.1.1 is a private address'],
+    ['https://192.168.0.10/x', '192.168.0.10 is a private address'],
+    ['http://100.100.100.200/x', '100.100.100.200 is a cloud metadata service'],
+    ['http://100.64.1.1/x', '100.64.1.1 is a carrier-grade NAT address'],
+    ['http://[fe80::1]/x', '[fe80::1] is a link-local address'],
+    ['http://[fd00::1]/x', '[fd00::1] is a unique-local address'],
+    ['http://224.0.0.1/x', '224.0.0.1 is a multicast address'],
+    [
+      'http://[::ffff:10.0.0.1]/x',
+      '[::ffff:a00:1] is the IPv4-mapped form of 10.0.0.1',
+    ],
+    [
+      'http://[::ffff:7f00:1]/x',
+      '[::ffff:7f00:1] is the IPv4-mapped form of 127.0.0.1',
+    ],
+    ['http://[::127.0.0.1]/x', '[::7f00:1] is an IPv4-compatible address'],
+    [
+      'http://[64:ff9b::192.168.0.1]/x',
+      '[64:ff9b::c0a8:1] is the NAT64 form of 192.168.0.1',
+    ],
+    [
+      'http://[2002:c0a8:1::]/x',
+      '[2002:c0a8:1::] is the 6to4 form of 192.168.0.1',
+    ],
+    ['http://localhost:3000/x', 'localhost resolves to 127.0.0.1'],
+    ['http://metadata/computeMetadata/v1/', 'metadata is a cloud metadata'],
+  ])('refuses %s: %s', (url, message) => {
+    expect(() => validate(withUrl(url))).toThrow(`request.url: ${message}`);
+  });
+
+  it('accepts what selfService.request.allowedHosts allows', () => {
+    const allowing = demo(['localhost:7008', '10.0.0.0/8', '[::1]:9000']);
+    for (const url of [
+      'http://localhost:7008/pipelines/{{data.reason}}',
+      'http://10.0.0.1/admin',
+      'http://[::1]:9000/x',
+    ]) {
+      expect(
+        validateWorkflowDefinition(withUrl(url), allowing).request.url,
+      ).toBe(url);
+    }
+    expect(() =>
+      validateWorkflowDefinition(withUrl('http://localhost:7009/'), allowing),
+    ).toThrow(/^request\.url: localhost resolves to 127\.0\.0\.1/);
+    expect(() =>
+      validateWorkflowDefinition(
+        withUrl('http://localhost:7007/'),
+        demo(['localhost', '0.0.0.0/0']),
+      ),
+    ).toThrow(`${KEY} cannot allow it`);
+  });
+
+  it('leaves names to be checked when a run connects', () => {
+    for (const url of [
+      'https://deploy.example.com/x',
+      'https://internal.corp.example/x',
+      'https://127.0.0.1.nip.io/x',
+    ]) {
+      expect(validate(withUrl(url)).request.url).toBe(url);
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

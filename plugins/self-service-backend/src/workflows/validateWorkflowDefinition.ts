@@ -31,6 +31,7 @@ import {
   parseJsonBodyTemplate,
 } from '../dispatch/jsonBody';
 import { isSecretKey } from '../dispatch/redact';
+import type { EgressPolicy } from '../egress';
 import { describeValue } from './describeValue';
 import { validateDelivery } from './validateDelivery';
 import { WEBHOOK_HEADER_NAMES } from '../delivery/webhookHeaders';
@@ -41,6 +42,11 @@ export interface ValidationOptions {
   secretNames: ReadonlySet<string>;
   /** Names configured under `selfService.signing.keys`; none when absent. */
   signingKeyNames?: ReadonlySet<string>;
+  /**
+   * Where requests may go (`selfService.request.allowedHosts`): a URL whose
+   * host is refused is refused when saved, not first when a run fails.
+   */
+  egressPolicy: EgressPolicy;
 }
 
 /** An unfinished event-driven run times out after this long by default. */
@@ -629,7 +635,11 @@ function substitute(
   return result + template.slice(from);
 }
 
-function readUrl(value: unknown, context: VariableContext): string {
+function readUrl(
+  value: unknown,
+  context: VariableContext,
+  egressPolicy: EgressPolicy,
+): string {
   const path = 'request.url';
   const url = readText(value, path, {
     required: true,
@@ -683,6 +693,13 @@ function readUrl(value: unknown, context: VariableContext): string {
   }
   if (otherOrigin !== parsed.origin) {
     fail(path, 'variables are not allowed in the scheme or host');
+  }
+  // The host is literal (checked above), so this decides the host as
+  // written; names that resolve to refused addresses are refused when a
+  // run connects.
+  const refusal = egressPolicy.checkUrl(parsed);
+  if (refusal) {
+    fail(path, refusal.message);
   }
   checkVariables(placeholders, path, context);
   return url;
@@ -826,6 +843,7 @@ function readBody(
 function readRequest(
   value: unknown,
   context: VariableContext,
+  egressPolicy: EgressPolicy,
 ): WorkflowRequest {
   const request = readObject(value, 'request');
   checkKeys(request, 'request', ['method', 'url', 'headers', 'body']);
@@ -837,7 +855,7 @@ function readRequest(
     'request.method',
     WORKFLOW_REQUEST_METHODS,
   );
-  const url = readUrl(get(request, 'url'), context);
+  const url = readUrl(get(request, 'url'), context, egressPolicy);
   const headers = readHeaders(get(request, 'headers'), context);
   const contentType = contentTypeOf(headers);
   const body = readBody(get(request, 'body'), method, contentType, context);
@@ -887,11 +905,15 @@ export function validateWorkflowDefinition(
   const execution = readExecution(get(input, 'execution'));
   const access = readAccess(get(input, 'access'), scope);
   const parameters = readParameters(get(input, 'parameters'));
-  const request = readRequest(get(input, 'request'), {
-    scope,
-    parameterIds: new Set(parameters.map(p => p.identifier)),
-    secretNames: options.secretNames,
-  });
+  const request = readRequest(
+    get(input, 'request'),
+    {
+      scope,
+      parameterIds: new Set(parameters.map(p => p.identifier)),
+      secretNames: options.secretNames,
+    },
+    options.egressPolicy,
+  );
   const delivery = validateDelivery(
     get(input, 'delivery'),
     options.signingKeyNames ?? new Set(),

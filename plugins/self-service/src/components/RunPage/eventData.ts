@@ -125,6 +125,7 @@ const errorKinds: Record<string, string> = {
   dns: 'Host not found',
   tls: 'TLS or certificate error',
   'invalid-request': 'Invalid request',
+  'refused-address': 'Address not allowed',
   other: 'Other error',
 };
 
