@@ -18,7 +18,6 @@ import LinkIcon from '@material-ui/icons/Link';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import SendIcon from '@material-ui/icons/Send';
 import UndoIcon from '@material-ui/icons/Undo';
-import { Link, MarkdownContent } from '@backstage/core-components';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import { RunEvent, RunStatus } from '@internal/plugin-self-service-common';
 import { runStatusText } from '../Runs/RunStatusLabel';
@@ -28,10 +27,12 @@ import {
   requestSentData,
   stringField,
   stringListField,
-  webUrl,
 } from './eventData';
+import { ExternalLink } from './ExternalLink';
 import { formatRequestDuration } from './format';
+import { MessageMarkdown } from './MessageMarkdown';
 import { RequestDialog } from './RequestDialog';
+import { webUrl } from './safeUrl';
 
 type Tone = 'neutral' | 'success' | 'error';
 
@@ -206,13 +207,8 @@ function describe(event: RunEvent): DescribedEvent {
         tone: 'neutral',
         title: 'Message',
         showActor: true,
-        // CommonMark without raw HTML: tags in the text show as text, so an
-        // external system cannot inject elements, styles or scripts.
         body: (
-          <MarkdownContent
-            content={stringField(data, 'markdown') ?? ''}
-            dialect="common-mark"
-          />
+          <MessageMarkdown markdown={stringField(data, 'markdown') ?? ''} />
         ),
       };
     case 'link': {
@@ -224,7 +220,7 @@ function describe(event: RunEvent): DescribedEvent {
         tone: 'neutral',
         title: href ? (
           <>
-            Link: <Link to={href}>{label || href}</Link>
+            Link: <ExternalLink href={href}>{label || href}</ExternalLink>
           </>
         ) : (
           // Only http(s) links are followed; anything else is shown, inert.
