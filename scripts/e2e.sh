@@ -45,5 +45,9 @@ wait_for() {
 wait_for http://localhost:7007/api/self-service/health
 wait_for http://localhost:3000/
 
-
-CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs e2e/selfService.e2e.ts
+# Both suites against the same app; the second runs even if the first fails.
+status=0
+for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts; do
+  CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs "$suite" || status=1
+done
+exit "$status"

@@ -11,6 +11,7 @@ import {
 import BlockIcon from '@material-ui/icons/Block';
 import ChatIcon from '@material-ui/icons/Chat';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
+import ErrorOutlineIcon from '@material-ui/icons/ErrorOutline';
 import FlagIcon from '@material-ui/icons/Flag';
 import HelpIcon from '@material-ui/icons/Help';
 import HourglassEmptyIcon from '@material-ui/icons/HourglassEmpty';
@@ -18,7 +19,6 @@ import LinkIcon from '@material-ui/icons/Link';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import SendIcon from '@material-ui/icons/Send';
 import UndoIcon from '@material-ui/icons/Undo';
-import { Link, MarkdownContent } from '@backstage/core-components';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import { RunEvent, RunStatus } from '@internal/plugin-self-service-common';
 import { runStatusText } from '../Runs/RunStatusLabel';
@@ -28,10 +28,13 @@ import {
   requestSentData,
   stringField,
   stringListField,
-  webUrl,
 } from './eventData';
+import { ExternalLink } from './ExternalLink';
 import { formatRequestDuration } from './format';
+import { MessageMarkdown } from './MessageMarkdown';
 import { RequestDialog } from './RequestDialog';
+import { webUrl } from './safeUrl';
+import { TimelineEventBoundary } from './TimelineEventBoundary';
 
 type Tone = 'neutral' | 'success' | 'error';
 
@@ -206,13 +209,8 @@ function describe(event: RunEvent): DescribedEvent {
         tone: 'neutral',
         title: 'Message',
         showActor: true,
-        // CommonMark without raw HTML: tags in the text show as text, so an
-        // external system cannot inject elements, styles or scripts.
         body: (
-          <MarkdownContent
-            content={stringField(data, 'markdown') ?? ''}
-            dialect="common-mark"
-          />
+          <MessageMarkdown markdown={stringField(data, 'markdown') ?? ''} />
         ),
       };
     case 'link': {
@@ -224,7 +222,7 @@ function describe(event: RunEvent): DescribedEvent {
         tone: 'neutral',
         title: href ? (
           <>
-            Link: <Link to={href}>{label || href}</Link>
+            Link: <ExternalLink href={href}>{label || href}</ExternalLink>
           </>
         ) : (
           // Only http(s) links are followed; anything else is shown, inert.
@@ -265,6 +263,28 @@ function describe(event: RunEvent): DescribedEvent {
   }
 }
 
+/** One item of the timeline: a dot with an icon, joined to the next. */
+function TimelineItemFrame(props: {
+  icon: ReactNode;
+  tone: Tone;
+  last: boolean;
+  children: ReactNode;
+}) {
+  const { icon, tone, last, children } = props;
+  const classes = useStyles();
+  return (
+    <TimelineItem
+      classes={{ missingOppositeContent: classes.noOppositeContent }}
+    >
+      <TimelineSeparator>
+        <TimelineDot className={classes[tone]}>{icon}</TimelineDot>
+        {!last && <TimelineConnector />}
+      </TimelineSeparator>
+      <TimelineContent className={classes.content}>{children}</TimelineContent>
+    </TimelineItem>
+  );
+}
+
 function TimelineEntry(props: { event: RunEvent; last: boolean }) {
   const { event, last } = props;
   const classes = useStyles();
@@ -273,51 +293,59 @@ function TimelineEntry(props: { event: RunEvent; last: boolean }) {
   const described = describe(event);
 
   return (
-    <TimelineItem
-      classes={{ missingOppositeContent: classes.noOppositeContent }}
-    >
-      <TimelineSeparator>
-        <TimelineDot className={classes[described.tone]}>
-          {described.icon}
-        </TimelineDot>
-        {!last && <TimelineConnector />}
-      </TimelineSeparator>
-      <TimelineContent className={classes.content}>
-        <Typography variant="body1" className={classes.title} id={titleId}>
-          {described.title}
-        </Typography>
-        <Typography variant="body2" className={classes.meta}>
-          <Timestamp iso={event.createdAt} />
-          {described.showActor && event.actor && (
-            <>
-              {' · by '}
-              <Actor actorRef={event.actor} />
-            </>
-          )}
-        </Typography>
-        {described.body && <Box className={classes.body}>{described.body}</Box>}
-        {described.request && (
+    <TimelineItemFrame icon={described.icon} tone={described.tone} last={last}>
+      <Typography variant="body1" className={classes.title} id={titleId}>
+        {described.title}
+      </Typography>
+      <Typography variant="body2" className={classes.meta}>
+        <Timestamp iso={event.createdAt} />
+        {described.showActor && event.actor && (
           <>
-            <Box mt={1}>
-              <Button
-                variant="outlined"
-                size="small"
-                onClick={() => setViewing(true)}
-                aria-describedby={titleId}
-                aria-haspopup="dialog"
-              >
-                View
-              </Button>
-            </Box>
-            <RequestDialog
-              open={viewing}
-              onClose={() => setViewing(false)}
-              data={described.request}
-            />
+            {' · by '}
+            <Actor actorRef={event.actor} />
           </>
         )}
-      </TimelineContent>
-    </TimelineItem>
+      </Typography>
+      {described.body && <Box className={classes.body}>{described.body}</Box>}
+      {described.request && (
+        <>
+          <Box mt={1}>
+            <Button
+              variant="outlined"
+              size="small"
+              onClick={() => setViewing(true)}
+              aria-describedby={titleId}
+              aria-haspopup="dialog"
+            >
+              View
+            </Button>
+          </Box>
+          <RequestDialog
+            open={viewing}
+            onClose={() => setViewing(false)}
+            data={described.request}
+          />
+        </>
+      )}
+    </TimelineItemFrame>
+  );
+}
+
+/**
+ * In place of an event that could not be rendered: nothing of its data,
+ * which is what failed, only that it is there.
+ */
+function UnshownEntry(props: { last: boolean }) {
+  return (
+    <TimelineItemFrame
+      icon={<ErrorOutlineIcon />}
+      tone="neutral"
+      last={props.last}
+    >
+      <Typography variant="body2" color="textSecondary">
+        This event could not be shown.
+      </Typography>
+    </TimelineItemFrame>
   );
 }
 
@@ -335,13 +363,17 @@ export function RunTimeline(props: { events: RunEvent[]; labelledBy: string }) {
   }
   return (
     <Timeline className={classes.timeline} aria-labelledby={labelledBy}>
-      {sorted.map((event, index) => (
-        <TimelineEntry
-          key={event.id}
-          event={event}
-          last={index === sorted.length - 1}
-        />
-      ))}
+      {sorted.map((event, index) => {
+        const last = index === sorted.length - 1;
+        return (
+          <TimelineEventBoundary
+            key={event.id}
+            fallback={<UnshownEntry last={last} />}
+          >
+            <TimelineEntry event={event} last={last} />
+          </TimelineEventBoundary>
+        );
+      })}
     </Timeline>
   );
 }

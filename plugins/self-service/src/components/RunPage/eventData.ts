@@ -133,18 +133,3 @@ const errorKinds: Record<string, string> = {
 export function requestErrorKindText(kind: string): string {
   return errorKinds[kind] ?? kind;
 }
-
-/** The URL if it is an absolute http or https URL, else undefined. */
-export function webUrl(url: string | undefined): string | undefined {
-  if (!url) {
-    return undefined;
-  }
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
-      ? url
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
