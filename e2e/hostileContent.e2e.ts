@@ -24,6 +24,7 @@ import {
 const APP = 'http://localhost:3000';
 const API = 'http://localhost:7007/api/self-service';
 const FAILURES = process.env.E2E_FAILURES_DIR ?? '/tmp/self-service-e2e';
+const E2E_RECEIVER_PORT = 7009;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Hosts the payloads name; not one request may go to them. */
 const HOSTILE_HOSTS = ['example.invalid', '203.0.113.5'];
@@ -75,7 +76,10 @@ async function startReceiver() {
       res.end('{"status":"queued"}');
     });
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  // The port app-config.yaml allows for the end-to-end tests' receiver.
+  await new Promise<void>(resolve =>
+    server.listen(E2E_RECEIVER_PORT, '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${port}/dispatch`,

@@ -13,7 +13,7 @@ if [ ! -x "$CHROMIUM" ]; then
   exit 3
 fi
 
-for port in 3000 7007 7008; do
+for port in 3000 7007 7008 7009; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "e2e: port $port is in use; stop the running app first" >&2
     exit 1
