@@ -399,19 +399,23 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     const now = new Date();
     const id = randomUUID();
     const row = await this.db.transaction(async tx => {
-      const revision = await tx<RevisionRow>('workflow_revisions')
-        .where({ workflow_id: run.workflowId, revision: run.revision })
-        .first();
-      // Locked for share until the run is written, so a concurrent delete
+      // The revision and its workflow in one read; the workflow row is
+      // locked for share until the run is written, so a concurrent delete
       // either waits for this run (and cancels it if it is pending) or is
       // seen here.
-      const workflowQuery = tx<WorkflowRow>('workflows').where({
-        id: run.workflowId,
-      });
+      const query = tx('workflow_revisions as r')
+        .join('workflows as w', 'w.id', 'r.workflow_id')
+        .where({ 'r.workflow_id': run.workflowId, 'r.revision': run.revision })
+        .select<Array<RevisionRow & { deleted_at: WorkflowRow['deleted_at'] }>>(
+          'r.*',
+          'w.deleted_at',
+        );
       if (this.isPostgres) {
-        workflowQuery.forShare();
+        query.forShare('w');
       }
-      const workflow = await workflowQuery.first();
+      const [found] = await query;
+      const revision = found;
+      const workflow = found && { deleted_at: found.deleted_at };
       if (!revision || !workflow) {
         throw new NotFoundError(
           `Workflow ${run.workflowId} has no revision ${run.revision}`,
