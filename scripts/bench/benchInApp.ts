@@ -20,10 +20,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import {
   type AppBackend,
   callApi,
+  dropDatabases,
+  LOCAL_POSTGRES,
   signIn,
   startAppBackend,
   stopAppBackend,
@@ -34,7 +35,7 @@ const PORT = 7201;
 const WARMUP = 20;
 const iterations = Number(argument('--iterations') ?? '200');
 const usePg = process.argv.includes('--pg');
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const PG = LOCAL_POSTGRES;
 const prefix = `bench_${process.pid}_`;
 
 function argument(name: string): string | undefined {
@@ -108,19 +109,6 @@ spec:
 `,
   );
   return file;
-}
-
-async function dropDatabases() {
-  const client = new Client({ ...PG, database: 'postgres' });
-  await client.connect();
-  const { rows } = await client.query(
-    'SELECT datname FROM pg_database WHERE datname LIKE $1',
-    [`${prefix}%`],
-  );
-  for (const { datname } of rows) {
-    await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  }
-  await client.end();
 }
 
 function stats(values: number[]) {
@@ -314,7 +302,7 @@ async function main() {
     await target.close();
     if (usePg) {
       await new Promise(resolve => setTimeout(resolve, 500));
-      await dropDatabases().catch(() => undefined);
+      await dropDatabases(prefix).catch(() => undefined);
     }
   }
 }

@@ -12,16 +12,17 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from 'pg';
 import {
   type AppBackend,
   callApi,
+  dropDatabases,
+  LOCAL_POSTGRES,
   signIn,
   startAppBackend,
   stopAppBackend,
   waitForHealth,
 } from '../lib/appBackend';
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const PG = LOCAL_POSTGRES;
 const PORTS = { a: 7101, b: 7102 };
 const HOLD_MS = 3000;
 const SIMPLE_RUNS = 40;
@@ -91,19 +92,6 @@ async function startTarget(): Promise<{
   };
 }
 
-async function dropDatabases() {
-  const client = new Client({ ...PG, database: 'postgres' });
-  await client.connect();
-  const { rows } = await client.query(
-    'SELECT datname FROM pg_database WHERE datname LIKE $1',
-    [`${prefix}%`],
-  );
-  for (const { datname } of rows) {
-    await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-  }
-  await client.end();
-}
-
 /** Replica overrides: the shared databases, and only the chaos target. */
 function replicaOverrides(targetPort: number): Record<string, unknown> {
   // Config arrays replace each other: the example workflows (and the hosts
@@ -154,7 +142,7 @@ function workflow(
 
 async function main() {
   log(`maxAttempts ${maxAttempts}; databases ${prefix}*`);
-  await dropDatabases();
+  await dropDatabases(prefix);
   const target = await startTarget();
   const replicas: Partial<Record<'a' | 'b', AppBackend>> = {};
   let exitCode = 1;
@@ -342,7 +330,7 @@ async function main() {
     Object.values(replicas).forEach(stopAppBackend);
     await target.close();
     await new Promise(resolve => setTimeout(resolve, 500));
-    await dropDatabases().catch(error =>
+    await dropDatabases(prefix).catch(error =>
       log(`could not drop databases: ${error}`),
     );
   }

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 
 const REPO = path.resolve(__dirname, '../..');
 
@@ -161,4 +162,28 @@ function deepMerge(
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The local PostgreSQL the scripts use (trust authentication). */
+export const LOCAL_POSTGRES = {
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+};
+
+/** Drops the databases a script's backends created, by their name prefix. */
+export async function dropDatabases(prefix: string): Promise<void> {
+  const client = new Client({ ...LOCAL_POSTGRES, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${prefix}%`],
+    );
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    }
+  } finally {
+    await client.end();
+  }
 }

@@ -305,20 +305,7 @@ export class DeliveryWorker {
             type: 'request_sent',
             data: interruptedAttemptData(previous),
           },
-          run: {
-            to: 'failed',
-            deadlineAt: null,
-            events: [
-              {
-                type: 'status_changed',
-                data: {
-                  from: 'in_progress',
-                  to: 'failed',
-                  message: unknownOutcomeMessage(previous.attempt),
-                },
-              },
-            ],
-          },
+          run: failRun(unknownOutcomeMessage(previous.attempt)),
         });
         return;
       }
@@ -491,20 +478,7 @@ export class DeliveryWorker {
       ...base,
       next: { status: 'failed' },
       event: eventOf(),
-      run: {
-        to: 'failed',
-        deadlineAt: null,
-        events: [
-          {
-            type: 'status_changed',
-            data: {
-              from: 'in_progress',
-              to: 'failed',
-              message: redactor.text(failureReason(attempt)),
-            },
-          },
-        ],
-      },
+      run: failRun(redactor.text(failureReason(attempt))),
     };
   }
 
@@ -640,6 +614,20 @@ export class DeliveryWorker {
       clearInterval(renew);
     }
   }
+}
+
+/** The transition that ends a run as failed, saying why. */
+function failRun(message: string): NonNullable<AttemptRecord['run']> {
+  return {
+    to: 'failed',
+    deadlineAt: null,
+    events: [
+      {
+        type: 'status_changed',
+        data: { from: 'in_progress', to: 'failed', message },
+      },
+    ],
+  };
 }
 
 function headerValue(
