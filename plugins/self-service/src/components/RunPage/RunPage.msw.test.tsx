@@ -91,6 +91,7 @@ function decided(
       ),
     ],
     permissions: {
+      ...details.permissions,
       approve: {
         allowed: false,
         reason: 'This run is not waiting for approval',
@@ -586,6 +587,7 @@ describe('RunPage against the backend API', () => {
       backend({
         ...pendingDetails(),
         permissions: {
+          ...pendingDetails().permissions,
           approve: {
             allowed: false,
             reason: 'Only the approvers of this run can decide',
