@@ -9,22 +9,19 @@
  * The browser may talk to loopback only; anything else is aborted and
  * recorded, so no hostile host is ever contacted.
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Page,
-} from 'playwright-core';
+  API,
+  APP,
+  post,
+  sendDelete,
+  signedInWithToken,
+  until,
+} from './session';
+import { startStandInReceiver } from './standInReceiver';
+import { runSuite } from './suite';
 
-const APP = 'http://localhost:3000';
-const API = 'http://localhost:7007/api/self-service';
-const FAILURES = process.env.E2E_FAILURES_DIR ?? '/tmp/self-service-e2e';
-const E2E_RECEIVER_PORT = 7009;
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Hosts the payloads name; not one request may go to them. */
 const HOSTILE_HOSTS = ['example.invalid', '203.0.113.5'];
@@ -64,44 +61,6 @@ interface Dispatch {
   callback: string;
 }
 
-/** A stand-in for an external system: keeps what each dispatch carried. */
-async function startReceiver() {
-  const dispatches: Dispatch[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', chunk => chunks.push(chunk));
-    req.on('end', () => {
-      dispatches.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      res.writeHead(202, { 'content-type': 'application/json' });
-      res.end('{"status":"queued"}');
-    });
-  });
-  // The port app-config.yaml allows for the end-to-end tests' receiver.
-  await new Promise<void>(resolve =>
-    server.listen(E2E_RECEIVER_PORT, '127.0.0.1', resolve),
-  );
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://localhost:${port}/dispatch`,
-    dispatches,
-    close: () => new Promise(resolve => server.close(resolve)),
-  };
-}
-
-async function until<T>(what: string, find: () => T | undefined) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) {
-      return found;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-}
-
 /** What the browser tried to reach outside loopback, each aborted. */
 async function loopbackOnly(context: BrowserContext) {
   const blocked: Array<{ url: string; type: string }> = [];
@@ -114,29 +73,6 @@ async function loopbackOnly(context: BrowserContext) {
     return route.abort('blockedbyclient');
   });
   return blocked;
-}
-
-/** Signs in and returns the page with the Backstage token its API calls use. */
-async function signedInWithToken(context: BrowserContext, user: RegExp) {
-  const page = await context.newPage();
-  await page.goto(`${APP}/self-service`);
-  const apiCall = page.waitForRequest(request =>
-    request.url().startsWith(`${API}/`),
-  );
-  await page.getByRole('radio', { name: user }).check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  const authorization = (await (await apiCall).allHeaders()).authorization;
-  assert.match(authorization ?? '', /^Bearer \S+$/);
-  return { page, authorization: authorization! };
-}
-
-async function post(url: string, authorization: string, body: unknown) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, text: await response.text() };
 }
 
 /**
@@ -236,7 +172,7 @@ async function assertRunPageIntact(page: Page, where: string) {
 }
 
 async function hostileContentTest(browser: Browser) {
-  const receiver = await startReceiver();
+  const receiver = await startStandInReceiver();
   const context = await browser.newContext({
     viewport: { width: 1400, height: 900 },
   });
@@ -297,10 +233,9 @@ async function hostileContentTest(browser: Browser) {
     await dialog.getByRole('button', { name: 'Run' }).click();
     await page.waitForURL(/\/self-service\/runs\/[0-9a-f-]{36}$/);
 
-    const { token, callback } = await until(
-      'the dispatch',
-      () => receiver.dispatches[0],
-    );
+    const { token, callback } = JSON.parse(
+      (await until('the dispatch', () => receiver.received[0])).body,
+    ) as Dispatch;
     const runToken = `Bearer ${token}`;
     for (const [marker, markdown] of HOSTILE_MESSAGES) {
       const posted = await post(`${callback}/messages`, runToken, { markdown });
@@ -348,57 +283,18 @@ async function hostileContentTest(browser: Browser) {
       'requests to the hosts of the payloads',
     );
 
-    const deleted = await fetch(`${API}/workflows/${identifier}`, {
-      method: 'DELETE',
-      headers: { authorization },
-    });
-    assert.equal(deleted.status, 204);
+    assert.equal(
+      await sendDelete(`${API}/workflows/${identifier}`, authorization),
+      204,
+    );
   } finally {
     await receiver.close();
   }
 }
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const name =
-    'hostile callback content and workflow text never break the run page, link anywhere dangerous or load remote images';
-  const started = Date.now();
-  let failed = false;
-  try {
-    await hostileContentTest(browser);
-    console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    failed = true;
-    console.log(`  ✕ ${name}\n    ${String(error).split('\n').join('\n    ')}`);
-    fs.mkdirSync(FAILURES, { recursive: true });
-    for (const [i, context] of browser.contexts().entries()) {
-      for (const [j, page] of context.pages().entries()) {
-        const file = path.join(FAILURES, `hostile-content-${i}-${j}.png`);
-        await page.screenshot({ path: file }).catch(() => undefined);
-        console.log(`    screenshot: ${file}`);
-      }
-    }
-  }
-  await browser.close();
-  console.log(
-    `e2e (hostile content): ${
-      failed ? '0 passed, 1 failed' : '1 passed, 0 failed'
-    }`,
-  );
-  process.exit(failed ? 1 : 0);
-}
-
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runSuite('hostile content', [
+  [
+    'hostile callback content and workflow text never break the run page, link anywhere dangerous or load remote images',
+    hostileContentTest,
+  ],
+]);

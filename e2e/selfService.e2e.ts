@@ -7,16 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import {
-  chromium,
-  type Browser,
-  type Locator,
-  type Page,
-} from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { assertEveryControlLabelled } from './accessibility';
+import { APP } from './session';
+import { type E2eTest, runSuite } from './suite';
 
-const APP = 'http://localhost:3000';
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS_DIR;
-const FAILURES = process.env.E2E_FAILURES_DIR ?? '/tmp/self-service-e2e';
 
 /** Waits until the element is visible (30 s unless told otherwise). */
 async function visible(locator: Locator, timeout = 30_000) {
@@ -52,38 +48,6 @@ function workflowCard(page: Page, name: string) {
   return page.getByRole('article', { name });
 }
 
-/** Roles of the controls a person operates; each needs an accessible name. */
-const CONTROL_ROLES = [
-  'button',
-  'checkbox',
-  'combobox',
-  'link',
-  'listbox',
-  'radio',
-  'searchbox',
-  'slider',
-  'spinbutton',
-  'switch',
-  'tab',
-  'textbox',
-];
-const UNNAMED_CONTROL = new RegExp(
-  `^\\s*- (${CONTROL_ROLES.join('|')})(?: \\[[^\\]]*\\])*(?::.*)?$`,
-);
-
-/**
- * Fails when a control on the page (or in its open dialog) has no accessible
- * name, the way a screen reader would meet it: Chromium's accessibility tree
- * through Playwright's ARIA snapshot.
- */
-async function assertEveryControlLabelled(page: Page, where: string) {
-  const snapshot = await page.locator('body').ariaSnapshot();
-  const unnamed = snapshot
-    .split('\n')
-    .filter(line => UNNAMED_CONTROL.test(line));
-  assert.deepEqual(unnamed, [], `controls without a label on ${where}`);
-}
-
 /**
  * Presses Tab until the focused element is the one given, as a keyboard user
  * would reach it; fails if it takes more than `limit` presses.
@@ -99,7 +63,7 @@ async function tabTo(page: Page, target: Locator, limit = 60) {
   throw new Error(`could not reach ${target} by keyboard in ${limit} presses`);
 }
 
-const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
+const tests: E2eTest[] = [
   [
     'an owner runs an owner-only event-driven workflow from the entity tab and watches it succeed live',
     async browser => {
@@ -323,54 +287,4 @@ const tests: Array<[string, (browser: Browser) => Promise<void>]> = [
   ],
 ];
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  let passed = 0;
-  let failed = 0;
-  for (const [name, test] of tests) {
-    const started = Date.now();
-    try {
-      await test(browser);
-      passed += 1;
-      console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-    } catch (error) {
-      failed += 1;
-      console.log(
-        `  ✕ ${name}\n    ${String(error).split('\n').join('\n    ')}`,
-      );
-      fs.mkdirSync(FAILURES, { recursive: true });
-      for (const [i, context] of browser.contexts().entries()) {
-        for (const [j, page] of context.pages().entries()) {
-          const file = path.join(
-            FAILURES,
-            `${name.replace(/\W+/g, '-').slice(0, 60)}-${i}-${j}.png`,
-          );
-          await page.screenshot({ path: file }).catch(() => undefined);
-          console.log(`    screenshot: ${file}`);
-        }
-      }
-    } finally {
-      for (const context of browser.contexts()) {
-        await context.close();
-      }
-    }
-  }
-  await browser.close();
-  console.log(`e2e: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runSuite('self-service', tests);

@@ -45,9 +45,10 @@ wait_for() {
 wait_for http://localhost:7007/api/self-service/health
 wait_for http://localhost:3000/
 
-# Both suites against the same app; the second runs even if the first fails.
+# Every suite against the same app, one after the other (two of them take
+# the stand-in receiver's port); each runs even if one before it failed.
 status=0
-for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts; do
+for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts e2e/delivery.e2e.ts; do
   CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs "$suite" || status=1
 done
 exit "$status"

@@ -278,7 +278,7 @@ export interface RunDetails {
      * Whether the caller may resend the request of this failed or timed-out
      * run (`POST /runs/{id}/redeliver`), with the reason when not.
      */
-    redeliver?: WorkflowRunnability;
+    redeliver: WorkflowRunnability;
   };
 }
 

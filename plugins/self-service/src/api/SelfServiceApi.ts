@@ -71,6 +71,13 @@ export interface SelfServiceApi {
   rejectRun(runId: string, comment?: string): Promise<Run>;
   /** The requester withdraws a pending run. */
   withdrawRun(runId: string): Promise<Run>;
+  /**
+   * Resends the request of a failed or timed-out run, with the same inputs
+   * and `webhook-id`; the run is in progress again. Fails with 409 when the
+   * run is not failed or timed out, or is still being delivered, and with
+   * 403 when the caller may not.
+   */
+  redeliverRun(runId: string): Promise<Run>;
   /** Publishes a workflow. */
   createWorkflow(definition: WorkflowDefinition): Promise<Workflow>;
   /**

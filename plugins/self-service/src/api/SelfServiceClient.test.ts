@@ -374,7 +374,15 @@ describe('SelfServiceClient', () => {
         workflow: definition,
         events: [],
         approvers: [],
-        permissions: { approve: { allowed: false }, withdraw: false },
+        permissions: {
+          approve: { allowed: false },
+          withdraw: false,
+          redeliver: {
+            allowed: false,
+            reason:
+              'Only failed or timed-out runs can be resent; this one is success',
+          },
+        },
       };
       let seen: Seen | undefined;
       server.use(

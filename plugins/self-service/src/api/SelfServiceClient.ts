@@ -114,6 +114,12 @@ export class SelfServiceClient implements SelfServiceApi {
     });
   }
 
+  async redeliverRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/redeliver`, {
+      method: 'POST',
+    });
+  }
+
   async createWorkflow(definition: WorkflowDefinition): Promise<Workflow> {
     return this.request<Workflow>('/workflows', {
       method: 'POST',

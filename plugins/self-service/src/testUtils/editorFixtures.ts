@@ -71,6 +71,7 @@ export function editorDefinition(
       },
       body: '{"run": "{{run.id}}", "replicas": {{data.replicas}}, "env": "{{data.env}}"}',
     },
+    delivery: { maxAttempts: 3, signingKey: 'ci' },
     ...overrides,
   };
 }

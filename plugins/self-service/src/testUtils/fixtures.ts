@@ -55,6 +55,7 @@ export function mockSelfServiceApi(): jest.Mocked<SelfServiceApi> {
     approveRun: jest.fn().mockRejectedValue(new Error('not mocked')),
     rejectRun: jest.fn().mockRejectedValue(new Error('not mocked')),
     withdrawRun: jest.fn().mockRejectedValue(new Error('not mocked')),
+    redeliverRun: jest.fn().mockRejectedValue(new Error('not mocked')),
     createWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
     updateWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
     deleteWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),

@@ -95,6 +95,11 @@ export function makeRunDetails(
     permissions: {
       approve: { allowed: false },
       withdraw: false,
+      redeliver: {
+        allowed: false,
+        reason:
+          'Only failed or timed-out runs can be resent; this one is success',
+      },
       ...overrides.permissions,
     },
   };

@@ -16,8 +16,9 @@ import {
 } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
 import { CodeSnippet } from '@backstage/core-components';
-import { RequestSentData, requestErrorKindText } from './eventData';
+import { RecordedAttempt, requestErrorKindText } from './eventData';
 import { formatAbsoluteTime, formatRequestDuration } from './format';
+import { attemptPosition } from './requestSentText';
 
 const useStyles = makeStyles(theme => ({
   section: {
@@ -127,11 +128,41 @@ function NamedRows(props: { rows: Array<[string, ReactNode]> }) {
   );
 }
 
+const outcomeText: Record<string, string> = {
+  success: 'Succeeded',
+  failure: 'Failed',
+  unknown: 'Unknown',
+};
+
+/** The request's place in its delivery, when and how long it took, how it went. */
+function summaryFields(data: RecordedAttempt): Array<[string, ReactNode]> {
+  const summary: Array<[string, ReactNode]> = [];
+  const attempt = attemptPosition(data);
+  if (attempt) {
+    summary.push(['Attempt', attempt]);
+  }
+  if (data.webhookId) {
+    // As the receiver got it in the header of that name: what its
+    // operator searches their logs for, the same on every attempt.
+    summary.push(['webhook-id', data.webhookId]);
+  }
+  if (data.startedAt) {
+    summary.push(['Sent', formatAbsoluteTime(data.startedAt)]);
+  }
+  if (data.durationMs !== undefined) {
+    summary.push(['Duration', formatRequestDuration(data.durationMs)]);
+  }
+  if (data.outcome) {
+    summary.push(['Outcome', outcomeText[data.outcome] ?? 'Failed']);
+  }
+  return summary;
+}
+
 /** Props of {@link RequestDialog}. */
 export interface RequestDialogProps {
   open: boolean;
   onClose(): void;
-  data: RequestSentData;
+  data: RecordedAttempt;
 }
 
 /**
@@ -144,20 +175,7 @@ export function RequestDialog(props: RequestDialogProps) {
   const classes = useStyles();
   const titleId = useId();
   const { request, response, error } = data;
-
-  const summary: Array<[string, ReactNode]> = [];
-  if (data.startedAt) {
-    summary.push(['Sent', formatAbsoluteTime(data.startedAt)]);
-  }
-  if (data.durationMs !== undefined) {
-    summary.push(['Duration', formatRequestDuration(data.durationMs)]);
-  }
-  if (data.outcome) {
-    summary.push([
-      'Outcome',
-      data.outcome === 'success' ? 'Succeeded' : 'Failed',
-    ]);
-  }
+  const summary = summaryFields(data);
 
   return (
     <Dialog

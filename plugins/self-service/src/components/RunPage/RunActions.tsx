@@ -22,9 +22,10 @@ import {
 } from '@internal/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { errorMessage, errorStatus } from './common';
+import { REDELIVERABLE_STATUSES, RedeliveryCard } from './RedeliveryCard';
 
 type Decision = 'approve' | 'reject';
-type Action = Decision | 'withdraw';
+type Action = Decision | 'withdraw' | 'redeliver';
 
 const useStyles = makeStyles(theme => ({
   buttons: {
@@ -40,38 +41,61 @@ const useStyles = makeStyles(theme => ({
 
 const dialogText: Record<
   Action,
-  { title: string; text: string; confirm: string; done: string }
+  {
+    title: string;
+    text: string;
+    confirm: string;
+    done: string;
+    /** Leads the backend's message when the run moved on meanwhile (409). */
+    conflict: string;
+    /** Whether the action takes a comment for the timeline. */
+    comment: boolean;
+  }
 > = {
   approve: {
     title: 'Approve this run?',
     text: 'The workflow runs as soon as you approve it.',
     confirm: 'Approve',
     done: 'You approved this run.',
+    conflict: 'This run was already decided',
+    comment: true,
   },
   reject: {
     title: 'Reject this run?',
     text: 'The workflow will not run. The requester is told that you rejected it.',
     confirm: 'Reject',
     done: 'You rejected this run.',
+    conflict: 'This run was already decided',
+    comment: true,
   },
   withdraw: {
     title: 'Withdraw this request?',
     text: 'The workflow will not run, and the approvers can no longer approve it.',
     confirm: 'Withdraw request',
     done: 'You withdrew this request.',
+    conflict: 'This run was already decided',
+    comment: false,
+  },
+  redeliver: {
+    title: 'Resend the request?',
+    text: 'Send the request again with the same inputs and webhook-id?',
+    confirm: 'Resend request',
+    done: 'The request is being sent again.',
+    conflict: 'The request cannot be resent now',
+    comment: false,
   },
 };
 
 function ActionDialog(props: {
   action: Action;
   runId: string;
-  /** Whether the run still waits for a decision. */
-  pending: boolean;
+  /** Whether the run is still in a status the action applies to. */
+  actionable: boolean;
   onClose(): void;
   onDone(action: Action): void;
   onStale(): void;
 }) {
-  const { action, runId, pending, onClose, onDone, onStale } = props;
+  const { action, runId, actionable, onClose, onDone, onStale } = props;
   const api = useApi(selfServiceApiRef);
   const classes = useStyles();
   const titleId = useId();
@@ -95,15 +119,17 @@ function ActionDialog(props: {
         await api.approveRun(runId, trimmed);
       } else if (action === 'reject') {
         await api.rejectRun(runId, trimmed);
-      } else {
+      } else if (action === 'withdraw') {
         await api.withdrawRun(runId);
+      } else {
+        await api.redeliverRun(runId);
       }
       onDone(action);
     } catch (e) {
       const status = errorStatus(e);
       let message = errorMessage(e);
       if (status === 409) {
-        message = `This run was already decided: ${message}`;
+        message = `${text.conflict}: ${message}`;
         // Someone else got there first: show what happened.
         onStale();
       } else if (status === 403) {
@@ -132,14 +158,14 @@ function ActionDialog(props: {
             </Alert>
           )}
           <DialogContentText id={textId}>{text.text}</DialogContentText>
-          {action !== 'withdraw' && (
+          {text.comment && (
             <TextField
               id={commentId}
               label="Comment"
               helperText="Optional. Shown on the run's timeline."
               value={comment}
               onChange={e => setComment(e.target.value)}
-              disabled={submitting || !pending}
+              disabled={submitting || !actionable}
               multiline
               minRows={2}
               fullWidth
@@ -154,9 +180,13 @@ function ActionDialog(props: {
           </Button>
           <Button
             type="submit"
-            color={action === 'approve' ? 'primary' : 'secondary'}
+            color={
+              action === 'approve' || action === 'redeliver'
+                ? 'primary'
+                : 'secondary'
+            }
             variant="contained"
-            disabled={submitting || !pending}
+            disabled={submitting || !actionable}
             aria-busy={submitting}
             startIcon={
               submitting ? (
@@ -180,10 +210,10 @@ export interface RunActionsProps {
 }
 
 /**
- * What the viewer can do with a pending run: approve or reject it if they
- * are an approver, withdraw it if they requested it, or why they cannot.
- * Renders nothing for a run that waits for no one, except a note about what
- * the viewer just did.
+ * What the viewer can do with a run: approve or reject a pending run if
+ * they are an approver, withdraw it if they requested it, resend the
+ * request of a failed or timed-out run, or why they cannot. Renders
+ * nothing for other runs, except a note about what the viewer just did.
  */
 export function RunActions(props: RunActionsProps) {
   const { details, onChanged } = props;
@@ -193,6 +223,7 @@ export function RunActions(props: RunActionsProps) {
   const [done, setDone] = useState<string>();
   const doneRef = useRef<HTMLDivElement>(null);
   const pending = run.status === 'pending_approval';
+  const redeliverable = REDELIVERABLE_STATUSES.includes(run.status);
 
   // The buttons go away with the decision; keep focus on the page.
   useEffect(() => {
@@ -271,11 +302,18 @@ export function RunActions(props: RunActionsProps) {
           </InfoCard>
         </Box>
       )}
+      {redeliverable && (
+        <RedeliveryCard
+          status={run.status}
+          permission={permissions.redeliver}
+          onResend={() => setAction('redeliver')}
+        />
+      )}
       {action && (
         <ActionDialog
           action={action}
           runId={run.id}
-          pending={pending}
+          actionable={action === 'redeliver' ? redeliverable : pending}
           onClose={() => setAction(undefined)}
           onStale={onChanged}
           onDone={finished => {

@@ -1,42 +1,25 @@
-import { Route, Routes } from 'react-router-dom';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
-import { http, HttpResponse } from 'msw';
-import {
-  registerMswTestHooks,
-  renderInTestApp,
-  TestApiProvider,
-} from '@backstage/test-utils';
-import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { signalApiRef } from '@backstage/plugin-signals-react';
+import { HttpResponse } from 'msw';
+import { registerMswTestHooks } from '@backstage/test-utils';
 import { RunDetails, RunStatus } from '@internal/plugin-self-service-common';
-import { selfServiceApiRef } from '../../api';
-import { rootRouteRef } from '../../routes';
+import { backstageErrorResponse } from '../../testUtils/mswBackend';
+import { makeRunDetails, makeRunEvent } from '../../testUtils/runFixtures';
 import {
-  SELF_SERVICE_URL,
-  SeenRequest,
-  backstageErrorResponse,
-  mswSelfServiceClient,
-  seeRequest,
-} from '../../testUtils/mswBackend';
-import {
-  fakeSignalApi,
-  makeRunDetails,
-  makeRunEvent,
-} from '../../testUtils/runFixtures';
-import { RunPage } from './RunPage';
+  onRunAction,
+  renderRunPageAgainstMsw,
+  runStatus,
+  serveRun,
+  timelineEntries,
+  valueOf,
+} from './__testUtils__/runPageMsw';
 
 /*
  * The run page with the real SelfServiceClient; msw stands in for the
  * backend, which answers GET /runs/:id with the run as it stands and takes
  * the approvers' decisions.
  */
-
-const mountedRoutes = {
-  '/self-service': rootRouteRef,
-  '/catalog/:namespace/:kind/:name': entityRouteRef,
-};
 
 const APPROVERS = ['group:default/platform-team'];
 
@@ -91,6 +74,7 @@ function decided(
       ),
     ],
     permissions: {
+      ...details.permissions,
       approve: {
         allowed: false,
         reason: 'This run is not waiting for approval',
@@ -100,109 +84,14 @@ function decided(
   };
 }
 
-/**
- * The value cell of a row of a table of named values; found also while a
- * dialog hides the page from assistive technology.
- */
-function valueOf(table: HTMLElement, name: string) {
-  const header = within(table).getByRole('rowheader', { name, hidden: true });
-  return header.closest('tr')!.querySelector('td')!;
-}
-
-/**
- * The status in the side panel; found also while a dialog hides the page
- * from assistive technology.
- */
-function runStatus() {
-  return valueOf(
-    screen.getByRole('table', { name: 'Run details', hidden: true }),
-    'Status',
-  );
-}
-
-/**
- * The timeline's entries, in order; `hidden` finds them while a dialog hides
- * the page from assistive technology.
- */
-async function timelineEntries(options: { hidden?: boolean } = {}) {
-  const timeline = await screen.findByRole('list', {
-    name: 'Timeline',
-    hidden: options.hidden,
-  });
-  return within(timeline).getAllByRole('listitem', { hidden: options.hidden });
-}
-
 describe('RunPage against the backend API', () => {
   const server = setupServer();
   registerMswTestHooks(server);
 
-  /**
-   * Serves run r-1 as `details` until a test moves it on with `set`, and
-   * remembers which runs were fetched.
-   */
-  function backend(details: RunDetails) {
-    let current = details;
-    const fetched: string[] = [];
-    server.use(
-      http.get(`${SELF_SERVICE_URL}/runs/:runId`, ({ params }) => {
-        const runId = String(params.runId);
-        fetched.push(runId);
-        return runId === current.run.id
-          ? HttpResponse.json(current)
-          : backstageErrorResponse(
-              404,
-              'NotFoundError',
-              `No run with id '${runId}'`,
-            );
-      }),
-    );
-    return {
-      fetched,
-      get current() {
-        return current;
-      },
-      set(next: RunDetails) {
-        current = next;
-      },
-    };
-  }
-
-  /**
-   * Answers POST /runs/:runId/<decision> with `answer`, remembering what was
-   * posted.
-   */
-  function onDecision(
-    decision: 'approve' | 'reject',
-    answer: () => Response,
-  ): SeenRequest[] {
-    const seen: SeenRequest[] = [];
-    server.use(
-      http.post(
-        `${SELF_SERVICE_URL}/runs/:runId/${decision}`,
-        async ({ request }) => {
-          seen.push(await seeRequest(request));
-          return answer();
-        },
-      ),
-    );
-    return seen;
-  }
-
-  async function renderRunPage(runId = 'r-1') {
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[
-          [selfServiceApiRef, mswSelfServiceClient()],
-          [signalApiRef, fakeSignalApi()],
-        ]}
-      >
-        <Routes>
-          <Route path="/self-service/runs/:runId" element={<RunPage />} />
-        </Routes>
-      </TestApiProvider>,
-      { mountedRoutes, routeEntries: [`/self-service/runs/${runId}`] },
-    );
-  }
+  const backend = (details: RunDetails) => serveRun(server, details);
+  const onDecision = (decision: 'approve' | 'reject', answer: () => Response) =>
+    onRunAction(server, decision, answer);
+  const renderRunPage = renderRunPageAgainstMsw;
 
   describe('timeline', () => {
     const markdown = [
@@ -586,6 +475,7 @@ describe('RunPage against the backend API', () => {
       backend({
         ...pendingDetails(),
         permissions: {
+          ...pendingDetails().permissions,
           approve: {
             allowed: false,
             reason: 'Only the approvers of this run can decide',

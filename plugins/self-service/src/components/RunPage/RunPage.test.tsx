@@ -66,7 +66,11 @@ function decided(details: RunDetails, status: RunDetails['run']['status']) {
   return {
     ...details,
     run: { ...details.run, status },
-    permissions: { approve: { allowed: false }, withdraw: false },
+    permissions: {
+      ...details.permissions,
+      approve: { allowed: false },
+      withdraw: false,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { renderInTestApp } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { makeRunEvent } from '../../testUtils/runFixtures';
@@ -19,6 +20,47 @@ async function renderTimeline(
   );
   const timeline = screen.getByRole('list', { name: 'Timeline' });
   return within(timeline).getAllByRole('listitem');
+}
+
+const WEBHOOK_ID = 'msg_2f1e6c0d9a8b4c7e';
+
+/** The `request_sent` event of one attempt of run r-1's delivery. */
+function attemptEvent(
+  sequence: number,
+  position: { attempt: number; maxAttempts: number; nextAttemptAt?: string },
+  answer: { status: number; statusText: string } | 'interrupted',
+) {
+  if (answer === 'interrupted') {
+    return makeRunEvent(sequence, 'request_sent', {
+      ...position,
+      webhookId: WEBHOOK_ID,
+      outcome: 'unknown',
+      error: {
+        kind: 'interrupted',
+        message:
+          'The replica sending this attempt stopped before it recorded what the receiver answered: the outcome is unknown',
+      },
+    });
+  }
+  return makeRunEvent(sequence, 'request_sent', {
+    ...position,
+    webhookId: WEBHOOK_ID,
+    startedAt: '2026-01-02T10:00:01.000Z',
+    durationMs: 42,
+    outcome: answer.status < 300 ? 'success' : 'failure',
+    request: {
+      method: 'POST',
+      url: 'https://ci.example.com/run',
+      headers: { 'webhook-id': WEBHOOK_ID, 'webhook-signature': '[REDACTED]' },
+      body: '{"service":"payments"}',
+    },
+    response: { ...answer, headers: {}, body: '', bodyTruncated: false },
+  });
+}
+
+/** The tone of an entry, which the class of its dot carries. */
+function dotOf(entry: HTMLElement) {
+  return entry.querySelector('.MuiTimelineDot-root')!;
 }
 
 describe('RunTimeline', () => {
@@ -84,5 +126,95 @@ describe('RunTimeline', () => {
       `[x](${JS}) <img src=x onerror=alert(1)>`,
     );
     expect(document.querySelector('img')).toBeNull();
+  });
+
+  describe('attempts of a delivery', () => {
+    it('reads as before for the only attempt of a delivery', async () => {
+      const [entry] = await renderTimeline([
+        attemptEvent(
+          1,
+          { attempt: 1, maxAttempts: 1 },
+          { status: 200, statusText: 'OK' },
+        ),
+      ]);
+
+      expect(entry).toHaveTextContent(
+        /^Sent HTTP request POST https:\/\/ci\.example\.com\/run — 200 OK in 42 ms/,
+      );
+      expect(entry).not.toHaveTextContent('Attempt');
+      expect(entry).not.toHaveTextContent('Next attempt');
+    });
+
+    it('shows attempt n of m, the outcome, and when the next attempt goes', async () => {
+      const inFiveMinutes = new Date(Date.now() + 5 * 60_000).toISOString();
+      const entries = await renderTimeline([
+        attemptEvent(
+          1,
+          { attempt: 1, maxAttempts: 3, nextAttemptAt: inFiveMinutes },
+          { status: 503, statusText: 'Service Unavailable' },
+        ),
+      ]);
+
+      expect(entries[0]).toHaveTextContent(
+        'Attempt 1 of 3: sent HTTP request POST https://ci.example.com/run — 503 Service Unavailable in 42 ms',
+      );
+      expect(entries[0]).toHaveTextContent('Next attempt in 5 minutes');
+      expect(
+        within(entries[0])
+          .getByText(/Next attempt/)
+          .closest('time'),
+      ).toHaveAttribute('dateTime', inFiveMinutes);
+      expect(dotOf(entries[0]).className).toMatch(/error/);
+    });
+
+    it('shows an interrupted attempt as of unknown outcome, in warning, without a request', async () => {
+      const entries = await renderTimeline([
+        attemptEvent(1, { attempt: 1, maxAttempts: 2 }, 'interrupted'),
+        attemptEvent(
+          2,
+          { attempt: 2, maxAttempts: 2 },
+          { status: 200, statusText: 'OK' },
+        ),
+      ]);
+
+      expect(entries[0]).toHaveTextContent(
+        /^Attempt 1 of 2: outcome unknown — the replica sending it stopped before recording the answer/,
+      );
+      expect(dotOf(entries[0]).className).toMatch(/warning/);
+      expect(within(entries[0]).queryByRole('button')).toBeNull();
+      expect(entries[1]).toHaveTextContent(
+        /^Attempt 2 of 2: sent HTTP request POST https:\/\/ci\.example\.com\/run — 200 OK in 42 ms/,
+      );
+      expect(dotOf(entries[1]).className).not.toMatch(/warning|error/);
+      expect(
+        within(entries[1]).getByRole('button', { name: 'View' }),
+      ).toBeInTheDocument();
+    });
+
+    it("names the attempt and the delivery's webhook-id in the request dialog", async () => {
+      const entries = await renderTimeline([
+        attemptEvent(
+          1,
+          { attempt: 2, maxAttempts: 2 },
+          { status: 200, statusText: 'OK' },
+        ),
+      ]);
+
+      await userEvent.click(
+        within(entries[0]).getByRole('button', { name: 'View' }),
+      );
+      const dialog = await screen.findByRole('dialog', {
+        name: 'HTTP request',
+      });
+      const summary = within(dialog).getByRole('table', { name: 'Summary' });
+      const row = (name: string) =>
+        within(summary).getByRole('rowheader', { name }).closest('tr')!;
+      expect(row('Attempt')).toHaveTextContent('2 of 2');
+      expect(row('webhook-id')).toHaveTextContent(WEBHOOK_ID);
+      expect(row('Outcome')).toHaveTextContent('Succeeded');
+      await waitFor(() =>
+        expect(dialog).toHaveTextContent('"service": "payments"'),
+      );
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { ReactNode, useId, useState } from 'react';
-import { Box, Button, Typography, makeStyles } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  Tooltip,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
 import {
   Timeline,
   TimelineConnector,
@@ -19,24 +25,31 @@ import LinkIcon from '@material-ui/icons/Link';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import SendIcon from '@material-ui/icons/Send';
 import UndoIcon from '@material-ui/icons/Undo';
+import WarningIcon from '@material-ui/icons/Warning';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import { RunEvent, RunStatus } from '@internal/plugin-self-service-common';
 import { runStatusText } from '../Runs/RunStatusLabel';
-import { Actor, Timestamp } from './common';
+import { Actor, Timestamp, useVisuallyHidden } from './common';
 import {
-  RequestSentData,
+  RecordedAttempt,
+  isRecordedAttempt,
   requestSentData,
   stringField,
   stringListField,
 } from './eventData';
 import { ExternalLink } from './ExternalLink';
-import { formatRequestDuration } from './format';
+import { formatAbsoluteTime } from './format';
 import { MessageMarkdown } from './MessageMarkdown';
 import { RequestDialog } from './RequestDialog';
+import {
+  isOutcomeUnknown,
+  nextAttemptText,
+  requestSentTitle,
+} from './requestSentText';
 import { webUrl } from './safeUrl';
 import { TimelineEventBoundary } from './TimelineEventBoundary';
 
-type Tone = 'neutral' | 'success' | 'error';
+type Tone = 'neutral' | 'success' | 'warning' | 'error';
 
 const useStyles = makeStyles(theme => ({
   timeline: {
@@ -76,6 +89,10 @@ const useStyles = makeStyles(theme => ({
     backgroundColor: theme.palette.success.main,
     color: theme.palette.success.contrastText,
   },
+  warning: {
+    backgroundColor: theme.palette.warning.main,
+    color: theme.palette.warning.contrastText,
+  },
   error: {
     backgroundColor: theme.palette.error.main,
     color: theme.palette.error.contrastText,
@@ -89,22 +106,6 @@ function statusText(status: string | undefined): string {
   return status ? runStatusText(status as RunStatus) : 'unknown';
 }
 
-/** The outcome of a request, after the method and URL in its title. */
-function requestOutcome(data: RequestSentData): string {
-  const duration =
-    data.durationMs !== undefined
-      ? ` in ${formatRequestDuration(data.durationMs)}`
-      : '';
-  if (data.response) {
-    const { status, statusText: text } = data.response;
-    return `${status} ${text}`.trim() + duration;
-  }
-  if (data.error) {
-    return `failed: ${data.error.message}`;
-  }
-  return data.outcome === 'success' ? `sent${duration}` : 'failed';
-}
-
 interface DescribedEvent {
   icon: ReactNode;
   tone: Tone;
@@ -112,7 +113,8 @@ interface DescribedEvent {
   /** Whether to name the actor under the title; not when the title does. */
   showActor: boolean;
   body?: ReactNode;
-  request?: RequestSentData;
+  /** The recorded request and response, which a dialog shows. */
+  request?: RecordedAttempt;
 }
 
 function Quote(props: { text: string }) {
@@ -124,6 +126,23 @@ function Quote(props: { text: string }) {
       className={classes.quote}
     >
       {props.text}
+    </Typography>
+  );
+}
+
+/** When the next attempt of a delivery goes, with the full time on hover. */
+function NextAttempt(props: { iso: string }) {
+  const { iso } = props;
+  const visuallyHidden = useVisuallyHidden();
+  const absolute = formatAbsoluteTime(iso);
+  return (
+    <Typography variant="body2">
+      <Tooltip title={absolute}>
+        <time dateTime={iso}>
+          {nextAttemptText(iso)}
+          <span className={visuallyHidden}> ({absolute})</span>
+        </time>
+      </Tooltip>
     </Typography>
   );
 }
@@ -193,14 +212,23 @@ function describe(event: RunEvent): DescribedEvent {
       };
     case 'request_sent': {
       const request = requestSentData(data);
+      const unknown = isOutcomeUnknown(request);
+      let tone: Tone = 'error';
+      if (unknown) {
+        tone = 'warning';
+      } else if (request.outcome === 'success') {
+        tone = 'neutral';
+      }
       return {
-        icon: <SendIcon />,
-        tone: request.outcome === 'success' ? 'neutral' : 'error',
-        title: `Sent HTTP request ${request.request.method} ${
-          request.request.url
-        } — ${requestOutcome(request)}`,
+        icon: unknown ? <WarningIcon /> : <SendIcon />,
+        tone,
+        title: requestSentTitle(request),
         showActor: true,
-        request,
+        body: request.nextAttemptAt ? (
+          <NextAttempt iso={request.nextAttemptAt} />
+        ) : undefined,
+        // An attempt whose outcome is unknown recorded no request to show.
+        request: isRecordedAttempt(request) && !unknown ? request : undefined,
       };
     }
     case 'message':

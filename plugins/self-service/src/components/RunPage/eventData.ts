@@ -1,8 +1,9 @@
 /*
  * Typed views of the `data` of run events, as the backend stores them (see
- * RunService in the backend). The data is JSON from the server, so every
- * field is checked rather than cast: an event of an older or newer backend
- * renders with what it has instead of breaking the page.
+ * the run commands and the delivery worker in the backend). The data is
+ * JSON from the server, so every field is checked rather than cast: an
+ * event of an older or newer backend renders with what it has instead of
+ * breaking the page.
  */
 
 /** A request as sent, with secrets already redacted by the backend. */
@@ -28,14 +29,34 @@ export interface RequestError {
   message: string;
 }
 
-/** The data of a `request_sent` event. */
+/** The data of a `request_sent` event: one attempt of a run's delivery. */
 export interface RequestSentData {
+  /** Which attempt this was, from 1; absent in events from before retries. */
+  attempt?: number;
+  /** The most attempts the delivery makes, resends included. */
+  maxAttempts?: number;
+  /** The `webhook-id` every attempt of the delivery carries. */
+  webhookId?: string;
+  /** When the next attempt goes out, if one is scheduled (ISO time). */
+  nextAttemptAt?: string;
   startedAt?: string;
   durationMs?: number;
+  /** `success`, `failure`, or `unknown` when its replica stopped mid-request. */
   outcome?: string;
-  request: SentRequest;
+  /** Absent when none was recorded: an attempt whose outcome is unknown. */
+  request?: SentRequest;
   response?: ReceivedResponse;
   error?: RequestError;
+}
+
+/** An attempt whose request was recorded, as every attempt but an interrupted one. */
+export type RecordedAttempt = RequestSentData & { request: SentRequest };
+
+/** Whether an attempt's request was recorded, to be shown. */
+export function isRecordedAttempt(
+  data: RequestSentData,
+): data is RecordedAttempt {
+  return data.request !== undefined;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -88,19 +109,25 @@ function headersOf(value: unknown): Record<string, string> {
 export function requestSentData(
   data: Record<string, unknown>,
 ): RequestSentData {
-  const request = record(data.request) ?? {};
+  const request = record(data.request);
   const response = record(data.response);
   const error = record(data.error);
   return {
+    attempt: numberField(data, 'attempt'),
+    maxAttempts: numberField(data, 'maxAttempts'),
+    webhookId: stringField(data, 'webhookId'),
+    nextAttemptAt: stringField(data, 'nextAttemptAt'),
     startedAt: stringField(data, 'startedAt'),
     durationMs: numberField(data, 'durationMs'),
     outcome: stringField(data, 'outcome'),
-    request: {
-      method: stringField(request, 'method') ?? '',
-      url: stringField(request, 'url') ?? '',
-      headers: headersOf(request.headers),
-      body: stringField(request, 'body'),
-    },
+    request: request
+      ? {
+          method: stringField(request, 'method') ?? '',
+          url: stringField(request, 'url') ?? '',
+          headers: headersOf(request.headers),
+          body: stringField(request, 'body'),
+        }
+      : undefined,
     response: response
       ? {
           status: numberField(response, 'status') ?? 0,
@@ -126,6 +153,7 @@ const errorKinds: Record<string, string> = {
   tls: 'TLS or certificate error',
   'invalid-request': 'Invalid request',
   'refused-address': 'Address not allowed',
+  interrupted: 'Interrupted',
   other: 'Other error',
 };
 

@@ -14,6 +14,7 @@ import {
   WORKFLOW_REQUEST_METHODS,
   WorkflowRequestMethod,
 } from '@internal/plugin-self-service-common';
+import { DeliveryFields } from './DeliveryFields';
 import { EditorSection, SectionProps } from './EditorSection';
 import { headerFieldKey } from './fieldErrors';
 import { VariablesHelp } from './VariablesHelp';
@@ -155,7 +156,7 @@ function HeadersEditor(props: SectionProps) {
   );
 }
 
-/** Method, URL, headers and body of the request, and the variables. */
+/** Method, URL, headers, body and delivery of the request, and the variables. */
 export function RequestSection(props: SectionProps) {
   const { form, errors, onChange } = props;
   const classes = useStyles();
@@ -238,6 +239,7 @@ export function RequestSection(props: SectionProps) {
               onChange(f => ({ ...f, body }));
             }}
           />
+          <DeliveryFields form={form} errors={errors} onChange={onChange} />
         </Grid>
         <Grid item xs={12} md={4}>
           <VariablesHelp form={form} />

@@ -341,6 +341,67 @@ describe('fieldErrors', () => {
     });
   });
 
+  describe('delivery', () => {
+    it('puts the backend messages about delivery at its fields', () => {
+      const f = form();
+      expect(
+        mapErrorMessages(
+          [
+            "delivery.signingKey: no key 'cii' in selfService.signing.keys (configured: ci)",
+            'delivery.maxAttempts: must be a whole number from 1 to 10',
+            'delivery: must be an object',
+          ],
+          f,
+        ),
+      ).toEqual({
+        fields: {
+          'delivery.signingKey':
+            "no key 'cii' in selfService.signing.keys (configured: ci)",
+          'delivery.maxAttempts': 'must be a whole number from 1 to 10',
+        },
+        general: ['delivery: must be an object'],
+      });
+    });
+
+    it('puts a Standard Webhooks header the workflow sets at its name', () => {
+      const header = { key: 'h-id', name: 'webhook-id', value: 'x' };
+      expect(
+        fieldKeyForPath(
+          'request.headers.webhook-id',
+          'is set on every attempt (Standard Webhooks: the delivery id, and signatures with delivery.signingKey); remove it',
+          form({ headers: [header] }),
+        ),
+      ).toBe(headerFieldKey(header.key, 'name'));
+    });
+
+    it.each(['0', '11', '2.5', 'three', '-1'])(
+      'refuses %s attempts before sending',
+      maxAttempts => {
+        expect(checkForm(form({ maxAttempts }))).toEqual({
+          'delivery.maxAttempts': 'Enter a whole number from 1 to 10',
+        });
+      },
+    );
+
+    it.each(['', '1', '10', ' 3 '])('takes "%s" attempts', maxAttempts => {
+      expect(checkForm(form({ maxAttempts }))).toEqual({});
+    });
+
+    it('drops the error of a delivery field once it changes', () => {
+      const before = form();
+      const errors = {
+        'delivery.maxAttempts': 'bad',
+        'delivery.signingKey': 'no such key',
+      };
+      expect(
+        pruneErrors(errors, before, { ...before, signingKey: 'ci-2' }),
+      ).toEqual({ 'delivery.maxAttempts': 'bad' });
+      expect(
+        pruneErrors(errors, before, { ...before, maxAttempts: '4' }),
+      ).toEqual({ 'delivery.signingKey': 'no such key' });
+    });
+  });
+
   describe('pruneErrors', () => {
     it('drops the error of a field once it changes and keeps the others', () => {
       const before = form();

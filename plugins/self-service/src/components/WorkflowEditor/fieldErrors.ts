@@ -1,5 +1,8 @@
 import { ResponseError } from '@backstage/errors';
-import { WORKFLOW_DEFINITION_FIELDS } from '@internal/plugin-self-service-common';
+import {
+  MAX_DELIVERY_ATTEMPTS,
+  WORKFLOW_DEFINITION_FIELDS,
+} from '@internal/plugin-self-service-common';
 import {
   HeaderForm,
   ParameterForm,
@@ -23,6 +26,7 @@ import {
  * - `request.method`, `request.url`, `request.headers` (the list),
  *   `request.headers.<row>.name`, `request.headers.<row>.value`,
  *   `request.body`
+ * - `delivery.maxAttempts`, `delivery.signingKey`
  * - `preview.entityRef`, `preview.<parameter row>` (sample inputs)
  */
 export type FieldErrors = Record<string, string>;
@@ -120,6 +124,8 @@ const HEADER_NAME_PROBLEMS = [
   'duplicate header',
   // request.headers.Host: is set by the HTTP client; remove it
   'is set by the HTTP client',
+  // request.headers.webhook-id: is set on every attempt (Standard Webhooks: …)
+  'is set on every attempt',
 ];
 
 /**
@@ -202,6 +208,10 @@ export function fieldKeyForPath(
         ? 'name'
         : 'value',
     );
+  }
+
+  if (path === 'delivery.maxAttempts' || path === 'delivery.signingKey') {
+    return path;
   }
 
   const input = /^inputs\.(.+)$/.exec(path);
@@ -389,6 +399,20 @@ export function checkForm(form: WorkflowForm): FieldErrors {
     errors['request.body'] = 'A GET request cannot have a body';
   }
 
+  if (form.maxAttempts.trim() !== '') {
+    const attempts = parseNumber(form.maxAttempts);
+    if (
+      attempts === undefined ||
+      !Number.isInteger(attempts) ||
+      attempts < 1 ||
+      attempts > MAX_DELIVERY_ATTEMPTS
+    ) {
+      errors[
+        'delivery.maxAttempts'
+      ] = `Enter a whole number from 1 to ${MAX_DELIVERY_ATTEMPTS}`;
+    }
+  }
+
   return errors;
 }
 
@@ -430,6 +454,8 @@ function fieldValue(form: WorkflowForm, key: string): unknown {
         return row && row[parts[3] as 'name' | 'value'];
       }
       return [form.method, form[parts[1] as 'url' | 'body']];
+    case 'delivery':
+      return form[parts[1] as 'maxAttempts' | 'signingKey'];
     default:
       return form[parts[0] as keyof WorkflowForm];
   }

@@ -293,6 +293,50 @@ describe('workflowForm', () => {
     });
   });
 
+  describe('delivery', () => {
+    it.each<[string, WorkflowDefinition['delivery']]>([
+      ['retries and a signing key', { maxAttempts: 5, signingKey: 'ci' }],
+      ['retries only', { maxAttempts: 10 }],
+      ['a signing key only', { signingKey: 'ci-2026' }],
+      ['neither', undefined],
+    ])('round-trips %s', (_title, delivery) => {
+      const definition = editorDefinition({ delivery });
+      const saved = toDefinition(toForm(definition));
+      expect(saved).toEqual(definition);
+      expect('delivery' in saved).toBe(delivery !== undefined);
+    });
+
+    it('reads a workflow without delivery as one unsigned attempt', () => {
+      const form = toForm(editorDefinition({ delivery: undefined }));
+      expect(form).toMatchObject({ maxAttempts: '1', signingKey: '' });
+      expect(emptyForm()).toMatchObject({ maxAttempts: '1', signingKey: '' });
+    });
+
+    it.each([
+      ['the defaults', { maxAttempts: '1', signingKey: '' }],
+      ['an empty attempts field', { maxAttempts: '', signingKey: '  ' }],
+      ['an explicit single attempt', { maxAttempts: ' 1 ', signingKey: '' }],
+    ])('leaves delivery out for %s', (_title, fields) => {
+      const definition = toDefinition({
+        ...toForm(editorDefinition()),
+        ...fields,
+      });
+      expect(definition).not.toHaveProperty('delivery');
+    });
+
+    it('types the attempts and trims the signing key', () => {
+      const definition = toDefinition({
+        ...toForm(editorDefinition()),
+        maxAttempts: ' 4 ',
+        signingKey: '  ci  ',
+      });
+      expect(definition.delivery).toStrictEqual({
+        maxAttempts: 4,
+        signingKey: 'ci',
+      });
+    });
+  });
+
   describe('identifier suggestions', () => {
     it.each([
       ['Restart service', 'restart-service'],

@@ -1,6 +1,7 @@
 import {
   WorkflowAccess,
   WorkflowDefinition,
+  WorkflowDelivery,
   WorkflowExecution,
   WorkflowParameter,
   WorkflowParameterType,
@@ -69,7 +70,15 @@ export interface WorkflowForm {
   url: string;
   headers: HeaderForm[];
   body: string;
+
+  /** Attempts at most, as typed; `1` (no retries) by default. */
+  maxAttempts: string;
+  /** The name of a key in `selfService.signing.keys`; empty signs nothing. */
+  signingKey: string;
 }
+
+/** Attempts when a workflow sets none: one, no retries. */
+export const DEFAULT_MAX_ATTEMPTS = 1;
 
 let lastKey = 0;
 
@@ -123,6 +132,8 @@ export function emptyForm(): WorkflowForm {
     url: '',
     headers: [],
     body: '',
+    maxAttempts: String(DEFAULT_MAX_ATTEMPTS),
+    signingKey: '',
   };
 }
 
@@ -242,6 +253,10 @@ export function toForm(definition: WorkflowDefinition): WorkflowForm {
       value,
     })),
     body: request.body ?? '',
+    maxAttempts: String(
+      definition.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    ),
+    signingKey: definition.delivery?.signingKey ?? '',
   };
 }
 
@@ -348,10 +363,26 @@ function toAccess(form: WorkflowForm): WorkflowAccess {
 }
 
 /**
+ * Retries and signing, or undefined when both are the defaults, so that a
+ * workflow that never set them is saved as it was.
+ */
+function toDelivery(form: WorkflowForm): WorkflowDelivery | undefined {
+  const maxAttempts = parseNumber(form.maxAttempts);
+  const signingKey = form.signingKey.trim();
+  const delivery: WorkflowDelivery = {
+    ...(maxAttempts !== undefined &&
+      maxAttempts !== DEFAULT_MAX_ATTEMPTS && { maxAttempts }),
+    ...(signingKey !== '' && { signingKey }),
+  };
+  return Object.keys(delivery).length > 0 ? delivery : undefined;
+}
+
+/**
  * The workflow definition the backend accepts for the form: strings
  * trimmed, empty optional fields left out, numbers and booleans typed.
  */
 export function toDefinition(form: WorkflowForm): WorkflowDefinition {
+  const delivery = toDelivery(form);
   const description = form.description.trim();
   const icon = form.icon.trim();
   const color = form.color.trim();
@@ -378,5 +409,6 @@ export function toDefinition(form: WorkflowForm): WorkflowDefinition {
       }),
       ...(form.body.trim() !== '' && { body: form.body }),
     },
+    ...(delivery && { delivery }),
   };
 }
