@@ -1,4 +1,5 @@
-import { type Agent, fetch, type Response } from 'undici';
+import { Readable } from 'node:stream';
+import type { Agent, Dispatcher } from 'undici';
 import {
   createGuardedAgent,
   type EgressPolicy,
@@ -66,7 +67,7 @@ export interface HttpRequestDispatcherOptions {
 }
 
 /**
- * Sends requests with undici's `fetch`: no redirects followed, a timeout
+ * Sends requests with undici's request API: no redirects followed, a timeout
  * covering the whole attempt, and a bounded response body. Never throws for
  * network problems; they are described in the attempt.
  *
@@ -74,8 +75,8 @@ export interface HttpRequestDispatcherOptions {
  * is sent, and every connection, through an agent that checks each address
  * it is about to connect to. A refused request is an attempt with a
  * `refused-address` error naming the host and the configuration key.
- * (undici's own `fetch`, not the global one: a dispatcher from one undici
- * version is not guaranteed to work with another's `fetch`.)
+ * (undici's own API on its own agent, not the global `fetch`: a dispatcher
+ * from one undici version is not guaranteed to work with another's.)
  */
 export class HttpRequestDispatcher implements RequestDispatcher {
   private readonly agent: Agent;
@@ -119,15 +120,32 @@ export class HttpRequestDispatcher implements RequestDispatcher {
       return finish({ error: refusal });
     }
 
-    let response: Response;
+    if (
+      request.body !== undefined &&
+      (request.method === 'GET' || (request.method as string) === 'HEAD')
+    ) {
+      // Refused as fetch would; a saved workflow cannot have one.
+      return finish({
+        error: {
+          kind: 'invalid-request',
+          message: `Invalid request: a ${request.method} request cannot have a body`,
+        },
+      });
+    }
+
+    let response: Dispatcher.ResponseData;
     try {
-      response = await fetch(request.url, {
+      const url = new URL(request.url);
+      // The agent's own request API rather than fetch: the same connection
+      // pool and checks, a fraction of fetch's work on the event loop that
+      // also serves the API. It follows no redirects.
+      response = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
         method: request.method,
         headers: request.headers,
         body: request.body,
-        redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs),
-        dispatcher: this.agent,
       });
     } catch (error) {
       return finish({
@@ -135,22 +153,20 @@ export class HttpRequestDispatcher implements RequestDispatcher {
       });
     }
 
-    const headers = new Map<string, string>();
-    response.headers.forEach((value, name) => {
-      const previous = headers.get(name);
-      headers.set(
-        name,
-        previous === undefined ? value : `${previous}, ${value}`,
-      );
-    });
     const received = {
-      status: response.status,
-      statusText: response.statusText,
-      headers: Object.fromEntries(headers),
+      status: response.statusCode,
+      statusText: response.statusText ?? '',
+      headers: Object.fromEntries(
+        Object.entries(response.headers).flatMap(([name, value]) =>
+          value === undefined
+            ? []
+            : [[name, Array.isArray(value) ? value.join(', ') : value]],
+        ),
+      ),
     };
     const body = await readBodyUpTo(
       // Node's web stream, which the DOM's type describes as well.
-      response.body as ReadableStream<Uint8Array> | null,
+      Readable.toWeb(response.body) as unknown as ReadableStream<Uint8Array>,
       options.maxResponseBodyBytes,
     );
     return finish({
@@ -171,7 +187,7 @@ export class HttpRequestDispatcher implements RequestDispatcher {
     });
   }
 
-  /** What the URL alone refuses; an invalid URL is left for fetch to report. */
+  /** What the URL alone refuses; an invalid URL is left for the request to report. */
   private refusalOf(url: string) {
     let parsed: URL;
     try {
