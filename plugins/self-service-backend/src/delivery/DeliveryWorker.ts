@@ -28,6 +28,7 @@ import type { RunNotifier } from '../runs/RunNotifier';
 import { generateRunToken, hashRunToken } from '../runs/runToken';
 import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
 import {
+  type AttemptPosition,
   attemptEventData,
   failureReason,
   interruptedAttemptData,
@@ -285,11 +286,7 @@ export class DeliveryWorker {
       return;
     }
     const { run, definition } = loaded;
-    const position = {
-      attempt: claimed.attempt,
-      maxAttempts: claimed.maxAttempts,
-      webhookId: claimed.webhookId,
-    };
+    const position = positionOf(claimed);
 
     if (claimed.interrupted) {
       const previous = { ...position, attempt: claimed.attempt - 1 };
@@ -408,11 +405,7 @@ export class DeliveryWorker {
       owner: this.owner,
       attempt: claimed.attempt,
     };
-    const position = {
-      attempt: claimed.attempt,
-      maxAttempts: claimed.maxAttempts,
-      webhookId: claimed.webhookId,
-    };
+    const position = positionOf(claimed);
     const eventOf = (nextAttemptAt?: Date) => ({
       type: 'request_sent' as const,
       data: attemptEventData(
@@ -614,6 +607,15 @@ export class DeliveryWorker {
       clearInterval(renew);
     }
   }
+}
+
+/** Where the claimed attempt stands in its delivery. */
+function positionOf(claimed: ClaimedDelivery): AttemptPosition {
+  return {
+    attempt: claimed.attempt,
+    maxAttempts: claimed.maxAttempts,
+    webhookId: claimed.webhookId,
+  };
 }
 
 /** The transition that ends a run as failed, saying why. */
