@@ -31,7 +31,15 @@ else
   step "tests (store tests on SQLITE_3 only: no PostgreSQL connection configured)"
 fi
 # --verbose lists every test by name, so the log shows which databases ran.
-yarn backstage-cli repo test --watchAll=false --verbose "$@"
+# A suite that leaves timers or connections behind keeps its Jest worker
+# alive until Jest kills it; that is a leak to fix, so it fails the run.
+jest_log="$(mktemp)"
+trap 'rm -f "$jest_log"' EXIT
+yarn backstage-cli repo test --watchAll=false --verbose "$@" 2>&1 | tee "$jest_log"
+if grep -q "failed to exit gracefully" "$jest_log"; then
+  echo "tests: a Jest worker failed to exit gracefully; a suite leaks timers or connections (run it with --detectOpenHandles)" >&2
+  exit 1
+fi
 
 # End to end, in real headless Chromium against the started app. Without
 # Debian's chromium they are skipped (E2E_REQUIRED=1 makes that a failure).

@@ -25,6 +25,7 @@ import {
 import type { JsonObject } from '@backstage/types';
 import request from 'supertest';
 import { selfServicePlugin } from '../plugin';
+import { closingDatabaseServiceFactory } from './closingDatabaseServiceFactory';
 
 /** The example organisation: who belongs to which team. */
 export const memberships: Record<string, string[]> = {
@@ -98,6 +99,7 @@ export async function startSelfServiceBackend(options?: {
 
   const features = [
     selfServicePlugin,
+    closingDatabaseServiceFactory,
     mockServices.rootConfig.factory({
       data: {
         selfService: {
