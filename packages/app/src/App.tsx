@@ -34,7 +34,7 @@ import { RequirePermission } from '@backstage/plugin-permission-react';
 import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
-import { SelfServicePage } from '@internal/plugin-self-service';
+import { SelfServicePage } from '@backstage-self-service/plugin-self-service';
 
 const app = createApp({
   apis,

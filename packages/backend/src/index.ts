@@ -41,6 +41,6 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 // Self-Service.
-backend.add(import('@internal/plugin-self-service-backend'));
+backend.add(import('@backstage-self-service/plugin-self-service-backend'));
 
 backend.start();

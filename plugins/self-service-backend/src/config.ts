@@ -1,6 +1,6 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { type EgressPolicy, readEgressPolicy } from './egress';
 import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
 

@@ -6,9 +6,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   selfServiceRunReadPermission,
   selfServiceRunUpdatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
+import { selfServiceWorkflowsExtensionPoint } from '@backstage-self-service/plugin-self-service-node';
 import {
   as,
   eventually,

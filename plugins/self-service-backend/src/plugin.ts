@@ -8,14 +8,14 @@ import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   selfServicePermissions,
   type WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import {
   selfServiceRunPermissionResourceRef,
   selfServiceRunRules,
   selfServiceWorkflowPermissionResourceRef,
   selfServiceWorkflowRules,
   selfServiceWorkflowsExtensionPoint,
-} from '@internal/plugin-self-service-node';
+} from '@backstage-self-service/plugin-self-service-node';
 import { readSelfServiceConfig } from './config';
 import { DatabaseSelfServiceStore } from './database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from './dispatch';

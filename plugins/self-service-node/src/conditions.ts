@@ -2,7 +2,7 @@ import { createConditionExports } from '@backstage/plugin-permission-node';
 import {
   RESOURCE_TYPE_SELF_SERVICE_RUN,
   RESOURCE_TYPE_SELF_SERVICE_WORKFLOW,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceRunRules, selfServiceWorkflowRules } from './rules';
 
 const runConditionExports = createConditionExports({

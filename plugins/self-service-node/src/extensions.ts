@@ -1,5 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * Lets backend modules publish workflows from code ("workflows as code").

@@ -4,7 +4,7 @@ import {
   RESOURCE_TYPE_SELF_SERVICE_WORKFLOW,
   type Run,
   type Workflow,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * A filter that permission rules translate to and the self-service store

@@ -1,7 +1,7 @@
 /**
  * The frontend of Backstage Self-Service: the Self-Service page and the
  * entity Workflows tab. The new frontend system plugin is the default export
- * of `@internal/plugin-self-service/alpha`.
+ * of `@backstage-self-service/plugin-self-service/alpha`.
  *
  * @packageDocumentation
  */

@@ -5,7 +5,7 @@ import {
 import {
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowRunPermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AppPermissionPolicy } from './AppPermissionPolicy';
 

@@ -6,7 +6,7 @@ import {
   selfServiceWorkflowDeletePermission,
   selfServiceWorkflowRunPermission,
   selfServiceWorkflowUpdatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { AppPermissionPolicy } from './AppPermissionPolicy';
 import { selfServiceRules } from './selfServiceRules';
 

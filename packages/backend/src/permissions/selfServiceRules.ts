@@ -4,7 +4,7 @@ import {
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowDeletePermission,
   selfServiceWorkflowUpdatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { PolicyRule } from './AppPermissionPolicy';
 
 /** The team that publishes and administers self-service workflows. */

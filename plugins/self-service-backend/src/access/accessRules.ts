@@ -7,7 +7,7 @@ import {
 import type {
   WorkflowDefinition,
   WorkflowRunnability,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /** A signed-in user as the catalog knows them. */
 export interface Caller {

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import type { RunStatus } from '@internal/plugin-self-service-common';
+import type { RunStatus } from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
 import {
   type Delivery,

@@ -3,7 +3,7 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   Run,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import knexFactory from 'knex';
 import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
 

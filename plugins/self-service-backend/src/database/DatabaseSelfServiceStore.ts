@@ -13,8 +13,8 @@ import {
   type Workflow,
   type WorkflowDefinition,
   type WorkflowManager,
-} from '@internal/plugin-self-service-common';
-import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
+} from '@backstage-self-service/plugin-self-service-common';
+import type { SelfServiceFilter } from '@backstage-self-service/plugin-self-service-node';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
@@ -47,7 +47,7 @@ import type {
 } from './SelfServiceStore';
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-self-service-backend',
+  '@backstage-self-service/plugin-self-service-backend',
   'migrations',
 );
 

@@ -1,4 +1,4 @@
-import type { RunStatus } from '@internal/plugin-self-service-common';
+import type { RunStatus } from '@backstage-self-service/plugin-self-service-common';
 import type {
   Delivery,
   DeliveryClaim,

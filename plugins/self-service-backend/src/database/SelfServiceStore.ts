@@ -1,4 +1,4 @@
-import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
+import type { SelfServiceFilter } from '@backstage-self-service/plugin-self-service-node';
 import type {
   Page,
   Run,
@@ -9,7 +9,7 @@ import type {
   Workflow,
   WorkflowDefinition,
   WorkflowManager,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { WorkflowSource } from '../workflows/managedWorkflows';
 import type { NewDelivery } from './deliveryRows';
 

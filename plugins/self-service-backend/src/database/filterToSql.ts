@@ -1,4 +1,4 @@
-import type { SelfServiceFilter } from '@internal/plugin-self-service-node';
+import type { SelfServiceFilter } from '@backstage-self-service/plugin-self-service-node';
 import type { Knex } from 'knex';
 
 /**

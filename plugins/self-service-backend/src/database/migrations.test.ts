@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-self-service-backend',
+  '@backstage-self-service/plugin-self-service-backend',
   'migrations',
 );
 

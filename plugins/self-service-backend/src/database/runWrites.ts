@@ -2,7 +2,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type RunEvent,
   type RunEventType,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
 import type { NewRunEvent, RunTransition } from './SelfServiceStore';
 

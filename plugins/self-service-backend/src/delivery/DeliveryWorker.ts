@@ -3,7 +3,7 @@ import { InputError, toError } from '@backstage/errors';
 import type {
   Run,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { SelfServiceConfig } from '../config';

@@ -1,4 +1,4 @@
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { checkRenderable } from './checkRenderable';
 
 const definition: WorkflowDefinition = {

@@ -3,7 +3,7 @@ import type {
   RunInputs,
   WorkflowDefinition,
   WorkflowParameter,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { DeliveryEntity } from '../database/deliveryRows';
 import { generateRunToken } from '../runs/runToken';
 import { renderDeliveryRequest } from './renderDeliveryRequest';

@@ -2,7 +2,7 @@ import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type {
   RunInputs,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { DeliveryEntity } from '../database/deliveryRows';
 import { type RenderedRequest, renderRequest } from '../dispatch';
 import {

@@ -1,4 +1,4 @@
-import type { RunInputs } from '@internal/plugin-self-service-common';
+import type { RunInputs } from '@backstage-self-service/plugin-self-service-common';
 import { testContext } from './__testUtils__/testContext';
 import { renderBody } from './renderBody';
 

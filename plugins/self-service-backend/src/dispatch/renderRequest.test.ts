@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import type { WorkflowRequest } from '@internal/plugin-self-service-common';
+import type { WorkflowRequest } from '@backstage-self-service/plugin-self-service-common';
 import { testContext } from './__testUtils__/testContext';
 import { renderRequest } from './renderRequest';
 

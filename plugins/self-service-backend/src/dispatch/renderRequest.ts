@@ -3,7 +3,7 @@ import {
   WORKFLOW_REQUEST_METHODS,
   type WorkflowRequest,
   type WorkflowRequestMethod,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { TemplateContext } from '../workflows/templateContext';
 import { contentTypeOf } from './jsonBody';
 import { renderBody } from './renderBody';

@@ -14,7 +14,7 @@ import type {
   Run,
   Workflow,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { Caller } from '../access/accessRules';
 import type { RunServiceConfig } from '../config';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';

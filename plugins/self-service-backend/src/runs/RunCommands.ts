@@ -4,7 +4,7 @@ import type {
   RunEvent,
   Workflow,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { Caller } from '../access/accessRules';
 import { approveRun, type RunDecision, rejectRun } from './commands/decideRun';
 import { deleteWorkflow } from './commands/deleteWorkflow';

@@ -8,7 +8,7 @@ import type {
   RunEvent,
   RunStatus,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
 import { definitionOf } from './commands/runLookups';

@@ -5,7 +5,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type Run,
   type Workflow,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /** Channel of the signal sent on every change of a run. */
 export const RUN_SIGNAL_CHANNEL = 'self-service:runs';

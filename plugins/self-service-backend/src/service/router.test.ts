@@ -13,8 +13,8 @@ import {
   selfServiceWorkflowRunPermission,
   selfServiceWorkflowUpdatePermission,
   type WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
-import { selfServiceWorkflowsExtensionPoint } from '@internal/plugin-self-service-node';
+} from '@backstage-self-service/plugin-self-service-common';
+import { selfServiceWorkflowsExtensionPoint } from '@backstage-self-service/plugin-self-service-node';
 import {
   as,
   startSelfServiceBackend,

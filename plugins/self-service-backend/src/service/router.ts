@@ -39,12 +39,12 @@ import {
   type Workflow,
   type WorkflowSummary,
   MAX_DECISION_COMMENT_LENGTH,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import {
   selfServiceRunRules,
   selfServiceWorkflowRules,
   type SelfServiceFilter,
-} from '@internal/plugin-self-service-node';
+} from '@backstage-self-service/plugin-self-service-node';
 import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
 import {

@@ -1,4 +1,4 @@
-import type { WorkflowManager } from '@internal/plugin-self-service-common';
+import type { WorkflowManager } from '@backstage-self-service/plugin-self-service-common';
 
 /** Who changes a workflow: the API, or the source that manages it. */
 export type WorkflowSource = 'api' | WorkflowManager;

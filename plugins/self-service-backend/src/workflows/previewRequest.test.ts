@@ -1,4 +1,4 @@
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { PREVIEW_RUN_ID, previewRequest } from './previewRequest';
 
 const definition: WorkflowDefinition = {

@@ -3,7 +3,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type {
   RunInputs,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { REDACTED, renderRequest, type RenderedRequest } from '../dispatch';
 import { templateData, type TemplateContext } from './templateContext';
 

@@ -3,7 +3,7 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type {
   WorkflowDefinition,
   WorkflowManager,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { isDeepStrictEqual } from 'node:util';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import {

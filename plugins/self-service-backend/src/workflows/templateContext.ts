@@ -1,7 +1,7 @@
 import type {
   RunInputs,
   WorkflowParameter,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * The values a workflow's request can use, by placeholder name:

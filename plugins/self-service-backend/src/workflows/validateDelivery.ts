@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   MAX_DELIVERY_ATTEMPTS,
   type WorkflowDelivery,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 const FIELDS = ['maxAttempts', 'signingKey'];
 

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import type { WorkflowParameter } from '@internal/plugin-self-service-common';
+import type { WorkflowParameter } from '@backstage-self-service/plugin-self-service-common';
 import { validateRunInputs } from './validateRunInputs';
 
 const parameters: WorkflowParameter[] = [

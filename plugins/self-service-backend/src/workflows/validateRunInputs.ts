@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import type {
   RunInputs,
   WorkflowParameter,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { describeValue } from './describeValue';
 
 /** The longest value a `string` parameter accepts, in characters. */

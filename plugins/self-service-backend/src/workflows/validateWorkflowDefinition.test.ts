@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { AllowedHosts, EgressPolicy } from '../egress';
 import {
   validateWorkflowDefinition,

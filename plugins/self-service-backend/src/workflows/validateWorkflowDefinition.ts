@@ -16,7 +16,7 @@ import {
   type WorkflowRequest,
   type WorkflowRequestMethod,
   type WorkflowScope,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import {
   findMalformedPlaceholders,
   findPlaceholders,

@@ -1,5 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
-import type { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * Whether an entity-scoped workflow applies to an entity: its kind is one of

@@ -9,7 +9,7 @@ import {
   Workflow,
   WorkflowDefinition,
   WorkflowSummary,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * Options of {@link SelfServiceApi.listWorkflows}.

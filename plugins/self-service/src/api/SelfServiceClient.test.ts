@@ -12,7 +12,7 @@ import {
   RunDetails,
   WorkflowDefinition,
   WorkflowSummary,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { SelfServiceClient } from './SelfServiceClient';
 
 const baseUrl = 'http://backstage.test/api/self-service';

@@ -2,7 +2,7 @@ import { Entity } from '@backstage/catalog-model';
 import {
   Workflow,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * A workflow definition that uses every field of the editor, in the

@@ -1,5 +1,8 @@
 import { ResponseError } from '@backstage/errors';
-import { Run, WorkflowSummary } from '@internal/plugin-self-service-common';
+import {
+  Run,
+  WorkflowSummary,
+} from '@backstage-self-service/plugin-self-service-common';
 import { SelfServiceApi } from '../api';
 
 /** A workflow as the backend lists it, with fields overridable per test. */

@@ -4,7 +4,7 @@ import {
   RunEvent,
   RunEventType,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { makeRun } from './fixtures';
 
 /** A JSON object, as signals carry them. */

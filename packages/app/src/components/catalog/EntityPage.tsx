@@ -57,7 +57,7 @@ import {
   EntityKubernetesContent,
   isKubernetesAvailable,
 } from '@backstage/plugin-kubernetes';
-import { EntityWorkflowsContent } from '@internal/plugin-self-service';
+import { EntityWorkflowsContent } from '@backstage-self-service/plugin-self-service';
 
 const techdocsContent = (
   <EntityTechdocsContent>

@@ -3,7 +3,7 @@ import type {
   Run,
   RunEvent,
   WorkflowExecution,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { NewRunEvent } from '../../database/SelfServiceStore';
 import { REDACTED, Redactor } from '../../dispatch';
 import { BoundedCache } from '../BoundedCache';

@@ -2,7 +2,7 @@ import { ConflictError, NotAllowedError } from '@backstage/errors';
 import type {
   Run,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { type Caller, isApprover } from '../../access/accessRules';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
 import type { RunCommandDeps } from './RunCommandDeps';

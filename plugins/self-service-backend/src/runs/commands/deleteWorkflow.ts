@@ -1,4 +1,7 @@
-import type { Run, Workflow } from '@internal/plugin-self-service-common';
+import type {
+  Run,
+  Workflow,
+} from '@backstage-self-service/plugin-self-service-common';
 import type { RunCommandDeps } from './RunCommandDeps';
 
 /**

@@ -1,4 +1,4 @@
-import type { Run } from '@internal/plugin-self-service-common';
+import type { Run } from '@backstage-self-service/plugin-self-service-common';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { currentEntity, requireRun } from './runLookups';

@@ -10,7 +10,7 @@ import type {
   RunStatus,
   Workflow,
   WorkflowDefinition,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import type { Caller } from '../../access/accessRules';
 import type { NewRunEvent } from '../../database/SelfServiceStore';
 import { workflowAppliesToEntity } from '../../workflows/workflowAppliesToEntity';

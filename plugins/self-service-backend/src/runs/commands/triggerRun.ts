@@ -1,7 +1,10 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
-import type { Run, Workflow } from '@internal/plugin-self-service-common';
+import type {
+  Run,
+  Workflow,
+} from '@backstage-self-service/plugin-self-service-common';
 import {
   type Caller,
   entityOwnerRefs,

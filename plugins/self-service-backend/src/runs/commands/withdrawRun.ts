@@ -1,5 +1,5 @@
 import { NotAllowedError } from '@backstage/errors';
-import type { Run } from '@internal/plugin-self-service-common';
+import type { Run } from '@backstage-self-service/plugin-self-service-common';
 import type { Caller } from '../../access/accessRules';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { requireRun, statusChanged } from './runLookups';

@@ -15,7 +15,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { makeRun, makeWorkflow } from '../../testUtils/fixtures';

@@ -4,7 +4,7 @@ import { InfoCard } from '@backstage/core-components';
 import {
   RunStatus,
   WorkflowRunnability,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * Statuses of runs whose request can be sent again, as the backend's

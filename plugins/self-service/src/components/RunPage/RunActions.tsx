@@ -19,7 +19,7 @@ import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
   MAX_DECISION_COMMENT_LENGTH,
   RunDetails,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { errorMessage, errorStatus } from './common';
 import { REDELIVERABLE_STATUSES, RedeliveryCard } from './RedeliveryCard';

@@ -9,7 +9,10 @@ import {
 } from '@material-ui/core';
 import { InfoCard } from '@backstage/core-components';
 import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
-import { RunDetails, RunInputs } from '@internal/plugin-self-service-common';
+import {
+  RunDetails,
+  RunInputs,
+} from '@backstage-self-service/plugin-self-service-common';
 import { RunStatusLabel } from '../Runs/RunStatusLabel';
 import {
   durationBetween,

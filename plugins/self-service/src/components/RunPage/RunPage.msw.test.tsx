@@ -3,7 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { setupServer } from 'msw/node';
 import { HttpResponse } from 'msw';
 import { registerMswTestHooks } from '@backstage/test-utils';
-import { RunDetails, RunStatus } from '@internal/plugin-self-service-common';
+import {
+  RunDetails,
+  RunStatus,
+} from '@backstage-self-service/plugin-self-service-common';
 import { backstageErrorResponse } from '../../testUtils/mswBackend';
 import { makeRunDetails, makeRunEvent } from '../../testUtils/runFixtures';
 import {

@@ -6,7 +6,7 @@ import { registerMswTestHooks } from '@backstage/test-utils';
 import {
   RunDetails,
   WorkflowRunnability,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { backstageErrorResponse } from '../../testUtils/mswBackend';
 import { makeRunDetails, makeRunEvent } from '../../testUtils/runFixtures';
 import {

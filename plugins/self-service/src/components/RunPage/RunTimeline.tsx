@@ -27,7 +27,10 @@ import SendIcon from '@material-ui/icons/Send';
 import UndoIcon from '@material-ui/icons/Undo';
 import WarningIcon from '@material-ui/icons/Warning';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
-import { RunEvent, RunStatus } from '@internal/plugin-self-service-common';
+import {
+  RunEvent,
+  RunStatus,
+} from '@backstage-self-service/plugin-self-service-common';
 import { runStatusText } from '../Runs/RunStatusLabel';
 import { Actor, Timestamp, useVisuallyHidden } from './common';
 import {

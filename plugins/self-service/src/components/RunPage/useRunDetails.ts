@@ -3,7 +3,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   RunDetails,
   TERMINAL_RUN_STATUSES,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { useRunSignals } from '../Runs/useRunSignals';
 

@@ -6,7 +6,7 @@ import { Entity } from '@backstage/catalog-model';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 import { makeWorkflow } from '../../testUtils/fixtures';
 import { makeEntity } from '../../testUtils/workflowFixtures';
 import { EntityPicker } from './EntityPicker';

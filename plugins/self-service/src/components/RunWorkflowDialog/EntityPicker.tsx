@@ -27,7 +27,7 @@ import {
   catalogApiRef,
   humanizeEntityRef,
 } from '@backstage/plugin-catalog-react';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 
 /** The entity fields the picker needs. */
 const ENTITY_FIELDS = [

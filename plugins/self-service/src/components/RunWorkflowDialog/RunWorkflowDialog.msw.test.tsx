@@ -12,7 +12,7 @@ import {
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { makeRun, makeWorkflow } from '../../testUtils/fixtures';

@@ -23,7 +23,7 @@ import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
   WorkflowParameter,
   WorkflowSummary,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { runRouteRef } from '../../routes';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';

@@ -1,4 +1,4 @@
-import { WorkflowParameter } from '@internal/plugin-self-service-common';
+import { WorkflowParameter } from '@backstage-self-service/plugin-self-service-common';
 import {
   initialValues,
   parseFieldError,

@@ -1,7 +1,7 @@
 import {
   RunInputs,
   WorkflowParameter,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * What the form holds for each parameter: text for strings, numbers and

@@ -6,7 +6,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { RunStatus } from '@internal/plugin-self-service-common';
+import { RunStatus } from '@backstage-self-service/plugin-self-service-common';
 
 const statusText: Record<RunStatus, string> = {
   pending_approval: 'Pending approval',

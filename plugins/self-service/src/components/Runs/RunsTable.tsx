@@ -8,7 +8,7 @@ import {
 } from '@material-ui/core';
 import { Link } from '@backstage/core-components';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { Run } from '@internal/plugin-self-service-common';
+import { Run } from '@backstage-self-service/plugin-self-service-common';
 import { runRouteRef } from '../../routes';
 import { relativeTime } from './relativeTime';
 import { useOptionalRouteRef } from './useOptionalRouteRef';

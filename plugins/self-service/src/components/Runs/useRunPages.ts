@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import { Run } from '@internal/plugin-self-service-common';
+import { Run } from '@backstage-self-service/plugin-self-service-common';
 import { ListRunsOptions, selfServiceApiRef } from '../../api';
 
 /** Which runs to list: every option of `listRuns` but the cursor. */

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useApiHolder } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import { RunStatus } from '@internal/plugin-self-service-common';
+import { RunStatus } from '@backstage-self-service/plugin-self-service-common';
 
 /** The signal channel on which the backend announces run changes. */
 export const RUN_SIGNAL_CHANNEL = 'self-service:runs';

@@ -12,7 +12,7 @@ import {
   selfServiceRunReadPermission,
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowUpdatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { makeWorkflow, mockSelfServiceApi } from '../../testUtils/fixtures';

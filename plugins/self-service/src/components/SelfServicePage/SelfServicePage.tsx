@@ -39,7 +39,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   selfServiceRunReadPermission,
   selfServiceWorkflowCreatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { newWorkflowRouteRef } from '../../routes';
 import {

@@ -8,7 +8,7 @@ import {
   FormLabel,
   RadioGroup,
 } from '@material-ui/core';
-import { WorkflowAccess } from '@internal/plugin-self-service-common';
+import { WorkflowAccess } from '@backstage-self-service/plugin-self-service-common';
 import { EditorSection, SectionProps } from './EditorSection';
 import { PrincipalPicker } from './PrincipalPicker';
 import { RadioOption } from './RadioOption';

@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { Box, Grid, TextField, Typography } from '@material-ui/core';
-import { MAX_DELIVERY_ATTEMPTS } from '@internal/plugin-self-service-common';
+import { MAX_DELIVERY_ATTEMPTS } from '@backstage-self-service/plugin-self-service-common';
 import { SectionProps } from './EditorSection';
 import { DEFAULT_MAX_ATTEMPTS } from './workflowForm';
 

@@ -16,7 +16,7 @@ import DeleteOutline from '@material-ui/icons/DeleteOutline';
 import {
   WORKFLOW_PARAMETER_TYPES,
   WorkflowParameterType,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { FieldErrors, parameterFieldKey } from './fieldErrors';
 import {
   ParameterForm,

@@ -19,7 +19,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   RequestPreview,
   RunInputs,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { EditorSection } from './EditorSection';
 import {

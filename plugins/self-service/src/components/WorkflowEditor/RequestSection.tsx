@@ -13,7 +13,7 @@ import DeleteOutline from '@material-ui/icons/DeleteOutline';
 import {
   WORKFLOW_REQUEST_METHODS,
   WorkflowRequestMethod,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { DeliveryFields } from './DeliveryFields';
 import { EditorSection, SectionProps } from './EditorSection';
 import { headerFieldKey } from './fieldErrors';

@@ -9,7 +9,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   Workflow,
   selfServiceWorkflowDeletePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { AccessSection } from './AccessSection';

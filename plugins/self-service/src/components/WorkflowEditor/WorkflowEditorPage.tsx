@@ -16,7 +16,7 @@ import {
   selfServiceWorkflowCreatePermission,
   selfServiceWorkflowUpdatePermission,
   type Workflow,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { WorkflowEditor } from './WorkflowEditor';

@@ -2,7 +2,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   MAX_DELIVERY_ATTEMPTS,
   WORKFLOW_DEFINITION_FIELDS,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import {
   HeaderForm,
   ParameterForm,

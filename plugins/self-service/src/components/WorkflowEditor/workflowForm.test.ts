@@ -1,4 +1,4 @@
-import { WorkflowDefinition } from '@internal/plugin-self-service-common';
+import { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import {
   emptyForm,
   emptyHeader,

@@ -7,7 +7,7 @@ import {
   WorkflowParameterType,
   WorkflowRequestMethod,
   WorkflowScope,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /** One input parameter as the editor holds it: every field a string. */
 export interface ParameterForm {

@@ -20,7 +20,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   WorkflowSummary,
   selfServiceWorkflowUpdatePermission,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 import { editWorkflowRouteRef } from '../../routes';
 import { RunWorkflowDialog } from '../RunWorkflowDialog';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';

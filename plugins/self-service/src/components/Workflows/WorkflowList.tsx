@@ -3,7 +3,7 @@ import { Grid } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi } from '@backstage/core-plugin-api';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { WorkflowCard } from './WorkflowCard';
 

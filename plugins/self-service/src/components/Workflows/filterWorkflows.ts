@@ -1,4 +1,4 @@
-import { WorkflowSummary } from '@internal/plugin-self-service-common';
+import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
 
 /** Which scopes to show. */
 export type WorkflowScopeFilter = 'all' | 'global' | 'entity';

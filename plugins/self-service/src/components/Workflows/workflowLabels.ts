@@ -1,7 +1,7 @@
 import {
   WorkflowAccess,
   WorkflowScope,
-} from '@internal/plugin-self-service-common';
+} from '@backstage-self-service/plugin-self-service-common';
 
 /** Where a workflow applies, in words: `Global` or `Entity: Component, API`. */
 export function scopeLabel(scope: WorkflowScope): string {

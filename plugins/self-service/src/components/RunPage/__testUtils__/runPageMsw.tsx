@@ -5,7 +5,7 @@ import { http, HttpResponse } from 'msw';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import { RunDetails } from '@internal/plugin-self-service-common';
+import { RunDetails } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../../api';
 import { RunPage } from '../RunPage';
 import { rootRouteRef } from '../../../routes';
