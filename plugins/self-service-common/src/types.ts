@@ -176,9 +176,89 @@ export interface WorkflowRunnability {
   reason?: string;
 }
 
-/** A workflow as listed for a caller, with whether they may run it. @public */
+/**
+ * How a listed workflow is accessed: the access type, with the approvers of an
+ * approval workflow (a run dialog names them), but not a selected workflow's
+ * member list, which can be long and is the editor's business. @public
+ */
+export type WorkflowListAccess =
+  | { type: 'everyone' }
+  | {
+      type: 'approval';
+      approvers: string[];
+      allowSelfApproval?: boolean;
+    }
+  | { type: 'selected' }
+  | { type: 'owners' };
+
+/**
+ * What the caller may do with a listed workflow, decided on the server for a
+ * whole page at once. Present for user callers. @public
+ */
+export interface WorkflowCapabilities {
+  /** Whether they may run it, and in words they can act on why not. */
+  run: WorkflowRunnability;
+  /**
+   * Whether the permission policy lets them edit it. For a managed workflow
+   * (`managedBy`), which the API does not change, this says they may see
+   * where it is changed.
+   */
+  edit: boolean;
+  /** Whether the policy lets them delete it (never for managed ones). */
+  delete: boolean;
+}
+
+/**
+ * A workflow as listed: what its card and run dialog need, not its request
+ * template or delivery policy, which come with `GET /workflows/{identifier}`.
+ * @public
+ */
+export interface WorkflowListItem {
+  id: string;
+  identifier: string;
+  revision: number;
+  name: string;
+  description?: string;
+  icon?: string;
+  color?: string;
+  scope: WorkflowScope;
+  execution: { type: WorkflowExecution['type'] };
+  access: WorkflowListAccess;
+  parameters: WorkflowParameter[];
+  managedBy?: WorkflowManager;
+  updatedAt: string;
+  /** Whether the caller may run it; the same as `capabilities.run`. */
+  runnable?: WorkflowRunnability;
+  capabilities?: WorkflowCapabilities;
+}
+
+/**
+ * A whole workflow with whether the caller may run it: what `GET /workflows`
+ * answered before it was paged.
+ * @deprecated Lists answer {@link WorkflowListItem}; this goes once nothing uses it.
+ * @public
+ */
 export interface WorkflowSummary extends Workflow {
   runnable?: WorkflowRunnability;
+}
+
+/** The workflows filters a list asks for, applied by the server. @public */
+export interface WorkflowListFilters {
+  /** Words that must all appear in the name, description or identifier. */
+  search?: string;
+  scope?: WorkflowScope['type'];
+  /** Only workflows that need an approval. */
+  approval?: boolean;
+  /** Only workflows that apply to this entity, as a full entity ref. */
+  entityRef?: string;
+}
+
+/**
+ * A page of workflows, ordered by name, with how many match the filters in
+ * all (not only on this page). @public
+ */
+export interface WorkflowPage extends Page<WorkflowListItem> {
+  totalCount: number;
 }
 
 /** Lifecycle of a run. @public */
