@@ -27,6 +27,8 @@ import {
   whereRunOfLiveWorkflow,
 } from './filterToSql';
 import { decodeRunCursor, encodeRunCursor } from './runCursor';
+import { decodeWorkflowCursor, encodeWorkflowCursor } from './workflowCursor';
+import { listCase, workflowListColumns } from './workflowListColumns';
 import { insertClaimedDelivery } from './deliveryRows';
 import {
   insertEvents,
@@ -43,6 +45,8 @@ import type {
   RunTransition,
   RunVisibility,
   SelfServiceStore,
+  WorkflowListPage,
+  WorkflowListQuery,
   WorkflowRevision,
 } from './SelfServiceStore';
 
@@ -101,6 +105,11 @@ function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/** Makes a LIKE pattern match `value` literally (with ESCAPE '\\'). */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, c => `\\${c}`);
+}
+
 /** Knex implementation of {@link SelfServiceStore}, for SQLite and PostgreSQL. */
 export class DatabaseSelfServiceStore implements SelfServiceStore {
   static async create(options: {
@@ -137,6 +146,62 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         'r.definition',
       );
     return rows.map(row => this.toWorkflow(row, row.definition));
+  }
+
+  async listWorkflowPage(query: WorkflowListQuery): Promise<WorkflowListPage> {
+    const { cursor, limit } = query;
+    const after =
+      cursor === undefined ? undefined : decodeWorkflowCursor(cursor);
+    const matching = this.db('workflows as w').whereNull('w.deleted_at');
+    this.applyWorkflowListFilters(matching, query);
+
+    const page = matching.clone();
+    if (after) {
+      page.where(function afterCursor() {
+        this.where('w.name', '>', after.name).orWhere(
+          function sameNameLargerId() {
+            this.where('w.name', '=', after.name).andWhere(
+              'w.id',
+              '>',
+              after.id,
+            );
+          },
+        );
+      });
+    }
+    // The page's ids first, through the name index, and only then their
+    // definitions: the JSON of workflows off the page is never read.
+    const pageIds = page
+      .orderBy([
+        { column: 'w.name', order: 'asc' },
+        { column: 'w.id', order: 'asc' },
+      ])
+      .limit(limit + 1)
+      .select('w.id');
+    const [rows, [{ count }]] = await Promise.all([
+      this.latestRevisions()
+        .whereIn('w.id', pageIds)
+        .orderBy([
+          { column: 'w.name', order: 'asc' },
+          { column: 'w.id', order: 'asc' },
+        ])
+        .select<Array<WorkflowRow & { definition: string }>>(
+          'w.*',
+          'r.definition',
+        ),
+      matching.count<Array<{ count: number | string }>>({ count: '*' }),
+    ]);
+    const items = rows
+      .slice(0, limit)
+      .map(row => this.toWorkflow(row, row.definition));
+    const last = items[items.length - 1];
+    return {
+      items,
+      ...(rows.length > limit && last
+        ? { nextCursor: encodeWorkflowCursor({ name: last.name, id: last.id }) }
+        : {}),
+      totalCount: Number(count),
+    };
   }
 
   async getWorkflow(identifier: string): Promise<Workflow | undefined> {
@@ -184,7 +249,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           id,
           identifier: definition.identifier,
           name: definition.name,
-          scope_type: definition.scope.type,
+          ...workflowListColumns(definition),
           latest_revision: 1,
           created_by: actor,
           created_at: now,
@@ -271,7 +336,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           .where({ id: current.id, latest_revision: current.latest_revision })
           .update({
             name: definition.name,
-            scope_type: definition.scope.type,
+            ...workflowListColumns(definition),
             latest_revision: next,
             updated_by: actor,
             updated_at: now,
@@ -813,6 +878,46 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         ? `Run ${runId} is ${current.status} and cannot become ${to}`
         : `Run ${runId} is ${current.status} and accepts no more updates`,
     );
+  }
+
+  /** The filters of a workflow list, on `workflows as w`, in SQL. */
+  private applyWorkflowListFilters(
+    query: Knex.QueryBuilder,
+    list: WorkflowListQuery,
+  ): void {
+    if (list.filter) {
+      applyWorkflowFilter(this.db, query, list.filter);
+    }
+    if (list.scope) {
+      query.where('w.scope_type', list.scope);
+    }
+    if (list.approval) {
+      query.where('w.access_type', 'approval');
+    }
+    for (const word of (list.search ?? '').split(/\s+/).filter(Boolean)) {
+      query.whereRaw("w.search_text LIKE ? ESCAPE '\\'", [
+        `%${escapeLike(listCase(word))}%`,
+      ]);
+    }
+    if (list.appliesTo) {
+      const { kind, type } = list.appliesTo;
+      query.where(function appliesToEntity() {
+        this.where('w.scope_type', 'global').orWhere(function entityScoped() {
+          this.where('w.scope_type', 'entity').whereRaw(
+            "w.scope_kinds LIKE ? ESCAPE '\\'",
+            [`%|${escapeLike(listCase(kind))}|%`],
+          );
+          this.where(function ofType() {
+            this.whereNull('w.scope_types');
+            if (type !== undefined) {
+              this.orWhereRaw("w.scope_types LIKE ? ESCAPE '\\'", [
+                `%|${escapeLike(listCase(type))}|%`,
+              ]);
+            }
+          });
+        });
+      });
+    }
   }
 
   private applyVisibility(

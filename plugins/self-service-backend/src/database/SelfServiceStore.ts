@@ -23,6 +23,32 @@ export interface WorkflowRevision {
   createdBy: string;
 }
 
+/**
+ * One page of a workflow list; all given filters must hold. Ordered by
+ * name, then id.
+ */
+export interface WorkflowListQuery {
+  /** A permission policy's conditions on reading workflows. */
+  filter?: SelfServiceFilter;
+  /** Words that must all appear in the name, description or identifier. */
+  search?: string;
+  scope?: 'global' | 'entity';
+  /** Only workflows that need an approval when true. */
+  approval?: boolean;
+  /**
+   * Only workflows that apply to an entity of this kind and `spec.type`:
+   * global ones, and entity-scoped ones as `workflowAppliesToEntity` decides.
+   */
+  appliesTo?: { kind: string; type?: string };
+  cursor?: string;
+  limit: number;
+}
+
+/** A page of workflows with how many match the query in all. */
+export interface WorkflowListPage extends Page<Workflow> {
+  totalCount: number;
+}
+
 /** What to record when a run is triggered. */
 export interface NewRun {
   workflowId: string;
@@ -123,10 +149,19 @@ export interface RunVisibility {
  */
 export interface SelfServiceStore {
   /**
-   * Workflows that are not deleted, ordered by name, optionally filtered by
-   * a permission policy's conditions (in SQL).
+   * Every workflow that is not deleted, with its definition, ordered by
+   * name, optionally filtered by a permission policy's conditions (in SQL):
+   * for code that goes through all of them, such as publishing from code.
+   * Lists that people page through use {@link listWorkflowPage}.
    */
   listWorkflows(options?: { filter?: SelfServiceFilter }): Promise<Workflow[]>;
+
+  /**
+   * One page of the workflows that are not deleted, filtered, counted and
+   * paged in SQL. Only the page's definitions are read.
+   * @throws InputError when the cursor is not one this store handed out.
+   */
+  listWorkflowPage(query: WorkflowListQuery): Promise<WorkflowListPage>;
 
   /** The latest revision of a workflow, or undefined if there is none. */
   getWorkflow(identifier: string): Promise<Workflow | undefined>;

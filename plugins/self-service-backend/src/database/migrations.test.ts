@@ -281,4 +281,102 @@ describe('migrations', () => {
       await knex.destroy();
     },
   );
+  it.each(databases.eachSupportedId())(
+    '20261203090000_workflow_list backfills the list columns of existing workflows, and rolls back keeping them, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      for (let i = 0; i < 4; i++) {
+        await migrateUpOnce(knex);
+      }
+      const now = new Date();
+      const row = {
+        latest_revision: 2,
+        created_by: 'user:default/ada',
+        created_at: now,
+        updated_by: 'user:default/ada',
+        updated_at: now,
+      };
+      await knex('workflows').insert([
+        {
+          ...row,
+          id: 'w1',
+          identifier: 'restart',
+          name: 'Restart',
+          scope_type: 'entity',
+        },
+        {
+          ...row,
+          id: 'w2',
+          identifier: 'broken',
+          name: 'Broken',
+          scope_type: 'global',
+          latest_revision: 1,
+        },
+      ]);
+      const revision = { created_by: 'user:default/ada', created_at: now };
+      await knex('workflow_revisions').insert([
+        {
+          ...revision,
+          id: 'r1',
+          workflow_id: 'w1',
+          revision: 1,
+          definition: JSON.stringify({ scope: { type: 'global' } }),
+        },
+        {
+          ...revision,
+          id: 'r2',
+          workflow_id: 'w1',
+          revision: 2,
+          definition: JSON.stringify({
+            description: 'Rolling RESTART',
+            scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
+            access: { type: 'approval', approvers: [] },
+          }),
+        },
+        {
+          ...revision,
+          id: 'r3',
+          workflow_id: 'w2',
+          revision: 1,
+          definition: '{',
+        },
+      ]);
+
+      await migrateUpOnce(knex);
+      const columns = [
+        'id',
+        'scope_kinds',
+        'scope_types',
+        'access_type',
+        'search_text',
+      ];
+      await expect(
+        knex('workflows').orderBy('id').select(columns),
+      ).resolves.toEqual([
+        {
+          id: 'w1',
+          scope_kinds: '|component|',
+          scope_types: '|service|',
+          access_type: 'approval',
+          search_text: 'restart\nrolling restart\nrestart',
+        },
+        {
+          id: 'w2',
+          scope_kinds: null,
+          scope_types: null,
+          access_type: 'everyone',
+          search_text: 'broken\n\nbroken',
+        },
+      ]);
+
+      await migrateDownOnce(knex);
+      await expect(
+        knex.schema.hasColumn('workflows', 'search_text'),
+      ).resolves.toBe(false);
+      await expect(
+        knex('workflows').orderBy('id').pluck('id'),
+      ).resolves.toEqual(['w1', 'w2']);
+      await knex.destroy();
+    },
+  );
 });
