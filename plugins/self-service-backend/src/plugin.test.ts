@@ -1217,9 +1217,13 @@ describe('workflows published from code', () => {
       expect.objectContaining({
         identifier: 'freeze-deploys',
         revision: 1,
-        createdBy: 'plugin:self-service',
+        managedBy: 'extension',
         runnable: { allowed: true },
       }),
     ]);
+    const one = await api()
+      .get('/api/self-service/workflows/freeze-deploys')
+      .set('authorization', as('grace'));
+    expect(one.body.createdBy).toBe('plugin:self-service');
   });
 });

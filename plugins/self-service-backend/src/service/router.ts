@@ -23,6 +23,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
   type BasicPermission,
+  type PolicyDecision,
   type ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { createConditionTransformer } from '@backstage/plugin-permission-node';
@@ -37,7 +38,7 @@ import {
   selfServiceWorkflowUpdatePermission,
   type RunStatus,
   type Workflow,
-  type WorkflowSummary,
+  type WorkflowPage,
   MAX_DECISION_COMMENT_LENGTH,
 } from '@backstage-self-service/plugin-self-service-common';
 import {
@@ -47,11 +48,8 @@ import {
 } from '@backstage-self-service/plugin-self-service-node';
 import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
-import {
-  evaluateRunAccess,
-  isApprover,
-  type Caller,
-} from '../access/accessRules';
+import { isApprover, type Caller } from '../access/accessRules';
+import { workflowCapabilities } from '../access/workflowCapabilities';
 import type { SelfServiceConfig } from '../config';
 import type {
   RunVisibility,
@@ -65,8 +63,9 @@ import { createOpenApiRouter } from '../schema/openapi';
 import { managedWorkflowMessage } from '../workflows/managedWorkflows';
 import { previewRequest } from '../workflows/previewRequest';
 import { validateRunInputs } from '../workflows/validateRunInputs';
+import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
-import { workflowAppliesToEntity } from '../workflows/workflowAppliesToEntity';
+import { parseWorkflowListQuery } from './parseWorkflowListQuery';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -175,13 +174,10 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     };
   }
 
-  async function workflowReadFilter(
-    credentials: BackstageCredentials,
-  ): Promise<SelfServiceFilter | undefined | 'none'> {
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: selfServiceWorkflowReadPermission }],
-      { credentials },
-    );
+  /** The SQL filter of a read decision; a denial matches nothing. */
+  function readFilterOf(
+    decision: PolicyDecision,
+  ): SelfServiceFilter | undefined {
     if (decision.result === AuthorizeResult.ALLOW) {
       return undefined;
     }
@@ -190,7 +186,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         decision.conditions,
       ) as SelfServiceFilter;
     }
-    return 'none';
+    return { anyOf: [] };
   }
 
   async function requireWorkflow(
@@ -260,56 +256,69 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const filter = await workflowReadFilter(credentials);
-    let workflows: Workflow[] =
-      filter === 'none' ? [] : await store.listWorkflows({ filter });
-
-    const { entityRef } = req.query;
-    const entity =
+    const params = parseWorkflowListQuery(req.query);
+    const entityRef =
+      params.entityRef === undefined
+        ? undefined
+        : normalizeEntityRef(params.entityRef);
+    const user = isUser(credentials);
+    // One round trip to the permission backend for the whole page, whatever
+    // its size: reading filters in SQL, the rest is evaluated per item.
+    const [decisions, caller, entity] = await Promise.all([
+      permissions.authorizeConditional(
+        (user
+          ? [
+              selfServiceWorkflowReadPermission,
+              selfServiceWorkflowRunPermission,
+              selfServiceWorkflowUpdatePermission,
+              selfServiceWorkflowDeletePermission,
+            ]
+          : [selfServiceWorkflowReadPermission]
+        ).map(permission => ({ permission })),
+        { credentials },
+      ),
+      user ? callerOf(credentials) : undefined,
       entityRef === undefined
         ? undefined
-        : await catalog.getEntityByRef(normalizeEntityRef(entityRef), {
-            credentials,
-          });
-    if (entityRef !== undefined) {
-      if (!entity) {
-        throw new NotFoundError(
-          `entityRef: no entity '${normalizeEntityRef(
-            entityRef,
-          )}' in the catalog`,
-        );
-      }
-      workflows = workflows.filter(w => workflowAppliesToEntity(w, entity));
+        : catalog.getEntityByRef(entityRef, { credentials }),
+    ]);
+    if (entityRef !== undefined && !entity) {
+      throw new NotFoundError(
+        `entityRef: no entity '${entityRef}' in the catalog`,
+      );
     }
-
-    if (!isUser(credentials) || workflows.length === 0) {
-      res.json({ items: workflows });
-      return;
-    }
-    const caller = await callerOf(credentials);
-    const decisions = await permissions.authorize(
-      workflows.map(w => ({
-        permission: selfServiceWorkflowRunPermission,
-        resourceRef: w.identifier,
-      })),
-      { credentials },
-    );
-    const items: WorkflowSummary[] = workflows.map((workflow, i) => {
-      if (decisions[i].result !== AuthorizeResult.ALLOW) {
-        return {
-          ...workflow,
-          runnable: {
-            allowed: false,
-            reason: 'Your permissions do not allow you to run this workflow',
-          },
-        };
-      }
-      return {
-        ...workflow,
-        runnable: evaluateRunAccess(workflow, caller, entity),
-      };
+    const [read, run, edit, remove] = decisions;
+    const specType = entity?.spec?.type;
+    const page = await store.listWorkflowPage({
+      // A denied reader still gets the cursor checked, and an empty page.
+      filter: readFilterOf(read),
+      search: params.search,
+      scope: params.scope,
+      approval: params.approval,
+      appliesTo: entity && {
+        kind: entity.kind,
+        ...(typeof specType === 'string' ? { type: specType } : {}),
+      },
+      cursor: params.cursor,
+      limit: params.limit,
     });
-    res.json({ items });
+    const body: WorkflowPage = {
+      items: page.items.map(workflow =>
+        toWorkflowListItem(
+          workflow,
+          caller &&
+            workflowCapabilities(
+              workflow,
+              { run, edit, delete: remove },
+              caller,
+              entity,
+            ),
+        ),
+      ),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      totalCount: page.totalCount,
+    };
+    res.json(body);
   });
 
   router.post('/workflows', async (req, res) => {

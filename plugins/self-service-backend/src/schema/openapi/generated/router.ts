@@ -83,13 +83,63 @@ export const spec = {
       },
       get: {
         operationId: 'ListWorkflows',
-        summary: 'Workflows the caller may see.',
+        summary:
+          'One page of the workflows the caller may see, with what they may do with each.',
+        description:
+          "Ordered by name, then id. Filtering, counting and paging happen in\nthe database; items carry what a card and a run dialog need, not the\nrequest template, headers, body, delivery policy or a selected\nworkflow's members: `GET /workflows/{identifier}` answers the whole\ndefinition. For user callers every item says whether they may run,\nedit and delete it (`capabilities`), decided for the whole page with\none round trip to the permission framework.",
         parameters: [
+          {
+            name: 'search',
+            in: 'query',
+            description:
+              'Words (separated by whitespace, at most 200 characters in all) that must all appear, case-insensitively, in the name, description or identifier.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'scope',
+            in: 'query',
+            description: 'Only global or only entity-scoped workflows.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'approval',
+            in: 'query',
+            description:
+              'With `true`, only workflows whose runs need an approval.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
           {
             name: 'entityRef',
             in: 'query',
             description:
-              'Only workflows that apply to this entity, for example `component:default/payments`.',
+              'Only workflows that apply to this entity, for example `component:default/payments`, global ones included; entity-scoped ones when its kind is one of theirs and, if they name types, its spec.type is one of them.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            description: 'The nextCursor of the previous page.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            description: 'Page size, 1 to 100 (default 24).',
             required: false,
             schema: {
               type: 'string',
@@ -98,20 +148,11 @@ export const spec = {
         ],
         responses: {
           '200': {
-            description: 'The workflows, ordered by name.',
+            description: 'A page of workflows, with how many match in all.',
             content: {
               'application/json': {
                 schema: {
-                  type: 'object',
-                  properties: {
-                    items: {
-                      type: 'array',
-                      items: {
-                        $ref: '#/components/schemas/Workflow',
-                      },
-                    },
-                  },
-                  required: ['items'],
+                  $ref: '#/components/schemas/WorkflowPage',
                 },
               },
             },
@@ -849,6 +890,155 @@ export const spec = {
           'updatedAt',
           'updatedBy',
         ],
+      },
+      WorkflowPage: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'A page of workflows, ordered by name, then id.',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WorkflowListItem',
+            },
+          },
+          nextCursor: {
+            type: 'string',
+            description:
+              'Pass as `cursor` for the next page; absent on the last.',
+          },
+          totalCount: {
+            type: 'integer',
+            description:
+              'How many workflows match the filters in all, not only on this page.',
+          },
+        },
+        required: ['items', 'totalCount'],
+      },
+      WorkflowListItem: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'A workflow as listed: what its card and run dialog need. Its request\nand delivery come with `GET /workflows/{identifier}`.',
+        properties: {
+          id: {
+            type: 'string',
+          },
+          identifier: {
+            type: 'string',
+          },
+          revision: {
+            type: 'integer',
+          },
+          name: {
+            type: 'string',
+          },
+          description: {
+            type: 'string',
+          },
+          icon: {
+            type: 'string',
+          },
+          color: {
+            type: 'string',
+          },
+          scope: {
+            $ref: '#/components/schemas/WorkflowScope',
+          },
+          execution: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              type: {
+                type: 'string',
+                enum: ['simple', 'event-driven'],
+              },
+            },
+            required: ['type'],
+          },
+          access: {
+            $ref: '#/components/schemas/WorkflowListAccess',
+          },
+          parameters: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WorkflowParameter',
+            },
+          },
+          managedBy: {
+            type: 'string',
+            enum: ['config', 'extension'],
+            description:
+              'Where a managed workflow is changed; absent for workflows published through the API.',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          runnable: {
+            $ref: '#/components/schemas/Runnability',
+          },
+          capabilities: {
+            $ref: '#/components/schemas/WorkflowCapabilities',
+          },
+        },
+        required: [
+          'id',
+          'identifier',
+          'revision',
+          'name',
+          'scope',
+          'execution',
+          'access',
+          'parameters',
+          'updatedAt',
+        ],
+      },
+      WorkflowListAccess: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "Who may run a listed workflow; a selected workflow's members are left out.",
+        properties: {
+          type: {
+            type: 'string',
+            enum: ['everyone', 'approval', 'selected', 'owners'],
+          },
+          approvers: {
+            type: 'array',
+            description:
+              'User or group refs whose members may approve (approval).',
+            items: {
+              type: 'string',
+            },
+          },
+          allowSelfApproval: {
+            type: 'boolean',
+          },
+        },
+        required: ['type'],
+      },
+      WorkflowCapabilities: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'What the caller may do with a listed workflow (user callers only).',
+        properties: {
+          run: {
+            $ref: '#/components/schemas/Runnability',
+          },
+          edit: {
+            type: 'boolean',
+            description:
+              'Whether the policy lets them edit it; for a managed workflow, that they may see where it is changed.',
+          },
+          delete: {
+            type: 'boolean',
+            description:
+              'Whether the policy lets them delete it; never for a managed workflow.',
+          },
+        },
+        required: ['run', 'edit', 'delete'],
       },
       WorkflowScope: {
         type: 'object',
