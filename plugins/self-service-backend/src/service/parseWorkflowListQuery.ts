@@ -74,12 +74,9 @@ function parseLimit(value: unknown): number {
   if (value === undefined) {
     return DEFAULT_WORKFLOW_PAGE_SIZE;
   }
+  // Query values are strings; digits only, so '1e2' and ' 5' are refused.
   const limit =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d+$/.test(value)
-      ? Number(value)
-      : NaN;
+    typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_WORKFLOW_PAGE_SIZE) {
     throw new InputError(
       `limit: must be an integer from 1 to ${MAX_WORKFLOW_PAGE_SIZE}`,
