@@ -6,7 +6,11 @@ import {
 } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { selfServiceApiRef } from './api';
-import { mockSelfServiceApi, makeWorkflow } from './testUtils/fixtures';
+import {
+  mockSelfServiceApi,
+  makeWorkflow,
+  makeWorkflowPage,
+} from './testUtils/fixtures';
 import plugin, { entityWorkflowsContent, selfServicePage } from './alpha';
 
 describe('self-service alpha plugin', () => {
@@ -33,12 +37,14 @@ describe('self-service alpha plugin', () => {
 
   it('renders the workflows the API returns', async () => {
     const api = mockSelfServiceApi();
-    api.listWorkflows.mockResolvedValue([
-      makeWorkflow({
-        name: 'Rotate credentials',
-        access: { type: 'approval', approvers: ['group:default/dba'] },
-      }),
-    ]);
+    api.listWorkflows.mockResolvedValue(
+      makeWorkflowPage([
+        makeWorkflow({
+          name: 'Rotate credentials',
+          access: { type: 'approval', approvers: ['group:default/dba'] },
+        }),
+      ]),
+    );
 
     renderInTestApp(createExtensionTester(selfServicePage).reactElement(), {
       apis: [[selfServiceApiRef, api]],
