@@ -1,7 +1,11 @@
 import type { SetupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
-import { SELF_SERVICE_URL, SeenRequest, seeRequest } from '../../../testUtils/mswBackend';
+import {
+  SELF_SERVICE_URL,
+  SeenRequest,
+  seeRequest,
+} from '../../../testUtils/mswBackend';
 import { makeWorkflow } from '../../../testUtils/fixtures';
 
 /** The page size of the backend when a request names none. */
@@ -36,12 +40,17 @@ export interface WorkflowListBackend {
  * identifier), `scope` and `approval`, and answers one page of `limit` with
  * a cursor to the next and the total count. `entityRef` is recorded but not
  * applied: the workflows given are those of the entity. Before answering, it
- * waits for `options.gate` of the request when given.
+ * waits for `options.gate` of the request when given, and answers what that
+ * gives if it is a response.
  */
 export function serveWorkflowList(
   server: SetupServer,
   workflows: WorkflowListItem[],
-  options: { gate?: (query: URLSearchParams) => Promise<void> | void } = {},
+  options: {
+    gate?: (
+      query: URLSearchParams,
+    ) => Promise<Response | void> | Response | void;
+  } = {},
 ): WorkflowListBackend {
   const backend: WorkflowListBackend = { requests: [] };
   server.use(
@@ -49,7 +58,10 @@ export function serveWorkflowList(
       const seen = await seeRequest(request);
       backend.requests.push(seen);
       const { query } = seen;
-      await options.gate?.(query);
+      const answer = await options.gate?.(query);
+      if (answer) {
+        return answer;
+      }
 
       const words = (query.get('search') ?? '')
         .toLocaleLowerCase('en-US')
