@@ -5,8 +5,13 @@ import {
   renderInTestApp,
 } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { selfServiceApiRef } from './api';
-import { mockSelfServiceApi, makeWorkflow } from './testUtils/fixtures';
+import {
+  mockSelfServiceApi,
+  makeWorkflow,
+  makeWorkflowPage,
+} from './testUtils/fixtures';
 import plugin, { entityWorkflowsContent, selfServicePage } from './alpha';
 
 describe('self-service alpha plugin', () => {
@@ -33,12 +38,14 @@ describe('self-service alpha plugin', () => {
 
   it('renders the workflows the API returns', async () => {
     const api = mockSelfServiceApi();
-    api.listWorkflows.mockResolvedValue([
-      makeWorkflow({
-        name: 'Rotate credentials',
-        access: { type: 'approval', approvers: ['group:default/dba'] },
-      }),
-    ]);
+    api.listWorkflows.mockResolvedValue(
+      makeWorkflowPage([
+        makeWorkflow({
+          name: 'Rotate credentials',
+          access: { type: 'approval', approvers: ['group:default/dba'] },
+        }),
+      ]),
+    );
 
     renderInTestApp(createExtensionTester(selfServicePage).reactElement(), {
       apis: [[selfServiceApiRef, api]],
@@ -48,6 +55,48 @@ describe('self-service alpha plugin', () => {
       await screen.findByRole('article', { name: 'Rotate credentials' }),
     ).toBeInTheDocument();
     expect(screen.getByText('Approval required')).toBeInTheDocument();
+  });
+
+  it('shows the first page of the workflows of the entity on its tab, and the next on demand', async () => {
+    const api = mockSelfServiceApi();
+    api.listWorkflows.mockImplementation(async options =>
+      options?.cursor
+        ? makeWorkflowPage([makeWorkflow({ id: 'w-2', name: 'Scale down' })], {
+            totalCount: 2,
+          })
+        : makeWorkflowPage([makeWorkflow({ id: 'w-1', name: 'Restart' })], {
+            nextCursor: 'page-2',
+            totalCount: 2,
+          }),
+    );
+    const entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'payments', namespace: 'default' },
+    };
+
+    renderInTestApp(
+      <EntityProvider entity={entity}>
+        {createExtensionTester(entityWorkflowsContent).reactElement()}
+      </EntityProvider>,
+      { apis: [[selfServiceApiRef, api]] },
+    );
+
+    expect(
+      await screen.findByRole('article', { name: 'Restart' }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Showing 1 of 2 workflows.')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Show more workflows' }),
+    );
+    expect(
+      await screen.findByRole('article', { name: 'Scale down' }),
+    ).toBeInTheDocument();
+    expect(api.listWorkflows).toHaveBeenLastCalledWith({
+      entityRef: 'component:default/payments',
+      cursor: 'page-2',
+      limit: 24,
+    });
   });
 
   it('adds the Workflows tab to components, systems, resources and APIs', () => {

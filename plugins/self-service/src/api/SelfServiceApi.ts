@@ -8,20 +8,21 @@ import {
   RunStatus,
   Workflow,
   WorkflowDefinition,
-  WorkflowSummary,
+  WorkflowListFilters,
+  WorkflowPage,
 } from '@backstage-self-service/plugin-self-service-common';
 
 /**
- * Options of {@link SelfServiceApi.listWorkflows}.
+ * Options of {@link SelfServiceApi.listWorkflows}: the filters the server
+ * applies, and which page to answer.
  *
  * @public
  */
-export interface ListWorkflowsOptions {
-  /**
-   * Only workflows that apply to this entity, as a full entity ref such as
-   * `component:default/payments`.
-   */
-  entityRef?: string;
+export interface ListWorkflowsOptions extends WorkflowListFilters {
+  /** The `nextCursor` of a previous page, asked with the same filters. */
+  cursor?: string;
+  /** The largest number of workflows to return, 1 to 100; 24 by default. */
+  limit?: number;
 }
 
 /**
@@ -52,8 +53,12 @@ export interface ListRunsOptions {
  * @public
  */
 export interface SelfServiceApi {
-  /** Workflows the caller may see, ordered by name. */
-  listWorkflows(options?: ListWorkflowsOptions): Promise<WorkflowSummary[]>;
+  /**
+   * One page of the workflows the caller may see that match the filters,
+   * ordered by name, with what the caller may do with each and how many
+   * match in all.
+   */
+  listWorkflows(options?: ListWorkflowsOptions): Promise<WorkflowPage>;
   /** One workflow at its latest revision. */
   getWorkflow(identifier: string): Promise<Workflow>;
   /** One page of runs, newest first. */

@@ -10,14 +10,15 @@ import {
   RequestPreview,
   Run,
   RunDetails,
+  Workflow,
   WorkflowDefinition,
-  WorkflowSummary,
+  WorkflowListItem,
 } from '@backstage-self-service/plugin-self-service-common';
 import { SelfServiceClient } from './SelfServiceClient';
 
 const baseUrl = 'http://backstage.test/api/self-service';
 
-const workflow: WorkflowSummary = {
+const workflow: Workflow = {
   id: 'w-1',
   identifier: 'restart-service',
   name: 'Restart service',
@@ -32,7 +33,22 @@ const workflow: WorkflowSummary = {
   createdBy: 'user:default/platform',
   updatedAt: '2026-01-01T10:00:00.000Z',
   updatedBy: 'user:default/platform',
+};
+
+/** The workflow as a page of the list has it. */
+const listItem: WorkflowListItem = {
+  id: 'w-1',
+  identifier: 'restart-service',
+  revision: 1,
+  name: 'Restart service',
+  description: 'Restarts every pod of the service',
+  scope: { type: 'entity', kinds: ['Component'] },
+  execution: { type: 'simple' },
+  access: { type: 'approval', approvers: ['group:default/sre'] },
+  parameters: [],
+  updatedAt: '2026-01-01T10:00:00.000Z',
   runnable: { allowed: true },
+  capabilities: { run: { allowed: true }, edit: true, delete: false },
 };
 
 const run: Run = {
@@ -108,14 +124,48 @@ describe('SelfServiceClient', () => {
   });
 
   describe('listWorkflows', () => {
-    it('returns the items of the response', async () => {
+    it('returns the page: its items, next cursor and total count', async () => {
       server.use(
         http.get(`${baseUrl}/workflows`, () =>
-          HttpResponse.json({ items: [workflow] }),
+          HttpResponse.json({
+            items: [listItem],
+            nextCursor: 'page-2',
+            totalCount: 1203,
+          }),
         ),
       );
 
-      await expect(client.listWorkflows()).resolves.toEqual([workflow]);
+      await expect(client.listWorkflows()).resolves.toEqual({
+        items: [listItem],
+        nextCursor: 'page-2',
+        totalCount: 1203,
+      });
+    });
+
+    it('returns no cursor on the last page', async () => {
+      server.use(
+        http.get(`${baseUrl}/workflows`, () =>
+          HttpResponse.json({ items: [listItem], totalCount: 1 }),
+        ),
+      );
+
+      const page = await client.listWorkflows();
+
+      expect(page).toEqual({ items: [listItem], totalCount: 1 });
+      expect(page).not.toHaveProperty('nextCursor');
+    });
+
+    it('counts the items of an answer without a total count', async () => {
+      server.use(
+        http.get(`${baseUrl}/workflows`, () =>
+          HttpResponse.json({ items: [listItem, listItem] }),
+        ),
+      );
+
+      await expect(client.listWorkflows()).resolves.toEqual({
+        items: [listItem, listItem],
+        totalCount: 2,
+      });
     });
 
     it('sends no query without options', async () => {
@@ -123,7 +173,7 @@ describe('SelfServiceClient', () => {
       server.use(
         http.get(`${baseUrl}/workflows`, ({ request }) => {
           search = new URL(request.url).search;
-          return HttpResponse.json({ items: [] });
+          return HttpResponse.json({ items: [], totalCount: 0 });
         }),
       );
 
@@ -132,24 +182,67 @@ describe('SelfServiceClient', () => {
       expect(search).toBe('');
     });
 
-    it('sends the entity ref, encoded', async () => {
+    it('sends every filter, the cursor and the limit', async () => {
+      let params: URLSearchParams | undefined;
+      server.use(
+        http.get(`${baseUrl}/workflows`, ({ request }) => {
+          params = new URL(request.url).searchParams;
+          return HttpResponse.json({ items: [], totalCount: 0 });
+        }),
+      );
+
+      await client.listWorkflows({
+        search: '  rotate  keys ',
+        scope: 'entity',
+        approval: true,
+        entityRef: 'component:default/payments',
+        cursor: 'page-2',
+        limit: 24,
+      });
+
+      expect([...params!.entries()]).toEqual([
+        ['search', 'rotate  keys'],
+        ['scope', 'entity'],
+        ['approval', 'true'],
+        ['entityRef', 'component:default/payments'],
+        ['cursor', 'page-2'],
+        ['limit', '24'],
+      ]);
+    });
+
+    it('leaves out empty and false filters', async () => {
+      let search: string | undefined;
+      server.use(
+        http.get(`${baseUrl}/workflows`, ({ request }) => {
+          search = new URL(request.url).search;
+          return HttpResponse.json({ items: [], totalCount: 0 });
+        }),
+      );
+
+      await client.listWorkflows({ search: '   ', approval: false });
+
+      expect(search).toBe('');
+    });
+
+    it('sends the search and the entity ref, encoded', async () => {
       let rawUrl: string | undefined;
       let entityRef: string | null = null;
       server.use(
         http.get(`${baseUrl}/workflows`, ({ request }) => {
           rawUrl = request.url;
           entityRef = new URL(request.url).searchParams.get('entityRef');
-          return HttpResponse.json({ items: [workflow] });
+          return HttpResponse.json({ items: [listItem], totalCount: 1 });
         }),
       );
 
       await client.listWorkflows({
+        search: 'a&b=c',
         entityRef: 'component:default/payments & co',
       });
 
       expect(entityRef).toBe('component:default/payments & co');
       expect(rawUrl).toBe(
-        `${baseUrl}/workflows?entityRef=component%3Adefault%2Fpayments+%26+co`,
+        `${baseUrl}/workflows?search=a%26b%3Dc&entityRef=component%3Adefault%2Fpayments+%26+co`,
       );
     });
 
@@ -166,6 +259,22 @@ describe('SelfServiceClient', () => {
       expect(error.statusCode).toBe(500);
       expect(error.body.error.message).toBe('Database is unavailable');
       expect(error.cause.message).toBe('Database is unavailable');
+    });
+
+    it('throws a ResponseError on 400 for a bad cursor', async () => {
+      server.use(
+        http.get(`${baseUrl}/workflows`, () =>
+          backstageError('InputError', 'Invalid cursor', 400),
+        ),
+      );
+
+      const error = await client
+        .listWorkflows({ cursor: 'garbage' })
+        .catch(e => e);
+
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(400);
+      expect(error.cause.message).toBe('Invalid cursor');
     });
   });
 

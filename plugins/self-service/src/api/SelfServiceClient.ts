@@ -8,7 +8,7 @@ import {
   RunInputs,
   Workflow,
   WorkflowDefinition,
-  WorkflowSummary,
+  WorkflowPage,
 } from '@backstage-self-service/plugin-self-service-common';
 import {
   ListRunsOptions,
@@ -32,15 +32,39 @@ export class SelfServiceClient implements SelfServiceApi {
 
   async listWorkflows(
     options: ListWorkflowsOptions = {},
-  ): Promise<WorkflowSummary[]> {
+  ): Promise<WorkflowPage> {
     const query = new URLSearchParams();
+    const search = options.search?.trim();
+    if (search) {
+      query.set('search', search);
+    }
+    if (options.scope) {
+      query.set('scope', options.scope);
+    }
+    if (options.approval) {
+      query.set('approval', 'true');
+    }
     if (options.entityRef) {
       query.set('entityRef', options.entityRef);
     }
-    const { items } = await this.request<{ items: WorkflowSummary[] }>(
+    if (options.cursor) {
+      query.set('cursor', options.cursor);
+    }
+    if (options.limit !== undefined) {
+      query.set('limit', String(options.limit));
+    }
+    const page = await this.request<WorkflowPage>(
       withQuery('/workflows', query),
     );
-    return items;
+    return {
+      items: page.items,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      // A backend from before paging answers every workflow without a count.
+      totalCount:
+        typeof page.totalCount === 'number'
+          ? page.totalCount
+          : page.items.length,
+    };
   }
 
   async getWorkflow(identifier: string): Promise<Workflow> {

@@ -1,14 +1,58 @@
 import { ResponseError } from '@backstage/errors';
 import {
   Run,
-  WorkflowSummary,
+  Workflow,
+  WorkflowListItem,
+  WorkflowPage,
 } from '@backstage-self-service/plugin-self-service-common';
 import { SelfServiceApi } from '../api';
 
-/** A workflow as the backend lists it, with fields overridable per test. */
+/**
+ * A workflow as a page of the list has it, with fields overridable per test.
+ * Its capabilities follow `runnable` unless given: anyone may run it, no one
+ * may edit or delete it.
+ */
 export function makeWorkflow(
-  overrides: Partial<WorkflowSummary> = {},
-): WorkflowSummary {
+  overrides: Partial<WorkflowListItem> = {},
+): WorkflowListItem {
+  const run = overrides.runnable ??
+    overrides.capabilities?.run ?? { allowed: true };
+  return {
+    id: 'w-restart',
+    identifier: 'restart-service',
+    revision: 1,
+    name: 'Restart service',
+    description: 'Restarts every pod of the service.',
+    scope: { type: 'entity', kinds: ['Component'] },
+    execution: { type: 'simple' },
+    access: { type: 'everyone' },
+    parameters: [],
+    updatedAt: '2026-01-01T10:00:00.000Z',
+    ...overrides,
+    runnable: run,
+    capabilities: {
+      run,
+      edit: false,
+      delete: false,
+      ...overrides.capabilities,
+    },
+  };
+}
+
+/** A page of the workflow list: all of `items` unless told otherwise. */
+export function makeWorkflowPage(
+  items: WorkflowListItem[],
+  options: { nextCursor?: string; totalCount?: number } = {},
+): WorkflowPage {
+  return {
+    items,
+    ...(options.nextCursor ? { nextCursor: options.nextCursor } : {}),
+    totalCount: options.totalCount ?? items.length,
+  };
+}
+
+/** A whole stored workflow, as `getWorkflow` answers it. */
+export function makeFullWorkflow(overrides: Partial<Workflow> = {}): Workflow {
   return {
     id: 'w-restart',
     identifier: 'restart-service',
@@ -50,7 +94,7 @@ export function makeRun(overrides: Partial<Run> = {}): Run {
 /** A SelfServiceApi whose methods are jest mocks with empty answers. */
 export function mockSelfServiceApi(): jest.Mocked<SelfServiceApi> {
   return {
-    listWorkflows: jest.fn().mockResolvedValue([]),
+    listWorkflows: jest.fn().mockResolvedValue({ items: [], totalCount: 0 }),
     getWorkflow: jest.fn().mockRejectedValue(new Error('not mocked')),
     listRuns: jest.fn().mockResolvedValue({ items: [] }),
     getRun: jest.fn().mockRejectedValue(new Error('not mocked')),

@@ -15,7 +15,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { makeRun, makeWorkflow } from '../../testUtils/fixtures';
@@ -26,6 +26,10 @@ import {
   mswSelfServiceClient,
   seeRequest,
 } from '../../testUtils/mswBackend';
+import {
+  makeWorkflows,
+  serveWorkflowList,
+} from '../Workflows/__testUtils__/workflowListBackend';
 import { EntityWorkflowsContent } from './EntityWorkflowsContent';
 
 /*
@@ -84,23 +88,25 @@ function Location() {
 describe('EntityWorkflowsContent against the backend API', () => {
   const server = setupServer();
   registerMswTestHooks(server);
+  const permissionApi = mockApis.permission();
 
   /**
-   * Answers the list endpoints: `workflows` for any entity, no runs.
-   * Remembers each request to either.
+   * Answers the list endpoints: `workflows` for the entity, paged like the
+   * backend pages them, and no runs. Remembers each request to either.
    */
-  function backend(workflows: WorkflowSummary[]) {
+  function backend(
+    workflows: WorkflowListItem[],
+    options: { runsGate?: Promise<void> } = {},
+  ) {
+    const list = serveWorkflowList(server, workflows);
     const seen: { workflows: SeenRequest[]; runs: SeenRequest[] } = {
-      workflows: [],
+      workflows: list.requests,
       runs: [],
     };
     server.use(
-      http.get(`${SELF_SERVICE_URL}/workflows`, async ({ request }) => {
-        seen.workflows.push(await seeRequest(request));
-        return HttpResponse.json({ items: workflows });
-      }),
       http.get(`${SELF_SERVICE_URL}/runs`, async ({ request }) => {
         seen.runs.push(await seeRequest(request));
+        await options.runsGate;
         return HttpResponse.json({ items: [] });
       }),
     );
@@ -112,7 +118,7 @@ describe('EntityWorkflowsContent against the backend API', () => {
       <TestApiProvider
         apis={[
           [selfServiceApiRef, mswSelfServiceClient()],
-          [permissionApiRef, mockApis.permission()],
+          [permissionApiRef, permissionApi],
         ]}
       >
         <EntityProvider entity={entity}>
@@ -133,6 +139,7 @@ describe('EntityWorkflowsContent against the backend API', () => {
     expect(seen.workflows[0].path).toBe('/api/self-service/workflows');
     expect([...seen.workflows[0].query.entries()]).toEqual([
       ['entityRef', 'component:default/payments'],
+      ['limit', '24'],
     ]);
     // The recent runs are those of this entity too.
     await screen.findByText('No workflow has run against this component yet.');
@@ -226,6 +233,74 @@ describe('EntityWorkflowsContent against the backend API', () => {
       entityRef: 'component:default/payments',
       inputs: { replicas: 4 },
     });
+  });
+
+  it('shows the first page of the workflows, then appends the next on demand', async () => {
+    const seen = backend(makeWorkflows(30));
+    await renderContent();
+
+    expect(
+      await screen.findByRole('article', { name: 'Workflow 001' }),
+    ).toBeInTheDocument();
+    expect(screen.getAllByRole('article')).toHaveLength(24);
+    expect(screen.getByText('Showing 24 of 30 workflows.')).toBeInTheDocument();
+    expect(seen.workflows).toHaveLength(1);
+
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Show more workflows' }),
+    );
+
+    expect(
+      await screen.findByRole('article', { name: 'Workflow 030' }),
+    ).toBeInTheDocument();
+    expect(screen.getAllByRole('article')).toHaveLength(30);
+    expect(screen.getByText('Showing all 30 workflows.')).toHaveFocus();
+    expect(
+      screen.queryByRole('button', { name: 'Show more workflows' }),
+    ).not.toBeInTheDocument();
+    expect(seen.workflows).toHaveLength(2);
+    expect(Object.fromEntries(seen.workflows[1].query)).toEqual({
+      entityRef: 'component:default/payments',
+      cursor: 'offset-24',
+      limit: '24',
+    });
+  });
+
+  it('shows the first card without waiting for the recent runs', async () => {
+    let releaseRuns = () => {};
+    const runsGate = new Promise<void>(resolve => {
+      releaseRuns = resolve;
+    });
+    const seen = backend([restart], { runsGate });
+    await renderContent();
+
+    expect(
+      await screen.findByRole('article', { name: 'Restart service' }),
+    ).toBeInTheDocument();
+    await waitFor(() => expect(seen.runs).toHaveLength(1));
+    expect(
+      screen.queryByText('No workflow has run against this component yet.'),
+    ).not.toBeInTheDocument();
+
+    releaseRuns();
+    expect(
+      await screen.findByText(
+        'No workflow has run against this component yet.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('asks the permission backend nothing for the cards', async () => {
+    backend(
+      makeWorkflows(24, () => ({
+        capabilities: { run: { allowed: true }, edit: true, delete: true },
+      })),
+    );
+    const authorize = jest.spyOn(permissionApi, 'authorize');
+    await renderContent();
+
+    expect(await screen.findAllByRole('article')).toHaveLength(24);
+    expect(authorize).not.toHaveBeenCalled();
   });
 
   it('shows the error of the backend when the workflows cannot be loaded', async () => {

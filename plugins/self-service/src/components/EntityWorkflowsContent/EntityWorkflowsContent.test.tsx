@@ -12,6 +12,7 @@ import { rootRouteRef } from '../../routes';
 import {
   makeRun,
   makeWorkflow,
+  makeWorkflowPage,
   mockSelfServiceApi,
 } from '../../testUtils/fixtures';
 import { EntityWorkflowsContent } from './EntityWorkflowsContent';
@@ -52,22 +53,24 @@ describe('EntityWorkflowsContent', () => {
 
   it('lists the workflows of the entity and why one cannot run', async () => {
     const api = mockSelfServiceApi();
-    api.listWorkflows.mockResolvedValue([
-      makeWorkflow({
-        id: 'w-1',
-        name: 'Restart service',
-        runnable: { allowed: true },
-      }),
-      makeWorkflow({
-        id: 'w-2',
-        name: 'Scale down',
-        access: { type: 'owners' },
-        runnable: {
-          allowed: false,
-          reason: 'Only owners of this entity can run this workflow',
-        },
-      }),
-    ]);
+    api.listWorkflows.mockResolvedValue(
+      makeWorkflowPage([
+        makeWorkflow({
+          id: 'w-1',
+          name: 'Restart service',
+          runnable: { allowed: true },
+        }),
+        makeWorkflow({
+          id: 'w-2',
+          name: 'Scale down',
+          access: { type: 'owners' },
+          runnable: {
+            allowed: false,
+            reason: 'Only owners of this entity can run this workflow',
+          },
+        }),
+      ]),
+    );
     await renderContent(api);
 
     const restart = await screen.findByRole('article', {
@@ -90,25 +93,32 @@ describe('EntityWorkflowsContent', () => {
 
     expect(api.listWorkflows).toHaveBeenCalledWith({
       entityRef: 'component:default/payments',
+      limit: 24,
     });
+    expect(screen.getByText('Showing all 2 workflows.')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Show more workflows' }),
+    ).not.toBeInTheDocument();
   });
 
   it('runs a workflow against this entity and opens the run page', async () => {
     const api = mockSelfServiceApi();
-    api.listWorkflows.mockResolvedValue([
-      makeWorkflow({
-        name: 'Restart service',
-        parameters: [
-          {
-            identifier: 'replicas',
-            name: 'Replicas',
-            type: 'integer',
-            required: true,
-          },
-        ],
-        runnable: { allowed: true },
-      }),
-    ]);
+    api.listWorkflows.mockResolvedValue(
+      makeWorkflowPage([
+        makeWorkflow({
+          name: 'Restart service',
+          parameters: [
+            {
+              identifier: 'replicas',
+              name: 'Replicas',
+              type: 'integer',
+              required: true,
+            },
+          ],
+          runnable: { allowed: true },
+        }),
+      ]),
+    );
     api.triggerRun.mockResolvedValue(makeRun({ id: 'r-77' }));
     await renderContent(api);
 

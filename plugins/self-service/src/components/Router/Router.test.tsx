@@ -11,7 +11,12 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
-import { makeWorkflow, mockSelfServiceApi } from '../../testUtils/fixtures';
+import {
+  makeFullWorkflow,
+  makeWorkflow,
+  makeWorkflowPage,
+  mockSelfServiceApi,
+} from '../../testUtils/fixtures';
 import { fakeSignalApi, makeRunDetails } from '../../testUtils/runFixtures';
 import { Router } from './Router';
 
@@ -19,8 +24,8 @@ jest.setTimeout(30_000);
 
 async function renderAt(path: string) {
   const api = mockSelfServiceApi();
-  api.listWorkflows.mockResolvedValue([makeWorkflow()]);
-  api.getWorkflow.mockResolvedValue(makeWorkflow());
+  api.listWorkflows.mockResolvedValue(makeWorkflowPage([makeWorkflow()]));
+  api.getWorkflow.mockResolvedValue(makeFullWorkflow());
   api.getRun.mockResolvedValue(
     makeRunDetails({ run: { id: 'r-42', workflowName: 'Restart service' } }),
   );

@@ -6,7 +6,7 @@ import { Entity } from '@backstage/catalog-model';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 import { makeWorkflow } from '../../testUtils/fixtures';
 import { makeEntity } from '../../testUtils/workflowFixtures';
 import { EntityPicker } from './EntityPicker';
@@ -39,7 +39,7 @@ const serviceWorkflow = makeWorkflow({
 });
 
 /** The picker with its value kept in state, as the dialog does. */
-function Picker(props: { workflow: WorkflowSummary; initial?: Entity }) {
+function Picker(props: { workflow: WorkflowListItem; initial?: Entity }) {
   const [value, setValue] = useState<Entity | null>(props.initial ?? null);
   return (
     <EntityPicker workflow={props.workflow} value={value} onChange={setValue} />
@@ -47,7 +47,7 @@ function Picker(props: { workflow: WorkflowSummary; initial?: Entity }) {
 }
 
 function renderPicker(options: {
-  workflow: WorkflowSummary;
+  workflow: WorkflowListItem;
   entities?: Entity[];
   initial?: Entity;
   /** Stands in for the catalog's answer to queryEntities. */

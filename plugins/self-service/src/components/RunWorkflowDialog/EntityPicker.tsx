@@ -27,7 +27,7 @@ import {
   catalogApiRef,
   humanizeEntityRef,
 } from '@backstage/plugin-catalog-react';
-import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 
 /** The entity fields the picker needs. */
 const ENTITY_FIELDS = [
@@ -47,7 +47,7 @@ export const ENTITY_SEARCH_DEBOUNCE_MS = 250;
 
 /** Props of {@link EntityPicker}. */
 export interface EntityPickerProps {
-  workflow: WorkflowSummary;
+  workflow: WorkflowListItem;
   value: Entity | null;
   onChange(entity: Entity | null): void;
   onBlur?(): void;
@@ -125,7 +125,7 @@ export interface WorkflowEntities {
  * the answer to a newer one.
  */
 export function useWorkflowEntities(
-  workflow: WorkflowSummary,
+  workflow: WorkflowListItem,
   searchText: string,
 ): WorkflowEntities {
   const catalogApi = useApi(catalogApiRef);
@@ -253,7 +253,7 @@ export function useWorkflowEntities(
  */
 function checkEntities(
   items: Entity[],
-  scope: WorkflowSummary['scope'],
+  scope: WorkflowListItem['scope'],
   owners: string[] | undefined,
 ): Entity[] {
   if (scope.type !== 'entity') {

@@ -12,7 +12,7 @@ import {
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import { makeRun, makeWorkflow } from '../../testUtils/fixtures';
@@ -39,7 +39,7 @@ const mountedRoutes = {
 };
 
 /** A workflow with one parameter of every type. */
-const workflow: WorkflowSummary = makeWorkflow({
+const workflow: WorkflowListItem = makeWorkflow({
   parameters: [
     {
       identifier: 'reason',

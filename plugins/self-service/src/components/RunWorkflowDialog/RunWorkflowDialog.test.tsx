@@ -10,7 +10,7 @@ import { Entity } from '@backstage/catalog-model';
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { catalogApiRef, entityRouteRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { WorkflowSummary } from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { rootRouteRef } from '../../routes';
 import {
@@ -41,7 +41,7 @@ function currentPath() {
 }
 
 async function renderDialog(options: {
-  workflow: WorkflowSummary;
+  workflow: WorkflowListItem;
   entityRef?: string;
   api?: ReturnType<typeof mockSelfServiceApi>;
   entities?: Entity[];

@@ -22,12 +22,13 @@ import { useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink, EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
   WorkflowParameter,
-  WorkflowSummary,
+  WorkflowListItem,
 } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { runRouteRef } from '../../routes';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';
 import { WorkflowAvatar } from '../Workflows/WorkflowAvatar';
+import { workflowRunnability } from '../Workflows/capabilities';
 import { EntityPicker } from './EntityPicker';
 import {
   ParameterErrors,
@@ -41,7 +42,7 @@ import {
 
 /** Props of {@link RunWorkflowDialog}. */
 export interface RunWorkflowDialogProps {
-  workflow: WorkflowSummary;
+  workflow: WorkflowListItem;
   open: boolean;
   onClose(): void;
   /**
@@ -72,6 +73,7 @@ const useStyles = makeStyles(theme => ({
   },
   description: {
     marginBottom: theme.spacing(2),
+    overflowWrap: 'anywhere',
   },
   note: {
     marginBottom: theme.spacing(2),
@@ -175,7 +177,8 @@ function RunWorkflowForm(
   const approvers =
     workflow.access.type === 'approval' ? workflow.access.approvers : [];
   const needsEntity = workflow.scope.type === 'entity' && !entityRef;
-  const blocked = workflow.runnable?.allowed === false;
+  const runnability = workflowRunnability(workflow);
+  const blocked = runnability?.allowed === false;
 
   const [values, setValues] = useState<ParameterValues>(() =>
     initialValues(parameters),
@@ -311,7 +314,7 @@ function RunWorkflowForm(
         {blocked && (
           <Alert severity="warning" className={classes.note}>
             <AlertTitle>You cannot run this workflow</AlertTitle>
-            {workflow.runnable?.reason}
+            {runnability?.reason}
           </Alert>
         )}
         <Typography variant="body1" className={classes.description}>

@@ -4,7 +4,6 @@ import {
   useCallback,
   useEffect,
   useId,
-  useMemo,
   useRef,
   useState,
 } from 'react';
@@ -14,6 +13,7 @@ import {
   Button,
   FormControlLabel,
   InputAdornment,
+  LinearProgress,
   Switch,
   Tab,
   Tabs,
@@ -37,17 +37,13 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  WorkflowListFilters,
   selfServiceRunReadPermission,
   selfServiceWorkflowCreatePermission,
 } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { newWorkflowRouteRef } from '../../routes';
-import {
-  WorkflowFilters,
-  WorkflowGrid,
-  WorkflowScopeFilter,
-  filterWorkflows,
-} from '../Workflows';
+import { WorkflowResults, useWorkflowPages } from '../Workflows';
 import {
   RunList,
   RunFilter,
@@ -87,8 +83,9 @@ const useStyles = makeStyles(theme => ({
   scope: {
     minWidth: 160,
   },
-  summary: {
-    marginBottom: theme.spacing(2),
+  busy: {
+    height: 4,
+    marginBottom: theme.spacing(1),
   },
 }));
 
@@ -161,132 +158,117 @@ function usePendingApprovalCount(): {
   return { count, refetch };
 }
 
+/** Which scopes to show. */
+type WorkflowScopeFilter = 'all' | 'global' | 'entity';
+
+/** How long typing must pause before the server is searched, in ms. */
+export const WORKFLOW_SEARCH_DEBOUNCE_MS = 100;
+
+/** A search as the server gets it: trimmed, with single spaces. */
+function normaliseSearch(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
+}
+
+/** Whether a list was asked for with a search or a filter. */
+function isFiltered(filters: WorkflowListFilters): boolean {
+  return Boolean(filters.search || filters.scope || filters.approval);
+}
+
+/** What the count says the workflows match, if anything. */
+function matchingText(filters: WorkflowListFilters): string | undefined {
+  const filtered = Boolean(filters.scope || filters.approval);
+  if (filters.search) {
+    return filtered
+      ? 'matching your search and filters'
+      : 'matching your search';
+  }
+  return filtered ? 'matching your filters' : undefined;
+}
+
 /**
- * The workflows the caller may see, with search and filters, a run button on
- * each, and a link to publish a new one for those allowed to.
+ * The workflows the caller may see, page by page, with a search and filters
+ * the server applies, a run button on each, and a link to publish a new one
+ * for those allowed to.
  */
 function WorkflowsPanel() {
   const classes = useStyles();
-  const api = useApi(selfServiceApiRef);
   const newWorkflowLink = useOptionalRouteRef(newWorkflowRouteRef);
   const searchId = useId();
   const scopeId = useId();
   const { allowed: canCreate } = usePermission({
     permission: selfServiceWorkflowCreatePermission,
   });
-  const { value, loading, error } = useAsync(() => api.listWorkflows(), [api]);
-  const [filters, setFilters] = useState<WorkflowFilters>({
-    search: '',
-    scope: 'all',
-    approvalOnly: false,
-  });
-  const shown = useMemo(
-    () => (value ? filterWorkflows(value, filters) : []),
-    [value, filters],
-  );
+  // What is typed shows at once; the server is asked once typing pauses.
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  const [scope, setScope] = useState<WorkflowScopeFilter>('all');
+  const [approvalOnly, setApprovalOnly] = useState(false);
 
-  let body: ReactNode;
-  if (loading) {
-    body = <Progress />;
-  } else if (error) {
-    body = (
+  useEffect(() => {
+    const next = normaliseSearch(searchText);
+    const timer = setTimeout(
+      () => setSearch(next),
+      WORKFLOW_SEARCH_DEBOUNCE_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [searchText]);
+
+  const filters: WorkflowListFilters = {
+    ...(search ? { search } : {}),
+    ...(scope !== 'all' ? { scope } : {}),
+    ...(approvalOnly ? { approval: true } : {}),
+  };
+  const pages = useWorkflowPages(filters);
+  const { loaded, loading, error } = pages;
+
+  const clearFilters = () => {
+    setSearchText('');
+    setSearch('');
+    setScope('all');
+    setApprovalOnly(false);
+  };
+
+  // Without a search or filter, and nothing to find, the filters go: the
+  // empty state or error says all there is.
+  const showFilters =
+    isFiltered(filters) ||
+    normaliseSearch(searchText) !== '' ||
+    (loaded !== undefined &&
+      (loaded.totalCount > 0 || isFiltered(loaded.filters)));
+
+  let results: ReactNode;
+  if (error) {
+    results = (
       <ResponseErrorPanel title="Could not load workflows" error={error} />
     );
-  } else if (!value?.length) {
-    body = (
+  } else if (!loaded) {
+    results = <Progress />;
+  } else if (!loaded.items.length && !isFiltered(loaded.filters)) {
+    results = (
       <EmptyState
         missing="content"
         title="No workflows yet"
         description="Platform teams publish workflows through the Self-Service API. Once they do, the workflows you may see appear here."
       />
     );
-  } else {
-    body = (
-      <>
-        <div className={classes.filters}>
-          <TextField
-            id={searchId}
-            className={classes.search}
-            type="search"
-            label="Search workflows"
-            variant="outlined"
-            size="small"
-            value={filters.search}
-            onChange={event =>
-              setFilters(prev => ({ ...prev, search: event.target.value }))
-            }
-            InputProps={{
-              startAdornment: (
-                <InputAdornment position="start">
-                  <SearchIcon aria-hidden="true" />
-                </InputAdornment>
-              ),
-            }}
-          />
-          <TextField
-            id={scopeId}
-            className={classes.scope}
-            select
-            label="Scope"
-            variant="outlined"
-            size="small"
-            value={filters.scope}
-            SelectProps={{ native: true }}
-            onChange={(event: ChangeEvent<{ value: unknown }>) =>
-              setFilters(prev => ({
-                ...prev,
-                scope: event.target.value as WorkflowScopeFilter,
-              }))
-            }
-          >
-            <option value="all">All scopes</option>
-            <option value="global">Global</option>
-            <option value="entity">Entity</option>
-          </TextField>
-          <FormControlLabel
-            control={
-              <Switch
-                color="primary"
-                checked={filters.approvalOnly}
-                onChange={event =>
-                  setFilters(prev => ({
-                    ...prev,
-                    approvalOnly: event.target.checked,
-                  }))
-                }
-              />
-            }
-            label="Approval required only"
-          />
-        </div>
-        <Typography
-          variant="body2"
-          color="textSecondary"
-          role="status"
-          className={classes.summary}
-        >
-          {shown.length === value.length
-            ? `Showing all ${value.length} workflows.`
-            : `Showing ${shown.length} of ${value.length} workflows.`}
+  } else if (!loaded.items.length) {
+    results = (
+      <Box>
+        <Typography variant="body1" gutterBottom role="status">
+          No workflow matches your search and filters.
         </Typography>
-        {shown.length ? (
-          <WorkflowGrid workflows={shown} showEditLinks />
-        ) : (
-          <Box>
-            <Typography variant="body1" gutterBottom>
-              No workflow matches your search and filters.
-            </Typography>
-            <Button
-              variant="outlined"
-              onClick={() =>
-                setFilters({ search: '', scope: 'all', approvalOnly: false })
-              }
-            >
-              Clear search and filters
-            </Button>
-          </Box>
-        )}
-      </>
+        <Button variant="outlined" onClick={clearFilters}>
+          Clear search and filters
+        </Button>
+      </Box>
+    );
+  } else {
+    results = (
+      <WorkflowResults
+        pages={pages}
+        matching={matchingText(loaded.filters)}
+        showEditLinks
+      />
     );
   }
 
@@ -307,7 +289,61 @@ function WorkflowsPanel() {
           </LinkButton>
         )}
       </ContentHeader>
-      {body}
+      {showFilters && (
+        <div className={classes.filters}>
+          <TextField
+            id={searchId}
+            className={classes.search}
+            type="search"
+            label="Search workflows"
+            variant="outlined"
+            size="small"
+            value={searchText}
+            onChange={event => setSearchText(event.target.value)}
+            InputProps={{
+              startAdornment: (
+                <InputAdornment position="start">
+                  <SearchIcon aria-hidden="true" />
+                </InputAdornment>
+              ),
+            }}
+          />
+          <TextField
+            id={scopeId}
+            className={classes.scope}
+            select
+            label="Scope"
+            variant="outlined"
+            size="small"
+            value={scope}
+            SelectProps={{ native: true }}
+            onChange={(event: ChangeEvent<{ value: unknown }>) =>
+              setScope(event.target.value as WorkflowScopeFilter)
+            }
+          >
+            <option value="all">All scopes</option>
+            <option value="global">Global</option>
+            <option value="entity">Entity</option>
+          </TextField>
+          <FormControlLabel
+            control={
+              <Switch
+                color="primary"
+                checked={approvalOnly}
+                onChange={event => setApprovalOnly(event.target.checked)}
+              />
+            }
+            label="Approval required only"
+          />
+        </div>
+      )}
+      {/* Room for the bar, so the list does not jump while a search runs. */}
+      <div className={classes.busy}>
+        {showFilters && loading && loaded && (
+          <LinearProgress aria-label="Searching workflows" />
+        )}
+      </div>
+      <div aria-busy={loading}>{results}</div>
     </>
   );
 }

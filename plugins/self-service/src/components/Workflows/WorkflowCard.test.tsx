@@ -72,13 +72,68 @@ describe('WorkflowCard', () => {
     expect(avatar).toHaveStyle({ backgroundColor: '#8e24aa' });
   });
 
+  it('wraps a long unbroken name and description inside the card', async () => {
+    const url = `https://ops.example.com/${'very-long-path-segment-'.repeat(
+      12,
+    )}`;
+    await renderCard(
+      makeWorkflow({
+        name: `restart_${'x'.repeat(120)}`,
+        description: `Calls ${url} to restart the service.`,
+      }),
+    );
+
+    const card = screen.getByRole('article');
+    expect(within(card).getByRole('heading')).toHaveStyle({
+      overflowWrap: 'anywhere',
+    });
+    expect(within(card).getByText(/^Calls https:/)).toHaveStyle({
+      overflowWrap: 'anywhere',
+    });
+  });
+
+  it('disables Run, with the reason, from the capabilities of the workflow', async () => {
+    await renderCard(
+      makeWorkflow({
+        name: 'Scale down',
+        capabilities: {
+          run: { allowed: false, reason: 'Only owners may run this.' },
+          edit: false,
+          delete: false,
+        },
+        runnable: { allowed: false, reason: 'Only owners may run this.' },
+      }),
+    );
+
+    const run = screen.getByRole('button', { name: 'Run: Scale down' });
+    expect(run).toBeDisabled();
+    expect(run).toHaveAccessibleDescription('Only owners may run this.');
+  });
+
   describe('the Edit link', () => {
-    function renderEditable(workflow = makeWorkflow()) {
+    const permissionApi = mockApis.permission();
+    const authorize = jest.spyOn(permissionApi, 'authorize');
+
+    beforeEach(() => {
+      authorize.mockClear();
+    });
+
+    function editable(
+      overrides: Parameters<typeof makeWorkflow>[0] = {},
+      edit = true,
+    ) {
+      return makeWorkflow({
+        ...overrides,
+        capabilities: { run: { allowed: true }, edit, delete: false },
+      });
+    }
+
+    function renderEditable(workflow = editable()) {
       return renderInTestApp(
         <TestApiProvider
           apis={[
             [selfServiceApiRef, mockSelfServiceApi()],
-            [permissionApiRef, mockApis.permission()],
+            [permissionApiRef, permissionApi],
           ]}
         >
           <WorkflowCard workflow={workflow} showEditLink />
@@ -87,15 +142,38 @@ describe('WorkflowCard', () => {
       );
     }
 
-    it('leads to the editor of a workflow published through the API', async () => {
-      await renderEditable(makeWorkflow({ name: 'Restart service' }));
+    it('leads to the editor of a workflow the caller may edit', async () => {
+      await renderEditable(editable({ name: 'Restart service' }));
 
       const card = screen.getByRole('article', { name: 'Restart service' });
       expect(
-        await within(card).findByRole('button', {
-          name: 'Edit: Restart service',
-        }),
+        within(card).getByRole('button', { name: 'Edit: Restart service' }),
       ).toHaveAttribute('href', '/self-service/workflows/restart-service/edit');
+      // The server said so with the page: the card asks no one.
+      expect(authorize).not.toHaveBeenCalled();
+    });
+
+    it('is not offered when the capabilities deny editing', async () => {
+      await renderEditable(editable({ name: 'Restart service' }, false));
+
+      const card = screen.getByRole('article', { name: 'Restart service' });
+      expect(
+        within(card).queryByRole('button', { name: /^Edit/ }),
+      ).not.toBeInTheDocument();
+      expect(authorize).not.toHaveBeenCalled();
+    });
+
+    it('is not offered without capabilities, as for a service caller', async () => {
+      await renderEditable({
+        ...makeWorkflow({ name: 'Restart service' }),
+        capabilities: undefined,
+      });
+
+      const card = screen.getByRole('article', { name: 'Restart service' });
+      expect(
+        within(card).queryByRole('button', { name: /^Edit/ }),
+      ).not.toBeInTheDocument();
+      expect(within(card).getByRole('button', { name: /^Run/ })).toBeEnabled();
     });
 
     it.each([
@@ -105,20 +183,30 @@ describe('WorkflowCard', () => {
       'is replaced by where a workflow managed by %s is changed',
       async (managedBy, note) => {
         await renderEditable(
-          makeWorkflow({ name: 'Freeze deployments', managedBy }),
+          editable({ name: 'Freeze deployments', managedBy }),
         );
 
         const card = screen.getByRole('article', {
           name: 'Freeze deployments',
         });
-        expect(await within(card).findByText(note)).toBeInTheDocument();
+        expect(within(card).getByText(note)).toBeInTheDocument();
         expect(
           within(card).queryByRole('button', { name: /^Edit/ }),
         ).not.toBeInTheDocument();
         expect(
           within(card).queryByRole('link', { name: /^Edit/ }),
         ).not.toBeInTheDocument();
+        expect(authorize).not.toHaveBeenCalled();
       },
     );
+
+    it('hides where a managed workflow is changed from those who may not edit it', async () => {
+      await renderEditable(
+        editable({ name: 'Freeze deployments', managedBy: 'config' }, false),
+      );
+
+      const card = screen.getByRole('article', { name: 'Freeze deployments' });
+      expect(within(card).queryByText(/Managed in/)).not.toBeInTheDocument();
+    });
   });
 });

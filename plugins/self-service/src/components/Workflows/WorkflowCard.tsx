@@ -16,15 +16,12 @@ import PlayArrow from '@material-ui/icons/PlayArrow';
 import EditOutlined from '@material-ui/icons/EditOutlined';
 import SettingsOutlined from '@material-ui/icons/SettingsOutlined';
 import { LinkButton } from '@backstage/core-components';
-import { usePermission } from '@backstage/plugin-permission-react';
-import {
-  WorkflowSummary,
-  selfServiceWorkflowUpdatePermission,
-} from '@backstage-self-service/plugin-self-service-common';
+import { WorkflowListItem } from '@backstage-self-service/plugin-self-service-common';
 import { editWorkflowRouteRef } from '../../routes';
 import { RunWorkflowDialog } from '../RunWorkflowDialog';
 import { useOptionalRouteRef } from '../Runs/useOptionalRouteRef';
 import { WorkflowAvatar, workflowColor } from './WorkflowAvatar';
+import { mayEditWorkflow, workflowRunnability } from './capabilities';
 import { accessLabel, scopeLabel } from './workflowLabels';
 
 const useStyles = makeStyles(theme => ({
@@ -32,12 +29,16 @@ const useStyles = makeStyles(theme => ({
     height: '100%',
     display: 'flex',
     flexDirection: 'column',
+    minWidth: 0,
+    // Long unbroken words (URLs, identifiers) wrap instead of running out.
+    overflowWrap: 'anywhere',
   },
   accent: {
     borderTopWidth: 3,
   },
   content: {
     flexGrow: 1,
+    minWidth: 0,
   },
   header: {
     display: 'flex',
@@ -52,6 +53,9 @@ const useStyles = makeStyles(theme => ({
     minWidth: 0,
     overflowWrap: 'anywhere',
   },
+  description: {
+    overflowWrap: 'anywhere',
+  },
   marks: {
     display: 'flex',
     flexWrap: 'wrap',
@@ -59,6 +63,13 @@ const useStyles = makeStyles(theme => ({
     margin: theme.spacing(1, 0),
     padding: 0,
     listStyle: 'none',
+    '& > li': {
+      minWidth: 0,
+      maxWidth: '100%',
+    },
+  },
+  chip: {
+    maxWidth: '100%',
   },
   actions: {
     flexWrap: 'wrap',
@@ -85,14 +96,15 @@ const useStyles = makeStyles(theme => ({
 
 /** Props of {@link WorkflowCard}. */
 export interface WorkflowCardProps {
-  workflow: WorkflowSummary;
+  workflow: WorkflowListItem;
   /**
    * The entity runs are for, fixed (on an entity page). Without it, the run
    * dialog of an entity workflow asks for the entity.
    */
   entityRef?: string;
   /**
-   * Offer an Edit link to those allowed to edit the workflow; for a workflow
+   * Offer an Edit link to those allowed to edit the workflow (its
+   * `capabilities.edit`, decided by the server with the page); for a workflow
    * managed in app-config or by a backend module, say where it is changed
    * instead.
    */
@@ -100,7 +112,9 @@ export interface WorkflowCardProps {
 }
 
 /** The words on a workflow's run button. */
-export function runButtonLabel(workflow: WorkflowSummary): string {
+export function runButtonLabel(
+  workflow: Pick<WorkflowListItem, 'access'>,
+): string {
   return workflow.access.type === 'approval' ? 'Request run' : 'Run';
 }
 
@@ -116,8 +130,9 @@ export function WorkflowCard(props: WorkflowCardProps) {
   const reasonId = useId();
   const [open, setOpen] = useState(false);
   const access = accessLabel(workflow.access);
-  const denied = workflow.runnable?.allowed === false;
-  const reason = workflow.runnable?.reason || 'You cannot run this workflow.';
+  const runnability = workflowRunnability(workflow);
+  const denied = runnability?.allowed === false;
+  const reason = runnability?.reason || 'You cannot run this workflow.';
   const label = runButtonLabel(workflow);
   const color = workflowColor(workflow.color);
 
@@ -160,18 +175,27 @@ export function WorkflowCard(props: WorkflowCardProps) {
             {workflow.name}
           </Typography>
         </div>
-        <Typography variant="body2" color="textSecondary">
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          className={classes.description}
+        >
           {workflow.description || 'No description.'}
         </Typography>
         <Box component="ul" className={classes.marks}>
           <li>
-            <Chip size="small" label={scopeLabel(workflow.scope)} />
+            <Chip
+              size="small"
+              className={classes.chip}
+              label={scopeLabel(workflow.scope)}
+            />
           </li>
           {access && (
             <li>
               <Chip
                 size="small"
                 variant="outlined"
+                className={classes.chip}
                 icon={<LockOutlined aria-hidden="true" />}
                 label={access}
               />
@@ -216,7 +240,7 @@ export function WorkflowCard(props: WorkflowCardProps) {
 
 /** Where a managed workflow is changed, in a few words. */
 function managedWorkflowNote(
-  managedBy: NonNullable<WorkflowSummary['managedBy']>,
+  managedBy: NonNullable<WorkflowListItem['managedBy']>,
 ): string {
   return managedBy === 'config'
     ? 'Managed in app-config; edit it there'
@@ -225,17 +249,15 @@ function managedWorkflowNote(
 
 /**
  * A link to the workflow's editor, for those the policy lets edit it; for a
- * managed workflow, which the API does not change, where it is changed.
+ * managed workflow, which the API does not change, where it is changed. The
+ * server says who may with each page of the list, so a page of cards sends no
+ * permission requests of its own.
  */
-function EditWorkflowLink(props: { workflow: WorkflowSummary }) {
+function EditWorkflowLink(props: { workflow: WorkflowListItem }) {
   const { workflow } = props;
   const classes = useStyles();
   const editLink = useOptionalRouteRef(editWorkflowRouteRef);
-  const { allowed } = usePermission({
-    permission: selfServiceWorkflowUpdatePermission,
-    resourceRef: workflow.identifier,
-  });
-  if (!allowed || !editLink) {
+  if (!mayEditWorkflow(workflow) || !editLink) {
     return null;
   }
   if (workflow.managedBy) {

@@ -1,5 +1,5 @@
 import {
-  WorkflowAccess,
+  WorkflowListAccess,
   WorkflowScope,
 } from '@backstage-self-service/plugin-self-service-common';
 
@@ -19,7 +19,9 @@ export function scopeLabel(scope: WorkflowScope): string {
  * A short mark for workflows that not everyone may simply run, or undefined
  * when everyone may.
  */
-export function accessLabel(access: WorkflowAccess): string | undefined {
+export function accessLabel(
+  access: Pick<WorkflowListAccess, 'type'>,
+): string | undefined {
   switch (access.type) {
     case 'approval':
       return 'Approval required';
