@@ -94,6 +94,7 @@ describe('self-service alpha plugin', () => {
     ).toBeInTheDocument();
     expect(api.listWorkflows).toHaveBeenLastCalledWith({
       entityRef: 'component:default/payments',
+      scope: 'entity',
       cursor: 'page-2',
       limit: 24,
     });

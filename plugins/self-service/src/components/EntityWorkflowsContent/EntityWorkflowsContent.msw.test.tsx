@@ -138,6 +138,7 @@ describe('EntityWorkflowsContent against the backend API', () => {
     expect(seen.workflows).toHaveLength(1);
     expect(seen.workflows[0].path).toBe('/api/self-service/workflows');
     expect([...seen.workflows[0].query.entries()]).toEqual([
+      ['scope', 'entity'],
       ['entityRef', 'component:default/payments'],
       ['limit', '24'],
     ]);
@@ -261,6 +262,7 @@ describe('EntityWorkflowsContent against the backend API', () => {
     expect(seen.workflows).toHaveLength(2);
     expect(Object.fromEntries(seen.workflows[1].query)).toEqual({
       entityRef: 'component:default/payments',
+      scope: 'entity',
       cursor: 'offset-24',
       limit: '24',
     });

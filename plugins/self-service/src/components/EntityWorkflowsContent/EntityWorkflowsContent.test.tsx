@@ -93,6 +93,7 @@ describe('EntityWorkflowsContent', () => {
 
     expect(api.listWorkflows).toHaveBeenCalledWith({
       entityRef: 'component:default/payments',
+      scope: 'entity',
       limit: 24,
     });
     expect(screen.getByText('Showing all 2 workflows.')).toBeInTheDocument();

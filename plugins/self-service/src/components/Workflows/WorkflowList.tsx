@@ -176,7 +176,11 @@ export interface WorkflowListProps {
  */
 export function WorkflowList(props: WorkflowListProps) {
   const { entityRef, emptyState, showEditLinks } = props;
-  const pages = useWorkflowPages({ entityRef });
+  // On an entity, the workflows that act on it: global ones run from the
+  // Self-Service page, as before the list was paged.
+  const pages = useWorkflowPages(
+    entityRef ? { entityRef, scope: 'entity' } : {},
+  );
 
   if (pages.error) {
     return (
