@@ -110,6 +110,15 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, c => `\\${c}`);
 }
 
+/**
+ * The order of every workflow list, and of its cursor: by name, then id, so
+ * workflows of the same name keep a stable place across pages.
+ */
+const WORKFLOWS_BY_NAME: Array<{ column: string; order: 'asc' }> = [
+  { column: 'w.name', order: 'asc' },
+  { column: 'w.id', order: 'asc' },
+];
+
 /** Knex implementation of {@link SelfServiceStore}, for SQLite and PostgreSQL. */
 export class DatabaseSelfServiceStore implements SelfServiceStore {
   static async create(options: {
@@ -137,10 +146,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       applyWorkflowFilter(this.db, query, options.filter);
     }
     const rows = await query
-      .orderBy([
-        { column: 'w.name', order: 'asc' },
-        { column: 'w.id', order: 'asc' },
-      ])
+      .orderBy(WORKFLOWS_BY_NAME)
       .select<Array<WorkflowRow & { definition: string }>>(
         'w.*',
         'r.definition',
@@ -172,19 +178,13 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     // The page's ids first, through the name index, and only then their
     // definitions: the JSON of workflows off the page is never read.
     const pageIds = page
-      .orderBy([
-        { column: 'w.name', order: 'asc' },
-        { column: 'w.id', order: 'asc' },
-      ])
+      .orderBy(WORKFLOWS_BY_NAME)
       .limit(limit + 1)
       .select('w.id');
     const [rows, [{ count }]] = await Promise.all([
       this.latestRevisions()
         .whereIn('w.id', pageIds)
-        .orderBy([
-          { column: 'w.name', order: 'asc' },
-          { column: 'w.id', order: 'asc' },
-        ])
+        .orderBy(WORKFLOWS_BY_NAME)
         .select<Array<WorkflowRow & { definition: string }>>(
           'w.*',
           'r.definition',
