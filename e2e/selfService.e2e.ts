@@ -14,6 +14,16 @@ import { type E2eTest, runSuite } from './suite';
 
 const SCREENSHOTS = process.env.E2E_SCREENSHOTS_DIR;
 
+/**
+ * The workflow the editor journey publishes. Both apps run against the same
+ * backend (scripts/e2e.sh), so against another app than the legacy one on
+ * :3000 it carries that app's port: `Purge CDN cache 3001`.
+ */
+const NEW_WORKFLOW = `Purge CDN cache${
+  new URL(APP).port === '3000' ? '' : ` ${new URL(APP).port}`
+}`;
+const NEW_WORKFLOW_ID = NEW_WORKFLOW.toLowerCase().replace(/\W+/g, '-');
+
 /** Waits until the element is visible (30 s unless told otherwise). */
 async function visible(locator: Locator, timeout = 30_000) {
   await locator.first().waitFor({ state: 'visible', timeout });
@@ -194,7 +204,7 @@ const tests: E2eTest[] = [
       await page.goto(`${APP}/self-service/workflows/new`);
       const name = page.getByRole('textbox', { name: 'Name', exact: true });
       await visible(name);
-      await name.first().fill('Purge CDN cache');
+      await name.first().fill(NEW_WORKFLOW);
       await page
         .getByRole('textbox', { name: 'Description' })
         .fill('Empties the CDN cache of the storefront.');
@@ -214,23 +224,23 @@ const tests: E2eTest[] = [
       await assertEveryControlLabelled(page, 'the workflow editor');
       await page.getByRole('button', { name: 'Create workflow' }).click();
 
-      const card = workflowCard(page, 'Purge CDN cache');
+      const card = workflowCard(page, NEW_WORKFLOW);
       await visible(card);
-      await page.goto(`${APP}/self-service/workflows/purge-cdn-cache/edit`);
+      await page.goto(`${APP}/self-service/workflows/${NEW_WORKFLOW_ID}/edit`);
       await visible(
-        page.getByRole('heading', { name: 'Edit Purge CDN cache' }),
+        page.getByRole('heading', { name: `Edit ${NEW_WORKFLOW}` }),
       );
       assert.equal(
         await page
           .getByRole('textbox', { name: 'Name', exact: true })
           .first()
           .inputValue(),
-        'Purge CDN cache',
+        NEW_WORKFLOW,
       );
       await screenshot(page, 'workflow-editor');
 
       await page.goto(`${APP}/self-service`);
-      await workflowCard(page, 'Purge CDN cache')
+      await workflowCard(page, NEW_WORKFLOW)
         .getByRole('button', { name: 'Run' })
         .click();
       await page

@@ -5,7 +5,11 @@
 import assert from 'node:assert/strict';
 import type { BrowserContext } from 'playwright-core';
 
-export const APP = 'http://localhost:3000';
+/**
+ * The frontend under test: the legacy app (packages/app) unless E2E_APP_URL
+ * names another, such as the new-frontend-system app on :3001.
+ */
+export const APP = process.env.E2E_APP_URL ?? 'http://localhost:3000';
 export const API = 'http://localhost:7007/api/self-service';
 
 /**

@@ -2,6 +2,7 @@
  * Runs one end-to-end suite in headless Chromium: its tests one after the
  * other, each in browser contexts it opens and this closes, with a
  * screenshot of every open page when a test fails. Exits 1 if any failed.
+ * E2E_GREP (a regular expression) runs only the tests whose names match it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,13 +64,29 @@ async function runTests(label: string, tests: E2eTest[]) {
   return failed === 0;
 }
 
-/** Runs the suite and exits with its outcome. */
+/** The tests whose names match E2E_GREP, or all of them without it. */
+function selected(tests: E2eTest[]): E2eTest[] {
+  const grep = process.env.E2E_GREP;
+  if (!grep) {
+    return tests;
+  }
+  const pattern = new RegExp(grep);
+  const matching = tests.filter(([name]) => pattern.test(name));
+  if (matching.length === 0) {
+    throw new Error(`E2E_GREP=${grep} matches none of the tests`);
+  }
+  return matching;
+}
+
+/** Runs the suite (the tests E2E_GREP selects) and exits with its outcome. */
 export function runSuite(label: string, tests: E2eTest[]): void {
-  runTests(label, tests).then(
-    ok => process.exit(ok ? 0 : 1),
-    error => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => runTests(label, selected(tests)))
+    .then(
+      ok => process.exit(ok ? 0 : 1),
+      error => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 }
