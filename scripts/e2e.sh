@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests in real headless Chromium against the app started by
-# scripts/start.sh (frontend, backend, example external system). Needs
+# scripts/start.sh (frontend, backend, example external system): every suite
+# against the legacy app (packages/app, :3000), then the main journeys
+# against the new-frontend-system app (packages/app-next, :3001), whose dev
+# server starts with the rest and shares the backend. Needs
 # Debian's chromium at /usr/bin/chromium (`apt-get install chromium`).
 # E2E_SCREENSHOTS_DIR=docs/screenshots also saves the README's screenshots.
 set -euo pipefail
@@ -13,7 +16,7 @@ if [ ! -x "$CHROMIUM" ]; then
   exit 3
 fi
 
-for port in 3000 7007 7008 7009; do
+for port in 3000 3001 7007 7008 7009; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "e2e: port $port is in use; stop the running app first" >&2
     exit 1
@@ -21,8 +24,9 @@ for port in 3000 7007 7008 7009; do
 done
 
 log="$(mktemp)"
-# A process group of its own, so the whole app stops with it.
-setsid scripts/start.sh >"$log" 2>&1 &
+# A process group of its own, so the whole app stops with it. Both frontends
+# start at once, so app-next's compile overlaps the legacy app's.
+setsid scripts/start.sh app app-next backend >"$log" 2>&1 &
 app=$!
 cleanup() {
   kill -TERM -- "-$app" 2>/dev/null || true
@@ -51,4 +55,16 @@ status=0
 for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts e2e/delivery.e2e.ts; do
   CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs "$suite" || status=1
 done
+
+# The same journeys through the new frontend system: the plugin as installed
+# there (page, entity tab, API), its sign-in, notifications and signals.
+# No screenshots: the README's come from the legacy app.
+next_started=$SECONDS
+wait_for http://localhost:3001/
+echo "e2e: the main journeys against the new-frontend-system app (packages/app-next)"
+E2E_APP_URL=http://localhost:3001 \
+  E2E_GREP='entity tab and watches|requests an approval workflow|publishes a workflow in the editor' \
+  E2E_SCREENSHOTS_DIR='' CHROMIUM="$CHROMIUM" \
+  node --require @backstage/cli/config/nodeTransform.cjs e2e/selfService.e2e.ts || status=1
+echo "e2e: app-next journeys took $((SECONDS - next_started)) s"
 exit "$status"
