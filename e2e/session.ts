@@ -5,8 +5,12 @@
 import assert from 'node:assert/strict';
 import type { BrowserContext } from 'playwright-core';
 
-export const APP = 'http://localhost:3000';
-export const API = 'http://localhost:7007/api/self-service';
+// E2E_APP and E2E_BACKEND point a suite at another app, for example a
+// backend that serves the built frontend itself.
+export const APP = process.env.E2E_APP ?? 'http://localhost:3000';
+export const API = `${
+  process.env.E2E_BACKEND ?? 'http://localhost:7007'
+}/api/self-service`;
 
 /**
  * Signs in as the example user whose option matches `user`, and returns the
