@@ -77,7 +77,7 @@ async function editAndManagedOnTheFirstPage(page: Page) {
   await visible(page.locator('article[aria-labelledby]'));
   const cards = page.locator('article[aria-labelledby]');
   const shown = await cards.count();
-  const withEdit = await page.getByRole('link', { name: /^Edit: / }).count();
+  const withEdit = await page.locator('[aria-label^="Edit: "]').count();
   const withNote = await page.getByText(MANAGED_NOTE).count();
   return { shown, withEdit, withNote };
 }
@@ -126,13 +126,13 @@ const tests: E2eTest[] = [
         );
 
         let card = await searchFor(adaPage, ours);
-        await visible(card.getByRole('link', { name: `Edit: ${ours}` }));
+        await visible(card.getByLabel(`Edit: ${ours}`, { exact: true }));
         assert.equal(await card.getByText(MANAGED_NOTE).count(), 0);
 
         card = await searchFor(adaPage, MANAGED);
         await visible(card.getByText(MANAGED_NOTE));
         assert.equal(
-          await card.getByRole('link', { name: /^Edit: / }).count(),
+          await card.locator('[aria-label^="Edit: "]').count(),
           0,
           'a managed workflow has no Edit link',
         );
@@ -149,7 +149,7 @@ const tests: E2eTest[] = [
           card = await searchFor(gracePage, name);
           await visible(card.getByRole('button', { name: /Run/ }));
           assert.equal(
-            await card.getByRole('link', { name: /^Edit: / }).count(),
+            await card.locator('[aria-label^="Edit: "]').count(),
             0,
             `Grace sees no Edit on ${name}`,
           );
