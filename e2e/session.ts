@@ -7,10 +7,13 @@ import type { BrowserContext } from 'playwright-core';
 
 /**
  * The frontend under test: the legacy app (packages/app) unless E2E_APP_URL
- * names another, such as the new-frontend-system app on :3001.
+ * names another, such as the new-frontend-system app on :3001 or a backend
+ * that serves the built frontend itself (then E2E_BACKEND_URL names it too).
  */
 export const APP = process.env.E2E_APP_URL ?? 'http://localhost:3000';
-export const API = 'http://localhost:7007/api/self-service';
+export const API = `${
+  process.env.E2E_BACKEND_URL ?? 'http://localhost:7007'
+}/api/self-service`;
 
 /**
  * Signs in as the example user whose option matches `user`, and returns the

@@ -51,8 +51,9 @@ wait_for http://localhost:3000/
 
 # Every suite against the same app, one after the other (two of them take
 # the stand-in receiver's port); each runs even if one before it failed.
+# The at-scale suite publishes 600 workflows (and deletes them), so it runs last.
 status=0
-for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts e2e/delivery.e2e.ts; do
+for suite in e2e/selfService.e2e.ts e2e/hostileContent.e2e.ts e2e/delivery.e2e.ts e2e/atScale.e2e.ts; do
   CHROMIUM="$CHROMIUM" node --require @backstage/cli/config/nodeTransform.cjs "$suite" || status=1
 done
 

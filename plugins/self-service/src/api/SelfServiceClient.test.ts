@@ -242,8 +242,28 @@ describe('SelfServiceClient', () => {
 
       expect(entityRef).toBe('component:default/payments & co');
       expect(rawUrl).toBe(
-        `${baseUrl}/workflows?search=a%26b%3Dc&entityRef=component%3Adefault%2Fpayments+%26+co`,
+        `${baseUrl}/workflows?search=a%26b%3Dc&entityRef=component%3Adefault%2Fpayments%20%26%20co`,
       );
+    });
+
+    it('encodes spaces and every character the API refuses as reserved', async () => {
+      let rawUrl: string | undefined;
+      let search: string | null = null;
+      server.use(
+        http.get(`${baseUrl}/workflows`, ({ request }) => {
+          rawUrl = request.url;
+          search = new URL(request.url).searchParams.get('search');
+          return HttpResponse.json({ items: [listItem], totalCount: 1 });
+        }),
+      );
+
+      await client.listWorkflows({ search: "Scale 0012 (it's) a+b!*" });
+
+      expect(search).toBe("Scale 0012 (it's) a+b!*");
+      const query = rawUrl!.slice(rawUrl!.indexOf('?') + 1);
+      // What express-openapi-validator refuses in a query value.
+      expect(query.split('=')[1]).not.toMatch(/[:/?#[\]@!$&'()*+,;=]/);
+      expect(query).toBe('search=Scale%200012%20%28it%27s%29%20a%2Bb%21%2A');
     });
 
     it('throws a ResponseError with the server message on 500', async () => {

@@ -216,7 +216,25 @@ export class SelfServiceClient implements SelfServiceApi {
   }
 }
 
+/**
+ * Percent-encodes a query name or value so that it holds none of the
+ * characters the backend's OpenAPI validator refuses as reserved (400,
+ * "must be url encoded"): URLSearchParams writes a space as `+`, and
+ * encodeURIComponent leaves `!'()*`, so a search for two words failed.
+ */
+function encodeQueryComponent(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 function withQuery(path: string, query: URLSearchParams): string {
-  const search = query.toString();
+  const search = [...query]
+    .map(
+      ([name, value]) =>
+        `${encodeQueryComponent(name)}=${encodeQueryComponent(value)}`,
+    )
+    .join('&');
   return search ? `${path}?${search}` : path;
 }
