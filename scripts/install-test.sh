@@ -239,8 +239,11 @@ auth:
     guest:
       dangerouslyAllowOutsideDevelopment: true
 EOF
+# Its list of every chunk is left out.
 bounded 900 "frontend build" \
-  yarn --cwd packages/app build --config ../../app-config.yaml --config "$TMP/app-config.install-test.yaml"
+  yarn --cwd packages/app build --config ../../app-config.yaml --config "$TMP/app-config.install-test.yaml" |
+  grep -v '^ .* dist/static/'
+test -f packages/app/dist/index.html || fail "the frontend build made no dist/index.html"
 
 # ---------------------------------------------------------------------------
 phase "start the backend on 127.0.0.1:$PORT"

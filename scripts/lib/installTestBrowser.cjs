@@ -84,11 +84,15 @@ async function main() {
         .getByRole('heading', { name: /example-website/ })
         .first()
         .waitFor();
-      const tab = page.getByRole('tab', { name: 'Workflows' });
+      // The entity layout's tabs are links to their routes.
+      const tab = page
+        .getByRole('tab', { name: 'Workflows', exact: true })
+        .or(page.getByRole('link', { name: 'Workflows', exact: true }))
+        .first();
       await tab.waitFor();
       await tab.click();
       await page.waitForURL(
-        /\/catalog\/default\/component\/example-website\/workflows/,
+        /\/catalog\/default\/component\/example-website\/workflows$/,
       );
     });
   } catch (error) {
