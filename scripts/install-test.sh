@@ -36,8 +36,13 @@ phase_started=$SECONDS
 phase_name=""
 timings=()
 
+reported=""
 cleanup() {
   local status=$?
+  if [ "$status" -ne 0 ] && [ -z "$reported" ]; then
+    echo "install-test: FAIL: exit $status in phase '$phase_name'" >&2
+    summary >&2
+  fi
   if [ -n "$backend_pid" ]; then
     kill -TERM -- "-$backend_pid" 2>/dev/null || true
     wait "$backend_pid" 2>/dev/null || true
@@ -71,6 +76,7 @@ summary() {
   printf '  %4ds  total\n' $((SECONDS - started))
 }
 fail() {
+  reported=1
   echo "install-test: FAIL: $*" >&2
   summary >&2
   exit 1
