@@ -11,7 +11,9 @@ cd "$REPO_ROOT"
 # started in containers.
 export BACKSTAGE_TEST_DISABLE_DOCKER=1
 
-step() { printf '\n=== %s ===\n' "$*"; }
+# Each step says when it starts, counted from the start of the run, so a log
+# shows where the time goes.
+step() { printf '\n=== %s (at %ss) ===\n' "$*" "$SECONDS"; }
 
 step "type check (tsc)"
 yarn tsc
