@@ -22,6 +22,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   type AppBackend,
+  argument,
   callApi,
   dropDatabases,
   LOCAL_POSTGRES,
@@ -37,11 +38,6 @@ const iterations = Number(argument('--iterations') ?? '200');
 const usePg = process.argv.includes('--pg');
 const PG = LOCAL_POSTGRES;
 const prefix = `bench_${process.pid}_`;
-
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** A target that notes when each request arrives, by the first path segment. */
 async function startTarget() {

@@ -15,13 +15,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   type AppBackend,
+  argument,
   callApi,
   dropDatabases,
   LOCAL_POSTGRES,
+  pluginDatabase,
   signIn,
   startAppBackend,
   stopAppBackend,
@@ -52,33 +54,7 @@ const REQUEST_BODY_LIMIT = 100 * 1024;
 const TARGET_NAVIGATION_MS = 1000;
 const TARGET_KEYSTROKE_MS = 150;
 
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-async function pluginDatabase(): Promise<Client> {
-  const admin = new Client({ ...LOCAL_POSTGRES, database: 'postgres' });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname LIKE '%self-service%'",
-      [`${prefix}%`],
-    );
-    if (rows.length !== 1) {
-      throw new Error(
-        `expected one self-service database, found ${rows.length}`,
-      );
-    }
-    const client = new Client({ ...LOCAL_POSTGRES, database: rows[0].datname });
-    await client.connect();
-    return client;
-  } finally {
-    await admin.end();
-  }
-}
 
 interface ApiExchange {
   method: string;
@@ -406,7 +382,7 @@ async function main() {
       )}`,
     );
 
-    db = await pluginDatabase();
+    db = await pluginDatabase(prefix);
     start = performance.now();
     await seedRuns(db, { workflowIdentifiers: identifiers, count: runCount });
     console.log(

@@ -8,12 +8,14 @@
  *   runListsAtScale.ts [--workflows 2000] [--runs 1000000] [--calls 7]
  */
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import {
   type AppBackend,
+  argument,
   callApi,
   dropDatabases,
   LOCAL_POSTGRES,
+  pluginDatabase,
   signIn,
   startAppBackend,
   stopAppBackend,
@@ -27,33 +29,7 @@ const runCount = Number(argument('--runs') ?? '1000000');
 const calls = Number(argument('--calls') ?? '7');
 const prefix = `lists_${process.pid}_`;
 
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-async function pluginDatabase(): Promise<Client> {
-  const admin = new Client({ ...LOCAL_POSTGRES, database: 'postgres' });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname LIKE '%self-service%'",
-      [`${prefix}%`],
-    );
-    if (rows.length !== 1) {
-      throw new Error(
-        `expected one self-service database, found ${rows.length}`,
-      );
-    }
-    const client = new Client({ ...LOCAL_POSTGRES, database: rows[0].datname });
-    await client.connect();
-    return client;
-  } finally {
-    await admin.end();
-  }
-}
 
 async function main() {
   let backend: AppBackend | undefined;
@@ -114,7 +90,7 @@ async function main() {
       )}`,
     );
 
-    db = await pluginDatabase();
+    db = await pluginDatabase(prefix);
     start = performance.now();
     await seedRuns(db, { workflowIdentifiers: identifiers, count: runCount });
     console.log(

@@ -14,6 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type AppBackend,
+  argument,
   callApi,
   dropDatabases,
   LOCAL_POSTGRES,
@@ -34,11 +35,6 @@ const TERMINAL = ['success', 'failed', 'timed_out', 'rejected', 'canceled'];
 
 const maxAttempts = Number(argument('--max-attempts') ?? '2');
 const prefix = `chaos_${process.pid}_`;
-
-function argument(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function log(message: string) {
   process.stderr.write(`[chaos] ${message}\n`);

@@ -187,3 +187,34 @@ export async function dropDatabases(prefix: string): Promise<void> {
     await client.end();
   }
 }
+
+/** The value after `name` on the command line (`--runs 1000`), if given. */
+export function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/**
+ * A client of the Self-Service plugin's database, among those a backend
+ * started with this `prefix` created on the local PostgreSQL.
+ */
+export async function pluginDatabase(prefix: string): Promise<Client> {
+  const admin = new Client({ ...LOCAL_POSTGRES, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname LIKE '%self-service%'",
+      [`${prefix}%`],
+    );
+    if (rows.length !== 1) {
+      throw new Error(
+        `expected one self-service database, found ${rows.length}`,
+      );
+    }
+    const client = new Client({ ...LOCAL_POSTGRES, database: rows[0].datname });
+    await client.connect();
+    return client;
+  } finally {
+    await admin.end();
+  }
+}
