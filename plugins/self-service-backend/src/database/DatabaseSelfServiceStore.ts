@@ -13,6 +13,7 @@ import {
   type Workflow,
   type WorkflowDefinition,
   type WorkflowManager,
+  workflowSearchWords,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { SelfServiceFilter } from '@backstage-self-service/plugin-self-service-node';
 import { randomUUID } from 'node:crypto';
@@ -894,9 +895,9 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     if (list.approval) {
       query.where('w.access_type', 'approval');
     }
-    for (const word of (list.search ?? '').split(/\s+/).filter(Boolean)) {
+    for (const word of workflowSearchWords(list.search)) {
       query.whereRaw("w.search_text LIKE ? ESCAPE '\\'", [
-        `%${escapeLike(listCase(word))}%`,
+        `%${escapeLike(word)}%`,
       ]);
     }
     if (list.appliesTo) {

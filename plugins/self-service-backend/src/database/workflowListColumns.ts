@@ -1,4 +1,7 @@
-import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import {
+  WorkflowDefinition,
+  workflowSearchText,
+} from '@backstage-self-service/plugin-self-service-common';
 
 /**
  * What `GET /workflows` filters on, copied from a definition onto its
@@ -33,12 +36,7 @@ export function workflowListColumns(
     scope_kinds: scope.type === 'entity' ? bars(scope.kinds) : null,
     scope_types: scope.type === 'entity' ? bars(scope.types) : null,
     access_type: definition.access.type,
-    search_text: listCase(
-      [
-        definition.name,
-        definition.description ?? '',
-        definition.identifier,
-      ].join('\n'),
-    ),
+    // The page narrows the cards it shows with the same text and words.
+    search_text: workflowSearchText(definition),
   };
 }

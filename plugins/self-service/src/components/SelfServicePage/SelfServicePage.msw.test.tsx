@@ -194,8 +194,13 @@ describe('SelfServicePage against the backend API', () => {
       () => expect(shownWorkflows()).toEqual(['Request a sandbox']),
       UI,
     );
+    // The count is the server's, once it answers.
     expect(
-      screen.getByText('Showing 1 workflow matching your search.'),
+      await screen.findByText(
+        'Showing 1 workflow matching your search.',
+        undefined,
+        UI,
+      ),
     ).toBeInTheDocument();
     await settle();
     const searches = backend.requests.filter(r => r.query.has('search'));
@@ -224,6 +229,118 @@ describe('SelfServicePage against the backend API', () => {
     expect(shownWorkflows()[0]).toBe('Workflow 001');
   });
 
+  it('narrows the cards shown as a search is typed on, then adds the matches the server finds beyond them', async () => {
+    let release = () => {};
+    const answer = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    serveWorkflowList(server, catalogue, {
+      gate: query =>
+        query.get('search') === 'workflow 02' ? answer : undefined,
+    });
+    await renderPage();
+    await screen.findByText('Showing 24 of 33 workflows.', undefined, UI);
+
+    // Workflows 001 to 021 are loaded; of those, three match at once.
+    await typeSearch('workflow 02');
+    expect(shownWorkflows()).toEqual([
+      'Workflow 002',
+      'Workflow 020',
+      'Workflow 021',
+    ]);
+    expect(
+      screen.getByText(
+        'Showing 3 workflows matching your search; searching for more…',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('progressbar', { name: 'Searching workflows' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Show more workflows' }),
+    ).not.toBeInTheDocument();
+
+    release();
+    expect(
+      await screen.findByText(
+        'Showing all 11 workflows matching your search.',
+        undefined,
+        UI,
+      ),
+    ).toBeInTheDocument();
+    expect(shownWorkflows()).toEqual([
+      'Workflow 002',
+      'Workflow 020',
+      'Workflow 021',
+      'Workflow 022',
+      'Workflow 023',
+      'Workflow 024',
+      'Workflow 025',
+      'Workflow 026',
+      'Workflow 027',
+      'Workflow 028',
+      'Workflow 029',
+    ]);
+  });
+
+  it('says it is searching, not that nothing matches, while no loaded card matches', async () => {
+    let release = () => {};
+    const answer = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    serveWorkflowList(server, catalogue, {
+      gate: query => (query.get('search') === '030' ? answer : undefined),
+    });
+    await renderPage();
+    await screen.findByText('Showing 24 of 33 workflows.', undefined, UI);
+
+    await typeSearch('030');
+    expect(shownWorkflows()).toEqual([]);
+    expect(screen.getByText('Searching all workflows…')).toBeInTheDocument();
+    expect(
+      screen.queryByText('No workflow matches your search and filters.'),
+    ).not.toBeInTheDocument();
+
+    release();
+    await waitFor(() => expect(shownWorkflows()).toEqual(['Workflow 030']), UI);
+  });
+
+  it('keeps the cards of a search until the server answers one that may find more', async () => {
+    let release = () => {};
+    const answer = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    serveWorkflowList(server, catalogue, {
+      gate: query => (query.get('search') === 'free' ? answer : undefined),
+    });
+    await renderPage();
+    await screen.findByText('Showing 24 of 33 workflows.', undefined, UI);
+    const search = await typeSearch('freeze');
+    await screen.findByText(
+      'Showing 1 workflow matching your search.',
+      undefined,
+      UI,
+    );
+
+    // Deleting a letter may find more: what is shown waits for the server.
+    await userEvent.type(search, '{Backspace}{Backspace}', { delay: null });
+    await settle();
+    expect(shownWorkflows()).toEqual(['Freeze deployments']);
+    expect(
+      screen.getByRole('progressbar', { name: 'Searching workflows' }),
+    ).toBeInTheDocument();
+
+    release();
+    await waitFor(
+      () =>
+        expect(
+          screen.queryByRole('progressbar', { name: 'Searching workflows' }),
+        ).not.toBeInTheDocument(),
+      UI,
+    );
+    expect(shownWorkflows()).toEqual(['Freeze deployments']);
+  });
+
   it('never lets the answer to an older search replace that to a newer one', async () => {
     let releaseOld = () => {};
     const oldAnswer = new Promise<void>(resolve => {
@@ -243,11 +360,12 @@ describe('SelfServicePage against the backend API', () => {
         ),
       UI,
     );
-    // The page stays usable while the search is on its way.
+    // The page stays usable while the search is on its way, with the cards
+    // loaded that match.
     expect(
       screen.getByRole('progressbar', { name: 'Searching workflows' }),
     ).toBeInTheDocument();
-    expect(shownWorkflows()).toHaveLength(24);
+    expect(shownWorkflows()).toEqual(['Rotate database credentials']);
 
     await userEvent.clear(search);
     await userEvent.type(search, 'freeze', { delay: null });

@@ -43,7 +43,11 @@ import {
 } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
 import { newWorkflowRouteRef } from '../../routes';
-import { WorkflowResults, useWorkflowPages } from '../Workflows';
+import {
+  WorkflowResults,
+  narrowWorkflowPages,
+  useWorkflowPages,
+} from '../Workflows';
 import {
   RunList,
   RunFilter,
@@ -218,8 +222,10 @@ function WorkflowsPanel() {
     ...(scope !== 'all' ? { scope } : {}),
     ...(approvalOnly ? { approval: true } : {}),
   };
-  const pages = useWorkflowPages(filters);
-  const { loaded, loading, error } = pages;
+  // Typing on narrows the cards shown at once; the server adds the rest.
+  const typedSearch = normaliseSearch(searchText);
+  const pages = narrowWorkflowPages(useWorkflowPages(filters), typedSearch);
+  const { loaded, loading, narrowed, error } = pages;
 
   const clearFilters = () => {
     setSearchText('');
@@ -232,7 +238,7 @@ function WorkflowsPanel() {
   // empty state or error says all there is.
   const showFilters =
     isFiltered(filters) ||
-    normaliseSearch(searchText) !== '' ||
+    typedSearch !== '' ||
     (loaded !== undefined &&
       (loaded.totalCount > 0 || isFiltered(loaded.filters)));
 
@@ -251,7 +257,7 @@ function WorkflowsPanel() {
         description="Platform teams publish workflows through the Self-Service API. Once they do, the workflows you may see appear here."
       />
     );
-  } else if (!loaded.items.length) {
+  } else if (!loaded.items.length && !narrowed) {
     results = (
       <Box>
         <Typography variant="body1" gutterBottom role="status">
@@ -339,7 +345,7 @@ function WorkflowsPanel() {
       )}
       {/* Room for the bar, so the list does not jump while a search runs. */}
       <div className={classes.busy}>
-        {showFilters && loading && loaded && (
+        {showFilters && (loading || narrowed) && loaded && (
           <LinearProgress aria-label="Searching workflows" />
         )}
       </div>

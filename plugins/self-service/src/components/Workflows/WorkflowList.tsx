@@ -81,6 +81,24 @@ export function workflowCountText(
   return `Showing ${format(shown)} of ${format(total)} workflows${tail}.`;
 }
 
+/**
+ * The count while the cards shown are narrowed from those loaded and the
+ * server is still asked for the rest: how many match so far.
+ */
+export function narrowedWorkflowCountText(
+  shown: number,
+  matching?: string,
+): string {
+  if (shown === 0) {
+    return 'Searching all workflows…';
+  }
+  const tail = matching ? ` ${matching}` : '';
+  const workflows = shown === 1 ? 'workflow' : 'workflows';
+  return `Showing ${shown.toLocaleString(
+    'en-US',
+  )} ${workflows}${tail}; searching for more…`;
+}
+
 /** Props of {@link WorkflowResults}. */
 export interface WorkflowResultsProps {
   pages: WorkflowPages;
@@ -98,7 +116,8 @@ export interface WorkflowResultsProps {
  */
 export function WorkflowResults(props: WorkflowResultsProps) {
   const { pages, matching, entityRef, showEditLinks } = props;
-  const { loaded, hasMore, loadingMore, loadMoreError, loadMore } = pages;
+  const { loaded, narrowed, hasMore, loadingMore, loadMoreError, loadMore } =
+    pages;
   const classes = useStyles();
   const countRef = useRef<HTMLElement>(null);
   const loadMoreClicked = useRef(false);
@@ -126,7 +145,9 @@ export function WorkflowResults(props: WorkflowResultsProps) {
         role="status"
         className={classes.summary}
       >
-        {workflowCountText(loaded.items.length, loaded.totalCount, matching)}
+        {narrowed
+          ? narrowedWorkflowCountText(loaded.items.length, matching)
+          : workflowCountText(loaded.items.length, loaded.totalCount, matching)}
       </Typography>
       <WorkflowGrid
         workflows={loaded.items}

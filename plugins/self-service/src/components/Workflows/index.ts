@@ -16,4 +16,5 @@ export type {
 export { accessLabel, scopeLabel } from './workflowLabels';
 export { mayEditWorkflow, workflowRunnability } from './capabilities';
 export { WORKFLOW_PAGE_SIZE, useWorkflowPages } from './useWorkflowPages';
+export { narrowWorkflowPages } from './narrowWorkflowPages';
 export type { LoadedWorkflows, WorkflowPages } from './useWorkflowPages';

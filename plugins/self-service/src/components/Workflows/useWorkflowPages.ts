@@ -50,6 +50,11 @@ export interface WorkflowPages {
   /** Why the first page of the current filters could not be loaded. */
   error?: Error;
   hasMore: boolean;
+  /**
+   * The cards shown are those loaded that match a narrower search typed
+   * since; the server's answer may add more (see narrowWorkflowPages).
+   */
+  narrowed?: boolean;
   loadingMore: boolean;
   loadMoreError?: Error;
   /** Appends the next page of the workflows loaded. */
