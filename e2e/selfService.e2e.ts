@@ -69,7 +69,8 @@ async function screenshot(page: Page, name: string) {
 
 /** The card of a workflow, found by its heading. */
 function workflowCard(page: Page, name: string) {
-  return page.getByRole('article', { name });
+  // Exact: the other app's journey publishes `Purge CDN cache 3001` meanwhile.
+  return page.getByRole('article', { name, exact: true });
 }
 
 /**
@@ -174,12 +175,13 @@ const tests: E2eTest[] = [
       // The approver finds the request among their notifications, which
       // opens the run page.
       const approver = await signedIn(browser, /Alan Turing/);
+      // This run's: the other app's journey asks for the same approval.
       await navigate(approver, '/notifications');
       await approver
         .getByRole('link', {
           name: 'Approval requested: Rotate database credentials',
         })
-        .first()
+        .and(approver.locator(`[href$="${new URL(runUrl).pathname}"]`))
         .click();
       await approver.waitForURL(runUrl);
       await approver.getByRole('button', { name: 'Approve' }).click();

@@ -15,17 +15,33 @@ export BACKSTAGE_TEST_DISABLE_DOCKER=1
 # shows where the time goes.
 step() { printf '\n=== %s (at %ss) ===\n' "$*" "$SECONDS"; }
 
-step "type check (tsc)"
-yarn tsc
-
-step "lint"
-yarn backstage-cli repo lint
-
-step "formatting (prettier)"
-yarn prettier --check .
-
-step "OpenAPI router is generated from openapi.yaml"
-node plugins/self-service-backend/scripts/generate-openapi.js --check
+# The static checks are independent and each mostly single-threaded, so they
+# run side by side on the two cores here; each one's output follows once all
+# have finished, under its name.
+step "static checks side by side: type check (tsc), lint, formatting (prettier), OpenAPI router is generated from openapi.yaml"
+checks="$(mktemp -d)"
+check() {
+  local name=$1
+  shift
+  ("$@" >"$checks/$name.log" 2>&1 && echo 0 >"$checks/$name.rc" || echo $? >"$checks/$name.rc") &
+}
+check tsc yarn tsc
+check lint yarn backstage-cli repo lint
+check prettier yarn prettier --check .
+check openapi node plugins/self-service-backend/scripts/generate-openapi.js --check
+wait
+checks_failed=0
+for name in tsc lint prettier openapi; do
+  rc="$(cat "$checks/$name.rc")"
+  echo "--- $name: exit $rc"
+  cat "$checks/$name.log"
+  [ "$rc" = 0 ] || checks_failed=1
+done
+rm -rf "$checks"
+if [ "$checks_failed" != 0 ]; then
+  echo "static checks failed (see above)" >&2
+  exit 1
+fi
 
 if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then
   step "tests (store tests on SQLITE_3 and POSTGRES_15)"
