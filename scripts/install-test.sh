@@ -266,8 +266,25 @@ until curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/self-service/health"; do
   sleep 2
 done
 echo "  GET /api/self-service/health: $(curl -sf "http://127.0.0.1:$PORT/api/self-service/health")"
-curl -sf "http://127.0.0.1:$PORT/" | grep -q '<div id="root">' ||
-  fail "the backend does not serve the built frontend at /"
+# The page is read whole before it is searched: with pipefail, `curl | grep
+# -q` fails whenever grep stops reading before curl has written everything.
+# The app plugin may also mount the frontend a moment after another plugin
+# answers, so this waits a little.
+served_frontend() {
+  local page
+  page="$(curl -sf "http://127.0.0.1:$PORT/")" && [[ "$page" == *'<div id="root">'* ]]
+}
+frontend_wait=$SECONDS
+deadline=$((SECONDS + 60))
+until served_frontend; do
+  if [ $SECONDS -gt $deadline ]; then
+    echo "  GET /: $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/")" >&2
+    tail -n 40 "$LOG" >&2
+    fail "the backend does not serve the built frontend at /"
+  fi
+  sleep 1
+done
+echo "  GET /: the built frontend, $((SECONDS - frontend_wait)) s after the health check answered"
 
 # ---------------------------------------------------------------------------
 phase "headless Chromium: guest sign-in, Self-Service page and nav item, entity Workflows tab"

@@ -15,33 +15,19 @@ export BACKSTAGE_TEST_DISABLE_DOCKER=1
 # shows where the time goes.
 step() { printf '\n=== %s (at %ss) ===\n' "$*" "$SECONDS"; }
 
-# The static checks are independent and each mostly single-threaded, so they
-# run side by side on the two cores here; each one's output follows once all
-# have finished, under its name.
-step "static checks side by side: type check (tsc), lint, formatting (prettier), OpenAPI router is generated from openapi.yaml"
-checks="$(mktemp -d)"
-check() {
-  local name=$1
-  shift
-  ("$@" >"$checks/$name.log" 2>&1 && echo 0 >"$checks/$name.rc" || echo $? >"$checks/$name.rc") &
-}
-check tsc yarn tsc
-check lint yarn backstage-cli repo lint
-check prettier yarn prettier --check .
-check openapi node plugins/self-service-backend/scripts/generate-openapi.js --check
-wait
-checks_failed=0
-for name in tsc lint prettier openapi; do
-  rc="$(cat "$checks/$name.rc")"
-  echo "--- $name: exit $rc"
-  cat "$checks/$name.log"
-  [ "$rc" = 0 ] || checks_failed=1
-done
-rm -rf "$checks"
-if [ "$checks_failed" != 0 ]; then
-  echo "static checks failed (see above)" >&2
-  exit 1
-fi
+# Side by side, these four took as long as one after the other (54 s against
+# 52 s on a fresh clone here), so they run in order, with readable output.
+step "type check (tsc)"
+yarn tsc
+
+step "lint"
+yarn backstage-cli repo lint
+
+step "formatting (prettier)"
+yarn prettier --check .
+
+step "OpenAPI router is generated from openapi.yaml"
+node plugins/self-service-backend/scripts/generate-openapi.js --check
 
 if [ -n "${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-}" ]; then
   step "tests (store tests on SQLITE_3 and POSTGRES_15)"
@@ -53,16 +39,27 @@ fi
 # alive until Jest kills it; that is a leak to fix, so it fails the run.
 jest_log="$(mktemp)"
 trap 'rm -f "$jest_log"' EXIT
-yarn backstage-cli repo test --watchAll=false --verbose "$@" 2>&1 | tee "$jest_log"
+#
+# backstage-cli starts the two workers with --workerIdleMemoryLimit=1000M, so
+# a worker whose heap passes 1 GB is replaced after its test file. Ours reach
+# about 0.9 GB; a replacement forked as the run ends gets Jest's request to
+# exit before it is ready and is killed 500 ms later as "failed to exit
+# gracefully". 3000M stays below Node's 4.3 GB heap limit here and is not
+# reached, so no worker is replaced mid-run (which also saves the restarts).
+yarn backstage-cli repo test --watchAll=false --verbose --workerIdleMemoryLimit=3000M "$@" 2>&1 | tee "$jest_log"
 if grep -q "failed to exit gracefully" "$jest_log"; then
-  # Reported, not yet failing: one suite still leaks under CI load (issue 8).
+  # Reported, not yet failing (issue 8): with the two causes found fixed
+  # (pool reapers of unclosed SQLite clients, workers replaced as the run
+  # ends), runs still print it now and then although both workers exit
+  # within 3 ms of being told to, so Jest's own 500 ms timer in the parent
+  # is late, not a worker.
   echo "tests: WARNING a Jest worker failed to exit gracefully; a suite leaks timers or connections (run it with --detectOpenHandles)" >&2
 fi
 
 # End to end, in real headless Chromium against the started app. Without
 # Debian's chromium they are skipped (E2E_REQUIRED=1 makes that a failure).
 if [ -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
-  step "end-to-end tests (headless Chromium against scripts/start.sh)"
+  step "end-to-end tests (headless Chromium against both frontends built for production, scripts/e2e.sh)"
   scripts/e2e.sh
 elif [ "${E2E_REQUIRED:-}" = "1" ]; then
   echo "end-to-end tests required but ${CHROMIUM:-/usr/bin/chromium} is missing" >&2

@@ -14,6 +14,12 @@ import {
 } from './testUtils/fixtures';
 import plugin, { entityWorkflowsContent, selfServicePage } from './alpha';
 
+/*
+ * The extensions load their components lazily; the first load compiles
+ * them, which takes more than the default second in a busy Jest worker.
+ */
+const LAZY_LOAD = { timeout: 10_000 };
+
 describe('self-service alpha plugin', () => {
   it('is the self-service plugin', () => {
     expect(plugin.id).toBe('self-service');
@@ -26,7 +32,9 @@ describe('self-service alpha plugin', () => {
       apis: [[selfServiceApiRef, api]],
     });
 
-    expect(await screen.findByText('No workflows yet')).toBeInTheDocument();
+    expect(
+      await screen.findByText('No workflows yet', undefined, LAZY_LOAD),
+    ).toBeInTheDocument();
     // One header: the page's own, not a second one from the layout.
     expect(screen.getAllByRole('heading', { level: 1 })).toHaveLength(1);
     await userEvent.click(screen.getByRole('tab', { name: /My runs/ }));
@@ -52,7 +60,11 @@ describe('self-service alpha plugin', () => {
     });
 
     expect(
-      await screen.findByRole('article', { name: 'Rotate credentials' }),
+      await screen.findByRole(
+        'article',
+        { name: 'Rotate credentials' },
+        LAZY_LOAD,
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('Approval required')).toBeInTheDocument();
   });
@@ -83,7 +95,7 @@ describe('self-service alpha plugin', () => {
     );
 
     expect(
-      await screen.findByRole('article', { name: 'Restart' }),
+      await screen.findByRole('article', { name: 'Restart' }, LAZY_LOAD),
     ).toBeInTheDocument();
     expect(screen.getByText('Showing 1 of 2 workflows.')).toBeInTheDocument();
     await userEvent.click(

@@ -1,4 +1,8 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  TestDatabases,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import authPlugin from '@backstage/plugin-auth-backend';
 import type { JsonObject } from '@backstage/types';
@@ -13,11 +17,22 @@ const grace = {
   relations: [{ type: 'memberOf', targetRef: 'group:default/payments-team' }],
 };
 
+/*
+ * The auth plugin's database comes from TestDatabases, which destroys it
+ * after the suite. The test backend's default database service leaves its
+ * SQLite clients open, and their pool reapers kept the Jest worker that ran
+ * this suite alive at the end of a run ("A worker process has failed to exit
+ * gracefully").
+ */
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
 async function start(auth: JsonObject) {
+  const knex = await databases.init('SQLITE_3');
   const { server } = await startTestBackend({
     features: [
       authPlugin,
       devUsersAuthModule,
+      mockServices.database.factory({ knex }),
       catalogServiceMock.factory({ entities: [grace] }),
       mockServices.rootConfig.factory({
         data: {

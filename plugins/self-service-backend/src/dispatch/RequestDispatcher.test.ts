@@ -228,11 +228,13 @@ describe('HttpRequestDispatcher', () => {
     const server = await startServer((_req, res) => {
       res.writeHead(200);
       res.write('partial');
-      timers.push(setTimeout(() => res.end(' rest'), 2000));
+      timers.push(setTimeout(() => res.end(' rest'), 5000));
     });
+    // Long enough for the headers and the first bytes to arrive on a busy
+    // machine: 300 ms once timed out before them.
     const attempt = await dispatcher.dispatch(get(server.url), {
       ...options,
-      timeoutMs: 300,
+      timeoutMs: 1000,
     });
     expect(attempt.response).toMatchObject({
       status: 200,
