@@ -87,6 +87,15 @@ jest.setTimeout(30_000);
 /** How long to wait for what a user waits for: a page of cards to render. */
 const UI = { timeout: 5000 };
 
+/** An answer the backend holds back until the test releases it. */
+function heldAnswer() {
+  let release = () => {};
+  const answer = new Promise<void>(resolve => {
+    release = resolve;
+  });
+  return { answer, release };
+}
+
 /** Lets timers and the answers they lead to run out. */
 async function settle(ms = WORKFLOW_SEARCH_DEBOUNCE_MS * 3) {
   await act(() => new Promise(resolve => setTimeout(resolve, ms)));
@@ -230,10 +239,7 @@ describe('SelfServicePage against the backend API', () => {
   });
 
   it('narrows the cards shown as a search is typed on, then adds the matches the server finds beyond them', async () => {
-    let release = () => {};
-    const answer = new Promise<void>(resolve => {
-      release = resolve;
-    });
+    const { answer, release } = heldAnswer();
     serveWorkflowList(server, catalogue, {
       gate: query =>
         query.get('search') === 'workflow 02' ? answer : undefined,
@@ -284,10 +290,7 @@ describe('SelfServicePage against the backend API', () => {
   });
 
   it('says it is searching, not that nothing matches, while no loaded card matches', async () => {
-    let release = () => {};
-    const answer = new Promise<void>(resolve => {
-      release = resolve;
-    });
+    const { answer, release } = heldAnswer();
     serveWorkflowList(server, catalogue, {
       gate: query => (query.get('search') === '030' ? answer : undefined),
     });
@@ -306,10 +309,7 @@ describe('SelfServicePage against the backend API', () => {
   });
 
   it('keeps the cards of a search until the server answers one that may find more', async () => {
-    let release = () => {};
-    const answer = new Promise<void>(resolve => {
-      release = resolve;
-    });
+    const { answer, release } = heldAnswer();
     serveWorkflowList(server, catalogue, {
       gate: query => (query.get('search') === 'free' ? answer : undefined),
     });
@@ -342,10 +342,7 @@ describe('SelfServicePage against the backend API', () => {
   });
 
   it('never lets the answer to an older search replace that to a newer one', async () => {
-    let releaseOld = () => {};
-    const oldAnswer = new Promise<void>(resolve => {
-      releaseOld = resolve;
-    });
+    const { answer: oldAnswer, release: releaseOld } = heldAnswer();
     const backend = serveWorkflowList(server, catalogue, {
       gate: query => (query.get('search') === 'rotate' ? oldAnswer : undefined),
     });
