@@ -36,10 +36,10 @@ else
 fi
 # --verbose lists every test by name, so the log shows which databases ran.
 # A suite that leaves timers or connections behind keeps its Jest worker
-# alive until Jest kills it; that is a leak to fix, so it fails the run.
+# alive until Jest kills it; Jest's "failed to exit gracefully" is reported
+# below.
 jest_log="$(mktemp)"
 trap 'rm -f "$jest_log"' EXIT
-#
 # backstage-cli starts the two workers with --workerIdleMemoryLimit=1000M, so
 # a worker whose heap passes 1 GB is replaced after its test file. Ours reach
 # about 0.9 GB; a replacement forked as the run ends gets Jest's request to
@@ -53,7 +53,7 @@ if grep -q "failed to exit gracefully" "$jest_log"; then
   # ends), runs still print it now and then although both workers exit
   # within 3 ms of being told to, so Jest's own 500 ms timer in the parent
   # is late, not a worker.
-  echo "tests: WARNING a Jest worker failed to exit gracefully; a suite leaks timers or connections (run it with --detectOpenHandles)" >&2
+  echo "tests: WARNING Jest reports a worker that failed to exit gracefully: a suite may leak timers or connections (run it with --detectOpenHandles), or Jest's exit timer ran late (issue 8)" >&2
 fi
 
 # End to end, in real headless Chromium against the started app. Without
