@@ -7,3 +7,5 @@
 export * from './permissions';
 export * from './types';
 export * from './workflowSearch';
+export * from './steps';
+export * from './stepGraph';

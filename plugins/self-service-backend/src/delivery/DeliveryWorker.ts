@@ -26,7 +26,7 @@ import {
 } from '../dispatch';
 import type { RunNotifier } from '../runs/RunNotifier';
 import { generateRunToken, hashRunToken } from '../runs/runToken';
-import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
+import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateExecution';
 import {
   type AttemptPosition,
   attemptEventData,

@@ -53,11 +53,13 @@ export function isJsonBodyTemplate(
  * placeholder can stand for a whole value or for part of a string, and
  * nothing else. Placeholders in object keys are refused.
  *
- * @throws InputError naming `request.body` when the template is not JSON.
+ * @throws InputError naming `field` (by default `request.body`) when the
+ * template is not JSON.
  */
 export function parseJsonBodyTemplate(
   template: string,
   placeholders: ReadonlyArray<Placeholder>,
+  field: string = FIELD,
 ): { document: unknown; markers: PlaceholderMarkers } {
   const markers = new PlaceholderMarkers(template, placeholders);
   const inString = stringPositions(template);
@@ -70,7 +72,7 @@ export function parseJsonBodyTemplate(
     document = JSON.parse(marked);
   } catch (error) {
     throw new InputError(
-      `${FIELD}: a JSON body must be valid JSON, with each variable a whole value or inside a string: ${describeSyntaxError(
+      `${field}: a JSON body must be valid JSON, with each variable a whole value or inside a string: ${describeSyntaxError(
         (error as Error).message,
         template,
         placeholders,
@@ -79,7 +81,7 @@ export function parseJsonBodyTemplate(
       )}`,
     );
   }
-  checkKeys(document, markers);
+  checkKeys(document, markers, field);
   return { document, markers };
 }
 
@@ -134,17 +136,21 @@ function describeSyntaxError(
   }${near ? ` (near '${near}')` : ' (at the end)'}`;
 }
 
-function checkKeys(node: unknown, markers: PlaceholderMarkers): void {
+function checkKeys(
+  node: unknown,
+  markers: PlaceholderMarkers,
+  field: string,
+): void {
   if (Array.isArray(node)) {
-    node.forEach(item => checkKeys(item, markers));
+    node.forEach(item => checkKeys(item, markers, field));
   } else if (typeof node === 'object' && node !== null) {
     for (const [key, item] of Object.entries(node)) {
       if (markers.has(key)) {
         throw new InputError(
-          `${FIELD}: variables are not allowed in JSON object keys`,
+          `${field}: variables are not allowed in JSON object keys`,
         );
       }
-      checkKeys(item, markers);
+      checkKeys(item, markers, field);
     }
   }
 }

@@ -10,7 +10,7 @@ import type {
   WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
-import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateWorkflowDefinition';
+import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateExecution';
 import { definitionOf } from './commands/runLookups';
 import type { RunNotifier } from './RunNotifier';
 

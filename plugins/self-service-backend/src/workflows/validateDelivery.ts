@@ -14,18 +14,19 @@ const FIELDS = ['maxAttempts', 'signingKey'];
 export function validateDelivery(
   value: unknown,
   signingKeyNames: ReadonlySet<string>,
+  path = 'delivery',
 ): WorkflowDelivery | undefined {
   if (value === undefined || value === null) {
     return undefined;
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError('delivery: must be an object');
+    throw new InputError(`${path}: must be an object`);
   }
   const delivery = value as Record<string, unknown>;
   for (const key of Object.keys(delivery)) {
     if (!FIELDS.includes(key)) {
       throw new InputError(
-        `delivery.${key}: unknown field; expected one of ${FIELDS.join(', ')}`,
+        `${path}.${key}: unknown field; expected one of ${FIELDS.join(', ')}`,
       );
     }
   }
@@ -39,19 +40,19 @@ export function validateDelivery(
       maxAttempts > MAX_DELIVERY_ATTEMPTS
     ) {
       throw new InputError(
-        `delivery.maxAttempts: must be a whole number from 1 to ${MAX_DELIVERY_ATTEMPTS}`,
+        `${path}.maxAttempts: must be a whole number from 1 to ${MAX_DELIVERY_ATTEMPTS}`,
       );
     }
     result.maxAttempts = maxAttempts;
   }
   if (signingKey !== undefined && signingKey !== null && signingKey !== '') {
     if (typeof signingKey !== 'string') {
-      throw new InputError('delivery.signingKey: must be a string');
+      throw new InputError(`${path}.signingKey: must be a string`);
     }
     if (!signingKeyNames.has(signingKey)) {
       const known = [...signingKeyNames];
       throw new InputError(
-        `delivery.signingKey: no key '${signingKey}' in selfService.signing.keys${
+        `${path}.signingKey: no key '${signingKey}' in selfService.signing.keys${
           known.length > 0
             ? ` (configured: ${known.join(', ')})`
             : ' (none is configured)'
