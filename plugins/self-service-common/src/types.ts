@@ -337,6 +337,8 @@ export interface RunEvent {
   type: RunEventType;
   /** Who caused it: a user or service entity ref, absent for the system. */
   actor?: string;
+  /** The step of a multi-step run it belongs to; absent for the run as a whole. */
+  stepId?: string;
   createdAt: string;
   data: Record<string, unknown>;
 }

@@ -539,6 +539,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
           sequence: i + 1,
           type: event.type,
           actor: event.actor ?? null,
+          step_id: event.stepId ?? null,
           data: JSON.stringify(event.data),
           created_at: now,
         })),

@@ -96,6 +96,8 @@ export interface RunFilter {
 export interface NewRunEvent {
   type: RunEventType;
   actor?: string;
+  /** The step of a multi-step run the event belongs to. */
+  stepId?: string;
   data: Record<string, unknown>;
 }
 

@@ -28,6 +28,8 @@ export interface Delivery {
   leaseExpiresAt?: string;
   /** The entity variables, fixed when the run became due. */
   entity?: DeliveryEntity;
+  /** The step of a multi-step run whose request this is. */
+  stepId?: string;
 }
 
 /**
@@ -61,6 +63,7 @@ export type DeliveryRow = {
   lease_owner: string | null;
   lease_expires_at: Date | string | number | null;
   entity: string | null;
+  step_id?: string | null;
 };
 
 export function toDelivery(row: DeliveryRow): Delivery {
@@ -79,6 +82,7 @@ export function toDelivery(row: DeliveryRow): Delivery {
       ? { leaseExpiresAt: toIsoString(row.lease_expires_at) }
       : {}),
     ...(row.entity ? { entity: JSON.parse(row.entity) } : {}),
+    ...(row.step_id ? { stepId: row.step_id } : {}),
   };
 }
 
@@ -102,10 +106,12 @@ export async function insertClaimedDelivery(
   runId: string,
   delivery: NewDelivery,
   now: Date,
+  stepId?: string,
 ): Promise<void> {
   const row = {
     id: delivery.id,
     run_id: runId,
+    ...(stepId !== undefined ? { step_id: stepId } : {}),
     webhook_id: delivery.webhookId,
     status: 'sending',
     attempts: 1,

@@ -18,6 +18,7 @@ export type RunEventRow = {
   sequence: number;
   type: string;
   actor: string | null;
+  step_id?: string | null;
   data: string;
   created_at: Date | string | number;
 };
@@ -34,6 +35,7 @@ export function toRunEvent(row: RunEventRow): RunEvent {
     sequence: Number(row.sequence),
     type: row.type as RunEventType,
     ...(row.actor ? { actor: row.actor } : {}),
+    ...(row.step_id ? { stepId: row.step_id } : {}),
     createdAt: toIsoString(row.created_at),
     data: JSON.parse(row.data),
   };
@@ -110,6 +112,7 @@ export async function insertEvents(
     sequence: first + i,
     type: event.type,
     actor: event.actor ?? null,
+    step_id: event.stepId ?? null,
     data: JSON.stringify(event.data),
     created_at: now,
   }));

@@ -1,0 +1,244 @@
+import { NotFoundError } from '@backstage/errors';
+import type {
+  RunStatus,
+  RunStep,
+  RunStepOutputValue,
+  RunStepStatus,
+} from '@backstage-self-service/plugin-self-service-common';
+import type { Knex } from 'knex';
+import { insertClaimedDelivery, type NewDelivery } from './deliveryRows';
+import { appendInTx, toIsoString, transitionInTx } from './runWrites';
+import type { NewRunEvent } from './SelfServiceStore';
+
+/**
+ * The writes to a multi-step run's steps, shared by every store that ends a
+ * step inside its own transaction (a delivery's record, a callback, an
+ * approval decision), so that a step's end and the start of the steps that
+ * depend on it are one transaction.
+ */
+
+/** A step of a run as stored, with the deadline the engine keeps. */
+export interface RunStepRecord extends RunStep {
+  position: number;
+  deadlineAt?: string;
+}
+
+/** One step's change, applied only while the step is in one of `from`. */
+export interface StepChange {
+  stepId: string;
+  from: ReadonlyArray<RunStepStatus>;
+  to: RunStepStatus;
+  outputs?: Record<string, RunStepOutputValue>;
+  message?: string;
+  /** A new deadline, or null to clear it. */
+  deadlineAt?: Date | null;
+}
+
+/** What the engine decided for a run's steps, written in one transaction. */
+export interface StepPlan {
+  /** Step ids, in workflow order, whose rows are created (as pending). */
+  create?: ReadonlyArray<string>;
+  changes: ReadonlyArray<StepChange>;
+  /** Requests of steps that start, claimed by this replica. */
+  deliveries?: ReadonlyArray<{ stepId: string; delivery: NewDelivery }>;
+  events?: ReadonlyArray<NewRunEvent>;
+  /** The run's own status change, when its steps decide it. */
+  run?: {
+    from: ReadonlyArray<RunStatus>;
+    to: RunStatus;
+    deadlineAt?: Date | null;
+  };
+}
+
+/** Where a run and its steps stand when the engine plans. */
+export interface RunStepsState {
+  runStatus: RunStatus;
+  steps: RunStepRecord[];
+}
+
+/**
+ * Decides what to change given where the run's steps stand; undefined
+ * changes nothing. Called inside the transaction, with the run locked.
+ */
+export type StepPlanner = (state: RunStepsState) => StepPlan | undefined;
+
+/** What {@link applyStepPlanInTx} did. */
+export interface AppliedStepPlan {
+  /** The plan, as applied; undefined when the planner changed nothing. */
+  plan?: StepPlan;
+  /** The steps afterwards. */
+  steps: RunStepRecord[];
+  runStatus: RunStatus;
+}
+
+export type RunStepRow = {
+  run_id: string;
+  step_id: string;
+  position: number;
+  status: RunStepStatus;
+  outputs: string | null;
+  message: string | null;
+  deadline_at: Date | string | number | null;
+  started_at: Date | string | number | null;
+  finished_at: Date | string | number | null;
+};
+
+const RUNNING: ReadonlySet<RunStepStatus> = new Set([
+  'running',
+  'waiting_approval',
+]);
+const FINISHED: ReadonlySet<RunStepStatus> = new Set([
+  'success',
+  'failed',
+  'skipped',
+  'canceled',
+  'timed_out',
+]);
+
+export function toRunStepRecord(row: RunStepRow): RunStepRecord {
+  return {
+    stepId: row.step_id,
+    position: Number(row.position),
+    status: row.status,
+    outputs: row.outputs ? JSON.parse(row.outputs) : {},
+    ...(row.message ? { message: row.message } : {}),
+    ...(row.started_at ? { startedAt: toIsoString(row.started_at) } : {}),
+    ...(row.finished_at ? { finishedAt: toIsoString(row.finished_at) } : {}),
+    ...(row.deadline_at ? { deadlineAt: toIsoString(row.deadline_at) } : {}),
+  };
+}
+
+export async function readRunSteps(
+  db: Knex | Knex.Transaction,
+  runId: string,
+): Promise<RunStepRecord[]> {
+  const rows = await db<RunStepRow>('run_steps')
+    .where('run_id', runId)
+    .orderBy('position', 'asc');
+  return rows.map(toRunStepRecord);
+}
+
+/**
+ * Locks the run's row (PostgreSQL: `FOR UPDATE`; SQLite runs one writing
+ * transaction at a time) and reads where it and its steps stand.
+ * @throws NotFoundError when there is no such run.
+ */
+export async function lockRunSteps(
+  tx: Knex.Transaction,
+  runId: string,
+): Promise<RunStepsState> {
+  const lock = tx('runs').where('id', runId).select('status');
+  if (tx.client.config.client === 'pg') {
+    lock.forUpdate();
+  }
+  const run = await lock.first<{ status: RunStatus } | undefined>();
+  if (!run) {
+    throw new NotFoundError(`No run with id '${runId}'`);
+  }
+  return { runStatus: run.status, steps: await readRunSteps(tx, runId) };
+}
+
+/**
+ * Locks the run, reads its steps, asks the planner what to change and
+ * writes that: step changes (each conditional on the status it was planned
+ * from), the deliveries of steps that start, events, and the run's own
+ * status. On PostgreSQL the run's row is locked first (`FOR UPDATE`), so
+ * concurrent plans for one run, on any replica, see each other's writes;
+ * SQLite runs one writing transaction at a time.
+ *
+ * A change whose step is no longer in its `from` status means the planner
+ * saw a state that is gone, which the lock rules out; it throws rather
+ * than write half a plan.
+ * @throws NotFoundError when there is no such run.
+ */
+export async function applyStepPlanInTx(
+  tx: Knex.Transaction,
+  runId: string,
+  planner: StepPlanner,
+  now: Date,
+): Promise<AppliedStepPlan> {
+  const state = await lockRunSteps(tx, runId);
+  const plan = planner(state);
+  if (!plan) {
+    return state;
+  }
+  const run = { status: state.runStatus };
+
+  if (plan.create && plan.create.length > 0) {
+    await tx('run_steps').insert(
+      plan.create.map((stepId, position) => ({
+        run_id: runId,
+        step_id: stepId,
+        position,
+        status: 'pending',
+        outputs: null,
+        message: null,
+        updated_at: now,
+      })),
+    );
+  }
+  for (const change of plan.changes) {
+    const changed = await tx('run_steps')
+      .where({ run_id: runId, step_id: change.stepId })
+      .whereIn('status', [...change.from])
+      .update({
+        status: change.to,
+        updated_at: now,
+        ...(change.outputs !== undefined
+          ? { outputs: JSON.stringify(change.outputs) }
+          : {}),
+        ...(change.message !== undefined ? { message: change.message } : {}),
+        ...(change.deadlineAt !== undefined
+          ? { deadline_at: change.deadlineAt }
+          : {}),
+        ...(RUNNING.has(change.to)
+          ? { started_at: now, finished_at: null }
+          : {}),
+        ...(FINISHED.has(change.to) ? { finished_at: now } : {}),
+        ...(change.to === 'pending'
+          ? {
+              started_at: null,
+              finished_at: null,
+              deadline_at: null,
+              message: null,
+              outputs: null,
+            }
+          : {}),
+      });
+    if (changed !== 1) {
+      throw new Error(
+        `Step ${change.stepId} of run ${runId} was not ${change.from.join(
+          ' or ',
+        )} as planned`,
+      );
+    }
+  }
+  for (const { stepId, delivery } of plan.deliveries ?? []) {
+    await insertClaimedDelivery(tx, runId, delivery, now, stepId);
+  }
+
+  const events = [...(plan.events ?? [])];
+  let runStatus = run.status;
+  if (plan.run) {
+    const moved = await transitionInTx(
+      tx,
+      {
+        runId,
+        from: plan.run.from,
+        to: plan.run.to,
+        deadlineAt: plan.run.deadlineAt,
+        events,
+      },
+      now,
+    );
+    if (!moved) {
+      throw new Error(
+        `Run ${runId} was not ${plan.run.from.join(' or ')} as planned`,
+      );
+    }
+    runStatus = plan.run.to;
+  } else if (events.length > 0) {
+    await appendInTx(tx, runId, events, now);
+  }
+  return { plan, steps: await readRunSteps(tx, runId), runStatus };
+}
