@@ -9,6 +9,7 @@ import {
   type RunStepsState,
   type StepPlan,
   type StepPlanner,
+  writeStepPlanInTx,
 } from './runStepWrites';
 import { toIsoString } from './runWrites';
 
@@ -78,8 +79,8 @@ export class RunStepStore {
   ): Promise<AppliedStepPlan> {
     const now = new Date();
     return this.db.transaction(async tx => {
-      const { steps } = await lockRunSteps(tx, runId);
-      const step = steps.find(s => s.stepId === decision.stepId);
+      const state = await lockRunSteps(tx, runId);
+      const step = state.steps.find(s => s.stepId === decision.stepId);
       if (!step || step.status !== 'waiting_approval') {
         throw new ConflictError(
           `Step ${decision.stepId} of run ${runId} is ${
@@ -113,10 +114,11 @@ export class RunStepStore {
           .orderBy('created_at', 'asc')
           .orderBy('approver_ref', 'asc')
       ).map(toDecision);
-      return applyStepPlanInTx(
+      return writeStepPlanInTx(
         tx,
         runId,
-        state => planner({ ...state, decisions }),
+        state,
+        planner({ ...state, decisions }),
         now,
       );
     });

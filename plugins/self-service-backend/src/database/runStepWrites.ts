@@ -158,11 +158,23 @@ export async function applyStepPlanInTx(
   now: Date,
 ): Promise<AppliedStepPlan> {
   const state = await lockRunSteps(tx, runId);
-  const plan = planner(state);
+  return writeStepPlanInTx(tx, runId, state, planner(state), now);
+}
+
+/**
+ * Writes a plan made from `state`, which the caller read with
+ * {@link lockRunSteps} in this transaction (so the run is still locked).
+ */
+export async function writeStepPlanInTx(
+  tx: Knex.Transaction,
+  runId: string,
+  state: RunStepsState,
+  plan: StepPlan | undefined,
+  now: Date,
+): Promise<AppliedStepPlan> {
   if (!plan) {
     return state;
   }
-  const run = { status: state.runStatus };
 
   if (plan.create && plan.create.length > 0) {
     await tx('run_steps').insert(
@@ -218,7 +230,7 @@ export async function applyStepPlanInTx(
   }
 
   const events = [...(plan.events ?? [])];
-  let runStatus = run.status;
+  let runStatus = state.runStatus;
   if (plan.run) {
     const moved = await transitionInTx(
       tx,
