@@ -11,8 +11,9 @@ import {
 
 /** An unfinished event-driven run times out after this long by default. */
 export const DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS = 86400;
-const MIN_TIMEOUT_SECONDS = 60;
-const MAX_TIMEOUT_SECONDS = 30 * 86400;
+/** The shortest time-out of an event-driven run, step or approval. */
+export const MIN_TIMEOUT_SECONDS = 60;
+const MAX_SECONDS = 30 * 86400;
 
 /** How a run (or a request step, at `path`) finishes. */
 export function readExecution(
@@ -39,18 +40,37 @@ export function readExecution(
   if (isAbsent(timeout)) {
     return { type, timeoutSeconds: DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS };
   }
+  return {
+    type,
+    timeoutSeconds: readSeconds(
+      timeout,
+      `${path}.timeoutSeconds`,
+      MIN_TIMEOUT_SECONDS,
+    ) as number,
+  };
+}
+
+/** A whole number of seconds from `min` up to 30 days; undefined when absent. */
+export function readSeconds(
+  value: unknown,
+  path: string,
+  min: number,
+): number | undefined {
+  if (isAbsent(value)) {
+    return undefined;
+  }
   if (
-    typeof timeout !== 'number' ||
-    !Number.isInteger(timeout) ||
-    timeout < MIN_TIMEOUT_SECONDS ||
-    timeout > MAX_TIMEOUT_SECONDS
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < min ||
+    value > MAX_SECONDS
   ) {
     fail(
-      `${path}.timeoutSeconds`,
-      `must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS} (30 days), got ${describeValue(
-        timeout,
+      path,
+      `must be a whole number of seconds from ${min} to ${MAX_SECONDS} (30 days), got ${describeValue(
+        value,
       )}`,
     );
   }
-  return { type, timeoutSeconds: timeout };
+  return value;
 }

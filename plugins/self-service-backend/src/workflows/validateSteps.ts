@@ -25,7 +25,11 @@ import {
   readType,
 } from './readFields';
 import { validateDelivery } from './validateDelivery';
-import { readExecution } from './validateExecution';
+import {
+  MIN_TIMEOUT_SECONDS,
+  readExecution,
+  readSeconds,
+} from './validateExecution';
 import { readRequest, type VariableContext } from './validateRequest';
 
 /** What the steps of a workflow are checked against. */
@@ -40,8 +44,6 @@ export interface StepValidationContext {
 const STEP_ID = /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/;
 const OUTPUT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
 const MAX_OUTPUTS = 50;
-const MIN_TIMEOUT_SECONDS = 60;
-const MAX_SECONDS = 30 * 86400;
 
 const COMMON_FIELDS = ['id', 'name', 'kind', 'dependsOn'];
 const FIELDS_BY_KIND: Record<WorkflowStep['kind'], string[]> = {
@@ -305,30 +307,6 @@ function readRequestStep(
     }),
     ...(cancelRequest !== undefined && { cancelRequest }),
   };
-}
-
-function readSeconds(
-  value: unknown,
-  path: string,
-  min: number,
-): number | undefined {
-  if (isAbsent(value)) {
-    return undefined;
-  }
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < min ||
-    value > MAX_SECONDS
-  ) {
-    fail(
-      path,
-      `must be a whole number of seconds from ${min} to ${MAX_SECONDS} (30 days), got ${describeValue(
-        value,
-      )}`,
-    );
-  }
-  return value;
 }
 
 function readApprovalStep(outline: StepOutline): WorkflowApprovalStep {
