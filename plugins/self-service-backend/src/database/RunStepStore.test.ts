@@ -2,15 +2,23 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import type {
   RunStepStatus,
-  StepNode,
+  WorkflowApprovalStep,
   WorkflowDefinition,
+  WorkflowRequestStep,
+  WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
-import { nextStepTransitions, runStatusFromSteps } from '../steps/stepSchedule';
+import { approvalOutcome } from '../steps/approvalOutcome';
+import {
+  planRunStart,
+  planStepProgress,
+  type StepEnd,
+  type StepEngineContext,
+} from '../steps/planSteps';
 import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
 import { DatabaseDeliveryStore } from './DatabaseDeliveryStore';
 import { newDeliveryIds } from './deliveryRows';
-import { RunStepStore } from './RunStepStore';
-import type { RunStepsState, StepChange, StepPlan } from './runStepWrites';
+import { type DecisionState, RunStepStore } from './RunStepStore';
+import type { RunStepsState, StepPlan } from './runStepWrites';
 
 jest.setTimeout(60_000);
 
@@ -24,9 +32,13 @@ const definition: WorkflowDefinition = {
   request: { method: 'POST', url: 'https://infra.example.com/provision' },
 };
 
-const step = (id: string, ...dependsOn: string[]): StepNode => ({
+const step = (id: string, ...dependsOn: string[]): WorkflowRequestStep => ({
   id,
+  name: id,
+  kind: 'request',
   dependsOn,
+  execution: { type: 'simple' },
+  request: { method: 'POST', url: `https://infra.example.com/${id}` },
 });
 
 let tokens = 0;
@@ -39,59 +51,47 @@ const claim = () => {
   };
 };
 
+const engine = (
+  graph: ReadonlyArray<WorkflowStep>,
+  now = new Date(),
+): StepEngineContext => ({
+  steps: graph,
+  inputs: {},
+  now,
+  prepareRequest: () => ({
+    ...newDeliveryIds(),
+    maxAttempts: 1,
+    claim: claim(),
+  }),
+});
+
 /**
- * What the engine decides when a step ends: the step's change, then every
- * step that can start (with its request claimed) or must be skipped, and
- * the run's status once no step is left unfinished.
+ * The engine's plan when a step ends: the step's change, then every step
+ * that can start (with its request claimed) or must be skipped, and the
+ * run's status once no step is left unfinished.
  */
 function planner(
-  graph: ReadonlyArray<StepNode>,
-  ended?: { stepId: string; to: RunStepStatus; from?: RunStepStatus[] },
+  graph: ReadonlyArray<WorkflowStep>,
+  ended?: {
+    stepId: string;
+    to: StepEnd['to'];
+    from?: RunStepStatus[];
+    outputs?: StepEnd['outputs'];
+  },
 ) {
-  return (state: RunStepsState): StepPlan | undefined => {
-    const statuses = new Map(state.steps.map(s => [s.stepId, s.status]));
-    const changes: StepChange[] = [];
-    if (ended) {
-      const from = ended.from ?? ['running'];
-      if (!from.includes(statuses.get(ended.stepId)!)) {
-        return undefined;
-      }
-      changes.push({ stepId: ended.stepId, from, to: ended.to });
-      statuses.set(ended.stepId, ended.to);
-    }
-    const next = nextStepTransitions(graph, statuses);
-    for (const id of next.start) {
-      changes.push({ stepId: id, from: ['pending'], to: 'running' });
-      statuses.set(id, 'running');
-    }
-    for (const id of next.skip) {
-      changes.push({ stepId: id, from: ['pending'], to: 'skipped' });
-      statuses.set(id, 'skipped');
-    }
-    const runStatus = runStatusFromSteps(statuses.values());
-    return {
-      changes,
-      deliveries: next.start.map(stepId => ({
-        stepId,
-        delivery: { ...newDeliveryIds(), maxAttempts: 1, claim: claim() },
-      })),
-      events: next.start.map(stepId => ({
-        type: 'status_changed' as const,
-        stepId,
-        data: { to: 'running' },
-      })),
-      ...(runStatus !== state.runStatus && {
-        run: { from: [state.runStatus], to: runStatus },
-      }),
-    };
-  };
+  return (state: RunStepsState, now: Date): StepPlan | undefined =>
+    planStepProgress(
+      engine(graph, now),
+      state,
+      ended ? [{ from: ['running'], ...ended }] : [],
+    );
 }
 
 describe('RunStepStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
-    async function setup(graph: ReadonlyArray<StepNode>) {
+    async function setup(graph: ReadonlyArray<WorkflowStep>) {
       const knex = await databases.init(databaseId);
       const store = await DatabaseSelfServiceStore.create({
         database: mockServices.database({ knex }),
@@ -109,18 +109,9 @@ describe('RunStepStore', () => {
         inputs: {},
       });
       // Created and started in one transaction, as a run that becomes due is.
-      const started = await steps.updateSteps(run.id, state => ({
-        ...planner(graph)({
-          ...state,
-          steps: graph.map((s, position) => ({
-            stepId: s.id,
-            position,
-            status: 'pending',
-            outputs: {},
-          })),
-        })!,
-        create: graph.map(s => s.id),
-      }));
+      const started = await steps.updateSteps(run.id, (_, now) =>
+        planRunStart(engine(graph, now)),
+      );
       return { knex, store, steps, run, started };
     }
 
@@ -191,12 +182,16 @@ describe('RunStepStore', () => {
       const events = await store.listRunEvents(run.id, {
         types: ['status_changed'],
       });
-      expect(events.map(e => e.stepId)).toEqual([
-        'network',
-        'database',
-        'cluster',
-        'service',
-        undefined,
+      expect(events.map(e => [e.stepId, e.data.to])).toEqual([
+        ['network', 'running'],
+        ['network', 'success'],
+        ['database', 'running'],
+        ['cluster', 'running'],
+        ['cluster', 'success'],
+        ['database', 'success'],
+        ['service', 'running'],
+        ['service', 'success'],
+        [undefined, 'success'],
       ]);
     });
 
@@ -297,33 +292,56 @@ describe('RunStepStore', () => {
       ).toHaveLength(0);
     });
 
+    /** The engine's plan for a decision: the gate ends once its decisions decide it. */
+    const decisionPlanner =
+      (graph: ReadonlyArray<WorkflowStep>, onDecided?: () => void) =>
+      (state: DecisionState, now: Date) => {
+        const gate = graph.find(
+          (s): s is WorkflowApprovalStep => s.kind === 'approval',
+        )!;
+        const outcome = approvalOutcome(gate, state.decisions);
+        if (!outcome) {
+          return undefined;
+        }
+        onDecided?.();
+        return planner(graph, {
+          stepId: gate.id,
+          from: ['waiting_approval'],
+          to: outcome === 'approved' ? 'success' : 'failed',
+        })(state, now);
+      };
+
+    const approvers = Array.from(
+      { length: 50 },
+      (_, i) => `user:default/approver-${i}`,
+    );
+    const gated = (mode: 'any' | 'all'): WorkflowStep[] => [
+      {
+        id: 'gate',
+        name: 'Production approval',
+        kind: 'approval',
+        dependsOn: [],
+        approvers,
+        mode,
+      },
+      step('deploy', 'gate'),
+    ];
+
     it('takes 50 concurrent decisions on an approval step one at a time: with mode any, one decides', async () => {
-      const graph = [step('gate'), step('deploy', 'gate')];
-      const { steps, run } = await setup(graph);
-      await steps.updateSteps(run.id, () => ({
-        changes: [
-          { stepId: 'gate', from: ['running'], to: 'waiting_approval' },
-        ],
-      }));
+      const graph = gated('any');
+      const { steps, run, started } = await setup(graph);
+      expect(started.steps[0].status).toBe('waiting_approval');
       const results = await Promise.allSettled(
-        Array.from({ length: 50 }, (_, i) =>
+        approvers.map((approverRef, i) =>
           steps.decideStep(
             run.id,
             {
               stepId: 'gate',
-              approverRef: `user:default/approver-${i}`,
-              decidedBy: `user:default/approver-${i}`,
+              approverRef,
+              decidedBy: approverRef,
               decision: i % 2 === 0 ? 'approved' : 'rejected',
             },
-            state =>
-              planner(graph, {
-                stepId: 'gate',
-                from: ['waiting_approval'],
-                to:
-                  state.decisions[0].decision === 'approved'
-                    ? 'success'
-                    : 'failed',
-              })(state),
+            decisionPlanner(graph),
           ),
         ),
       );
@@ -338,27 +356,18 @@ describe('RunStepStore', () => {
       );
       const decisions = await steps.listStepDecisions(run.id, 'gate');
       expect(decisions).toHaveLength(1);
-      const gate = (await steps.listRunSteps(run.id))[0];
-      expect(gate.status).toBe(
-        decisions[0].decision === 'approved' ? 'success' : 'failed',
+      const approved = decisions[0].decision === 'approved';
+      expect(await statusesOf(steps, run.id)).toEqual(
+        approved
+          ? { gate: 'success', deploy: 'running' }
+          : { gate: 'failed', deploy: 'skipped' },
       );
     });
 
     it('with mode all, passes the gate once, when the last of 50 concurrent approvals lands, and refuses a second decision by one approver', async () => {
-      const graph = [step('gate'), step('deploy', 'gate')];
-      const { steps, run } = await setup(graph);
-      await steps.updateSteps(run.id, () => ({
-        changes: [
-          { stepId: 'gate', from: ['running'], to: 'waiting_approval' },
-        ],
-      }));
-      const approvers = Array.from(
-        { length: 50 },
-        (_, i) => `user:default/approver-${i}`,
-      );
+      const graph = gated('all');
+      const { knex, steps, run } = await setup(graph);
       let passed = 0;
-      const allApproved = (state: { decisions: { approverRef: string }[] }) =>
-        approvers.every(a => state.decisions.some(d => d.approverRef === a));
       await Promise.all(
         approvers.map(approverRef =>
           steps.decideStep(
@@ -369,17 +378,9 @@ describe('RunStepStore', () => {
               decidedBy: approverRef,
               decision: 'approved',
             },
-            state => {
-              if (!allApproved(state)) {
-                return undefined;
-              }
+            decisionPlanner(graph, () => {
               passed += 1;
-              return planner(graph, {
-                stepId: 'gate',
-                from: ['waiting_approval'],
-                to: 'success',
-              })(state);
-            },
+            }),
           ),
         ),
       );
@@ -388,6 +389,9 @@ describe('RunStepStore', () => {
         gate: 'success',
         deploy: 'running',
       });
+      expect(
+        await knex('deliveries').where({ run_id: run.id, step_id: 'deploy' }),
+      ).toHaveLength(1);
       expect(await steps.listStepDecisions(run.id)).toHaveLength(50);
       await expect(
         steps.decideStep(
@@ -401,6 +405,63 @@ describe('RunStepStore', () => {
           () => undefined,
         ),
       ).rejects.toThrow(ConflictError);
+    });
+
+    it('with mode all, fails the gate on the first rejection and skips what follows', async () => {
+      const graph = gated('all');
+      const { store, steps, run } = await setup(graph);
+      await steps.decideStep(
+        run.id,
+        {
+          stepId: 'gate',
+          approverRef: approvers[0],
+          decidedBy: approvers[0],
+          decision: 'approved',
+        },
+        decisionPlanner(graph),
+      );
+      const rejected = await steps.decideStep(
+        run.id,
+        {
+          stepId: 'gate',
+          approverRef: approvers[1],
+          decidedBy: approvers[1],
+          decision: 'rejected',
+        },
+        decisionPlanner(graph),
+      );
+      expect(rejected.runStatus).toBe('failed');
+      expect(await statusesOf(steps, run.id)).toEqual({
+        gate: 'failed',
+        deploy: 'skipped',
+      });
+      expect((await store.getRun(run.id))?.status).toBe('failed');
+    });
+
+    it('keeps the outputs a step ended with, for the steps after it to render', async () => {
+      const graph = [step('cluster'), step('deploy', 'cluster')];
+      const { steps, run } = await setup(graph);
+      const hostile = { id: '","admin":true,"x":"', nodes: 3, ready: true };
+      await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'cluster', to: 'success', outputs: hostile }),
+      );
+      const [cluster, deploy] = await steps.listRunSteps(run.id);
+      expect(cluster).toMatchObject({ status: 'success', outputs: hostile });
+      expect(deploy).toMatchObject({ status: 'running', outputs: {} });
+    });
+
+    it('keeps a wait step running until its deadline', async () => {
+      const graph: WorkflowStep[] = [
+        { id: 'soak', name: 'Soak', kind: 'wait', dependsOn: [], seconds: 600 },
+        step('promote', 'soak'),
+      ];
+      const { started } = await setup(graph);
+      const soak = started.steps[0];
+      expect(soak.status).toBe('running');
+      expect(Date.parse(soak.deadlineAt!) - Date.parse(soak.startedAt!)).toBe(
+        600_000,
+      );
     });
   });
 });

@@ -75,7 +75,7 @@ export class RunStepStore {
   decideStep(
     runId: string,
     decision: Omit<StepDecision, 'createdAt'>,
-    planner: (state: DecisionState) => StepPlan | undefined,
+    planner: (state: DecisionState, now: Date) => StepPlan | undefined,
   ): Promise<AppliedStepPlan> {
     const now = new Date();
     return this.db.transaction(async tx => {
@@ -118,7 +118,7 @@ export class RunStepStore {
         tx,
         runId,
         state,
-        planner({ ...state, decisions }),
+        planner({ ...state, decisions }, now),
         now,
       );
     });

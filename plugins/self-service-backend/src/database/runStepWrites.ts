@@ -58,9 +58,14 @@ export interface RunStepsState {
 
 /**
  * Decides what to change given where the run's steps stand; undefined
- * changes nothing. Called inside the transaction, with the run locked.
+ * changes nothing. Called inside the transaction, with the run locked, and
+ * given the time the transaction stamps its writes with, so deadlines the
+ * plan sets count from the step's recorded start.
  */
-export type StepPlanner = (state: RunStepsState) => StepPlan | undefined;
+export type StepPlanner = (
+  state: RunStepsState,
+  now: Date,
+) => StepPlan | undefined;
 
 /** What {@link applyStepPlanInTx} did. */
 export interface AppliedStepPlan {
@@ -158,7 +163,7 @@ export async function applyStepPlanInTx(
   now: Date,
 ): Promise<AppliedStepPlan> {
   const state = await lockRunSteps(tx, runId);
-  return writeStepPlanInTx(tx, runId, state, planner(state), now);
+  return writeStepPlanInTx(tx, runId, state, planner(state, now), now);
 }
 
 /**
@@ -203,7 +208,8 @@ export async function writeStepPlanInTx(
         ...(change.deadlineAt !== undefined
           ? { deadline_at: change.deadlineAt }
           : {}),
-        ...(RUNNING.has(change.to)
+        // Only on entering: an event-driven step's deadline moves while it runs.
+        ...(RUNNING.has(change.to) && !change.from.includes(change.to)
           ? { started_at: now, finished_at: null }
           : {}),
         ...(FINISHED.has(change.to) ? { finished_at: now } : {}),

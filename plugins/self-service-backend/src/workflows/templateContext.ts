@@ -1,5 +1,6 @@
 import type {
   RunInputs,
+  RunStepOutputValue,
   WorkflowParameter,
 } from '@backstage-self-service/plugin-self-service-common';
 
@@ -33,6 +34,16 @@ export interface TemplateContext {
   user: { ref: string };
   /** From `selfService.secrets` in app-config; redacted when recorded. */
   secrets: Record<string, string>;
+  /** The step being sent, in a multi-step workflow. */
+  step?: {
+    id: string;
+    /** Where the step's external system posts its status and outputs. */
+    callbackUrl: string;
+    /** The step's own callback token; a secret, redacted when recorded. */
+    token: string;
+  };
+  /** Outputs of the steps that succeeded, by step id. */
+  steps?: Record<string, { outputs: Record<string, RunStepOutputValue> }>;
 }
 
 /**
@@ -82,6 +93,9 @@ export function lookupVariable(
   name: string,
 ): string | number | boolean | undefined {
   const [head, ...rest] = name.split('.');
+  if (head === 'steps') {
+    return lookupStepOutput(context, rest);
+  }
   if (rest.length !== 1) {
     return undefined;
   }
@@ -93,11 +107,33 @@ export function lookupVariable(
     entity: context.entity,
     user: context.user,
     secrets: context.secrets,
+    step: context.step,
   }[head];
   if (!scope || !Object.prototype.hasOwnProperty.call(scope, key)) {
     return undefined;
   }
-  const value = scope[key];
+  return scalar(scope[key]);
+}
+
+/** `steps.<id>.outputs.<name>`: own properties only, so `__proto__` finds nothing. */
+function lookupStepOutput(
+  context: TemplateContext,
+  [stepId, outputs, output, ...extra]: string[],
+): string | number | boolean | undefined {
+  if (outputs !== 'outputs' || output === undefined || extra.length > 0) {
+    return undefined;
+  }
+  const steps = context.steps ?? {};
+  if (!Object.prototype.hasOwnProperty.call(steps, stepId)) {
+    return undefined;
+  }
+  const values = steps[stepId].outputs;
+  return Object.prototype.hasOwnProperty.call(values, output)
+    ? scalar(values[output])
+    : undefined;
+}
+
+function scalar(value: unknown): string | number | boolean | undefined {
   return typeof value === 'string' ||
     typeof value === 'number' ||
     typeof value === 'boolean'
