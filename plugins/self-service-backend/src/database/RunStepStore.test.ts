@@ -8,6 +8,7 @@ import type {
   WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { approvalOutcome } from '../steps/approvalOutcome';
+import { planStepDeadlines } from '../steps/stepDeadlines';
 import {
   planRunStart,
   planStepProgress,
@@ -462,6 +463,42 @@ describe('RunStepStore', () => {
       expect(Date.parse(soak.deadlineAt!) - Date.parse(soak.startedAt!)).toBe(
         600_000,
       );
+    });
+
+    it('lists runs with a step past its deadline, and the sweep plan ends it and starts what waited', async () => {
+      const graph: WorkflowStep[] = [
+        { id: 'soak', name: 'Soak', kind: 'wait', dependsOn: [], seconds: 60 },
+        step('promote', 'soak'),
+      ];
+      const { steps, run } = await setup(graph);
+      const soon = new Date(Date.now() + 61_000);
+      expect(await steps.listRunsWithOverdueSteps(new Date(), 10)).toEqual([]);
+      expect(await steps.listRunsWithOverdueSteps(soon, 10)).toEqual([run.id]);
+      expect(await steps.listRunsWithOverdueSteps(soon, 10, [run.id])).toEqual(
+        [],
+      );
+
+      await steps.updateSteps(run.id, state =>
+        planStepDeadlines(engine(graph, soon), state),
+      );
+      expect(await statusesOf(steps, run.id)).toEqual({
+        soak: 'success',
+        promote: 'running',
+      });
+      expect(await steps.listRunsWithOverdueSteps(soon, 10)).toEqual([]);
+
+      // A run that ended is no longer swept, whatever its steps say.
+      const ended = await setup(graph);
+      expect(await ended.steps.listRunsWithOverdueSteps(soon, 10)).toEqual([
+        ended.run.id,
+      ]);
+      await ended.store.transitionRun({
+        runId: ended.run.id,
+        from: ['in_progress'],
+        to: 'canceled',
+        events: [],
+      });
+      expect(await ended.steps.listRunsWithOverdueSteps(soon, 10)).toEqual([]);
     });
   });
 });

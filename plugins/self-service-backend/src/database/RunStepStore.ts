@@ -42,6 +42,32 @@ export class RunStepStore {
     return readRunSteps(this.db, runId);
   }
 
+  /**
+   * Runs in progress with a step past its deadline (a wait that is over,
+   * an undecided gate, an event-driven step never reported), most overdue
+   * first, each run once; `exceptRunIds` are left out (runs a sweep could
+   * not end this time).
+   */
+  async listRunsWithOverdueSteps(
+    now: Date,
+    limit: number,
+    exceptRunIds: ReadonlyArray<string> = [],
+  ): Promise<string[]> {
+    const query = this.db('run_steps')
+      .join('runs', 'runs.id', 'run_steps.run_id')
+      .whereIn('run_steps.status', ['running', 'waiting_approval'])
+      .where('run_steps.deadline_at', '<=', now)
+      .where('runs.status', 'in_progress')
+      .groupBy('run_steps.run_id')
+      .orderByRaw('min(run_steps.deadline_at) asc')
+      .limit(limit)
+      .select<Array<{ run_id: string }>>('run_steps.run_id');
+    if (exceptRunIds.length > 0) {
+      query.whereNotIn('run_steps.run_id', [...exceptRunIds]);
+    }
+    return (await query).map(row => row.run_id);
+  }
+
   /** Applies what `planner` decides for the run's steps, in one transaction. */
   updateSteps(runId: string, planner: StepPlanner): Promise<AppliedStepPlan> {
     const now = new Date();
