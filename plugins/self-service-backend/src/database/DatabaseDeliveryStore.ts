@@ -218,7 +218,7 @@ export class DatabaseDeliveryStore implements DeliveryStore {
           lease_expires_at: new Date(now.getTime() + claim.leaseMs),
           updated_at: now,
         });
-      await insertRunToken(tx, runId, claim.tokenHash, now);
+      await insertRunToken(tx, runId, claim.tokenHash, now, existing.step_id);
       return existing.id;
     });
     const row = await this.db<DeliveryRow>('deliveries')
@@ -263,7 +263,7 @@ export class DatabaseDeliveryStore implements DeliveryStore {
     if (changed !== 1) {
       return undefined;
     }
-    await insertRunToken(tx, row.run_id, claim.tokenHash, now);
+    await insertRunToken(tx, row.run_id, claim.tokenHash, now, row.step_id);
     const attempt = Number(row.attempts) + 1;
     return {
       ...toDelivery({

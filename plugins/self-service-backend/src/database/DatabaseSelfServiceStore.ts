@@ -720,19 +720,23 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     return rows.map(toRunEvent);
   }
 
-  async listRunTokenHashes(runId: string): Promise<string[]> {
+  async listRunTokenHashes(runId: string, stepId?: string): Promise<string[]> {
+    const tokens = this.db('run_tokens')
+      .where('run_id', runId)
+      .select<Array<{ token_hash: string }>>('token_hash');
+    if (stepId !== undefined) {
+      return (await tokens.where('step_id', stepId)).map(t => t.token_hash);
+    }
     // Runs dispatched before deliveries existed kept their one hash on the run.
-    const [run, tokens] = await Promise.all([
+    const [run, own] = await Promise.all([
       this.db('runs')
         .where('id', runId)
         .first<{ token_hash: string | null } | undefined>('token_hash'),
-      this.db('run_tokens')
-        .where('run_id', runId)
-        .select<Array<{ token_hash: string }>>('token_hash'),
+      tokens.whereNull('step_id'),
     ]);
     return [
       ...(run?.token_hash ? [run.token_hash] : []),
-      ...tokens.map(t => t.token_hash),
+      ...own.map(t => t.token_hash),
     ];
   }
 

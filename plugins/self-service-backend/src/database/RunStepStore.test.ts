@@ -179,6 +179,14 @@ describe('RunStepStore', () => {
         run.id,
       );
       expect(delivery?.stepId).toEqual(expect.any(String));
+      // Each step's token reports on that step only, never on the run.
+      expect(await store.listRunTokenHashes(run.id)).toEqual([]);
+      const networkHashes = await store.listRunTokenHashes(run.id, 'network');
+      expect(networkHashes).toHaveLength(1);
+      expect(await store.listRunTokenHashes(run.id, 'service')).toHaveLength(1);
+      expect(await store.listRunTokenHashes(run.id, 'service')).not.toEqual(
+        networkHashes,
+      );
       // Step events carry their step.
       const events = await store.listRunEvents(run.id, {
         types: ['status_changed'],

@@ -293,8 +293,10 @@ export interface SelfServiceStore {
    * The stored hashes of every callback token the run handed out (each
    * attempt of its request carries one). They outlive the run so that a
    * late callback learns the run is finished rather than that it is unknown.
+   * With `stepId`, the tokens of that step's requests, which report on it
+   * only; without, the run's own, never a step's.
    */
-  listRunTokenHashes(runId: string): Promise<string[]>;
+  listRunTokenHashes(runId: string, stepId?: string): Promise<string[]>;
 
   /** Approvers (user or group refs) recorded for a run. */
   listRunApprovers(runId: string): Promise<string[]>;

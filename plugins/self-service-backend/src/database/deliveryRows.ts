@@ -127,13 +127,19 @@ export async function insertClaimedDelivery(
     const insertDelivery = tx('deliveries').insert(row).toSQL();
     await tx.raw(
       `WITH delivery AS (${insertDelivery.sql})
-       INSERT INTO run_tokens (token_hash, run_id, created_at) VALUES (?, ?, ?)`,
-      [...insertDelivery.bindings, delivery.claim.tokenHash, runId, now],
+       INSERT INTO run_tokens (token_hash, run_id, step_id, created_at) VALUES (?, ?, ?, ?)`,
+      [
+        ...insertDelivery.bindings,
+        delivery.claim.tokenHash,
+        runId,
+        stepId ?? null,
+        now,
+      ],
     );
     return;
   }
   await tx('deliveries').insert(row);
-  await insertRunToken(tx, runId, delivery.claim.tokenHash, now);
+  await insertRunToken(tx, runId, delivery.claim.tokenHash, now, stepId);
 }
 
 export async function insertRunToken(
@@ -141,10 +147,13 @@ export async function insertRunToken(
   runId: string,
   tokenHash: string,
   now: Date,
+  /** The step whose request carries the token; it reports on that step only. */
+  stepId?: string | null,
 ): Promise<void> {
   await tx('run_tokens').insert({
     token_hash: tokenHash,
     run_id: runId,
+    step_id: stepId ?? null,
     created_at: now,
   });
 }

@@ -55,6 +55,30 @@ describe('RunTokenVerifier', () => {
     await expect(verifier.verify('unknown', token)).resolves.toBe(false);
   });
 
+  it("keeps a step's token to that step, and the run's token to the run", async () => {
+    const stepToken = generateRunToken();
+    const byScope: Record<string, string[]> = {
+      'run-1': [hashRunToken(token)],
+      'run-1/deploy': [hashRunToken(stepToken)],
+    };
+    const scoped = {
+      listRunTokenHashes: async (id: string, stepId?: string) =>
+        byScope[stepId === undefined ? id : `${id}/${stepId}`] ?? [],
+    };
+    const verifier = new RunTokenVerifier(scoped, clock);
+    await expect(verifier.verify('run-1', stepToken, 'deploy')).resolves.toBe(
+      true,
+    );
+    await expect(verifier.verify('run-1', stepToken)).resolves.toBe(false);
+    await expect(verifier.verify('run-1', stepToken, 'build')).resolves.toBe(
+      false,
+    );
+    await expect(verifier.verify('run-1', token, 'deploy')).resolves.toBe(
+      false,
+    );
+    await expect(verifier.verify('run-1', token)).resolves.toBe(true);
+  });
+
   it('reads a run’s hashes from the store once', async () => {
     const verifier = new RunTokenVerifier(store, clock);
     for (let i = 0; i < 5; i++) {

@@ -33,8 +33,20 @@ export class RunTokenVerifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async verify(runId: string, token: string): Promise<boolean> {
-    const cached = await this.cache.getOrLoad(runId, () => this.load(runId));
+  /**
+   * Whether `token` was handed out by the run (`stepId` undefined) or by
+   * the requests of one of its steps: a step's token reports on that step
+   * only, and the run's never on a step.
+   */
+  async verify(
+    runId: string,
+    token: string,
+    stepId?: string,
+  ): Promise<boolean> {
+    // Step ids cannot contain '/', so the keys of a run and its steps differ.
+    const key = stepId === undefined ? runId : `${runId}/${stepId}`;
+    const load = () => this.load(runId, stepId);
+    const cached = await this.cache.getOrLoad(key, load);
     if (!cached) {
       return false;
     }
@@ -44,13 +56,16 @@ export class RunTokenVerifier {
     if (this.now() - cached.loadedAt < REFRESH_AFTER_MS) {
       return false;
     }
-    this.cache.delete(runId);
-    const fresh = await this.cache.getOrLoad(runId, () => this.load(runId));
+    this.cache.delete(key);
+    const fresh = await this.cache.getOrLoad(key, load);
     return fresh?.hashes.some(hash => runTokenMatches(token, hash)) ?? false;
   }
 
-  private async load(runId: string): Promise<CachedHashes | undefined> {
-    const hashes = await this.store.listRunTokenHashes(runId);
+  private async load(
+    runId: string,
+    stepId: string | undefined,
+  ): Promise<CachedHashes | undefined> {
+    const hashes = await this.store.listRunTokenHashes(runId, stepId);
     // Nothing cached for a run without a token yet (or no run at all).
     return hashes.length > 0 ? { hashes, loadedAt: this.now() } : undefined;
   }
