@@ -1,7 +1,9 @@
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
 import type {
   RunInputs,
+  RunStepOutputValue,
   WorkflowDefinition,
+  WorkflowRequestStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { DeliveryEntity } from '../database/deliveryRows';
 import { type RenderedRequest, renderRequest } from '../dispatch';
@@ -20,6 +22,14 @@ export interface DeliveryRequestInput {
   token: string;
   callbackBaseUrl: string;
   secrets: Record<string, string>;
+  /**
+   * For the request of a step of a multi-step workflow: the step, and the
+   * outputs of the steps that succeeded so far, by step id.
+   */
+  step?: {
+    step: WorkflowRequestStep;
+    outputs: Record<string, Record<string, RunStepOutputValue>>;
+  };
 }
 
 /** The entity variables of a request, fixed when its run becomes due. */
@@ -41,24 +51,33 @@ export function deliveryEntity(
 export function deliveryTemplateContext(
   input: DeliveryRequestInput,
 ): TemplateContext {
-  const { definition, run } = input;
+  const { definition, run, step } = input;
+  const runUrl = `${input.callbackBaseUrl}/runs/${run.id}`;
   return {
-    run: {
-      id: run.id,
-      callbackUrl: `${input.callbackBaseUrl}/runs/${run.id}`,
-      token: input.token,
-    },
+    run: { id: run.id, callbackUrl: runUrl, token: input.token },
     workflow: { identifier: definition.identifier, name: definition.name },
     data: templateData(definition.parameters, run.inputs),
     entity: input.entity,
     user: { ref: run.requestedBy },
     secrets: input.secrets,
+    ...(step && {
+      step: {
+        id: step.step.id,
+        callbackUrl: `${runUrl}/steps/${encodeURIComponent(step.step.id)}`,
+        token: input.token,
+      },
+      // Only what the step may use: saving refuses any other step's outputs.
+      steps: Object.fromEntries(
+        Object.entries(step.outputs).map(([id, outputs]) => [id, { outputs }]),
+      ),
+    }),
   };
 }
 
 /**
- * Renders one attempt's request, with its Standard Webhooks headers: the
- * delivery's `webhook-id`, and signatures when the workflow names a key.
+ * Renders one attempt's request (the workflow's, or the step's), with its
+ * Standard Webhooks headers: the delivery's `webhook-id`, and signatures
+ * when the workflow (or step) names a key.
  * @throws InputError naming the part of the request that cannot be built.
  */
 export function renderDeliveryRequest(
@@ -68,7 +87,7 @@ export function renderDeliveryRequest(
   },
 ): RenderedRequest {
   const rendered = renderRequest(
-    input.definition.request,
+    input.step ? input.step.step.request : input.definition.request,
     deliveryTemplateContext(input),
   );
   return {
