@@ -8,6 +8,7 @@ import type {
   WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { approvalOutcome } from '../steps/approvalOutcome';
+import { planCancel, planRetry } from '../steps/operateRun';
 import { planStepDeadlines } from '../steps/stepDeadlines';
 import {
   planRunStart,
@@ -507,6 +508,94 @@ describe('RunStepStore', () => {
         events: [],
       });
       expect(await ended.steps.listRunsWithOverdueSteps(soon, 10)).toEqual([]);
+    });
+
+    it('cancels a run in progress at once; a result arriving afterwards changes nothing', async () => {
+      const graph = [step('network'), step('database', 'network')];
+      const { store, steps, run } = await setup(graph);
+      const canceled = await steps.updateSteps(
+        run.id,
+        (state, now) =>
+          planCancel(engine(graph, now), state, 'user:default/grace')?.plan,
+      );
+      expect(canceled.runStatus).toBe('canceled');
+      expect(await statusesOf(steps, run.id)).toEqual({
+        network: 'canceled',
+        database: 'canceled',
+      });
+      expect((await store.getRun(run.id))?.status).toBe('canceled');
+      const late = await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'network', to: 'success' }),
+      );
+      expect(late.plan).toBeUndefined();
+      expect((await store.getRun(run.id))?.status).toBe('canceled');
+    });
+
+    it('retries from the failed step: succeeded steps keep their outputs and are not sent again', async () => {
+      const graph = [
+        step('network'),
+        step('database', 'network'),
+        step('cluster', 'network'),
+        step('service', 'database', 'cluster'),
+      ];
+      const { knex, store, steps, run } = await setup(graph);
+      await steps.updateSteps(
+        run.id,
+        planner(graph, {
+          stepId: 'network',
+          to: 'success',
+          outputs: { vpc: 'vpc-1' },
+        }),
+      );
+      await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'cluster', to: 'success' }),
+      );
+      const failed = await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'database', to: 'failed' }),
+      );
+      expect(failed.runStatus).toBe('failed');
+
+      const retried = await steps.updateSteps(run.id, (state, now) => {
+        const retry = planRetry(
+          engine(graph, now),
+          state,
+          'user:default/grace',
+          [],
+        );
+        return 'plan' in retry ? retry.plan : undefined;
+      });
+      expect(retried.runStatus).toBe('in_progress');
+      expect(await statusesOf(steps, run.id)).toEqual({
+        network: 'success',
+        database: 'running',
+        cluster: 'success',
+        service: 'pending',
+      });
+      expect(retried.steps[0].outputs).toEqual({ vpc: 'vpc-1' });
+      expect((await store.getRun(run.id))?.finishedAt).toBeUndefined();
+
+      await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'database', to: 'success' }),
+      );
+      const done = await steps.updateSteps(
+        run.id,
+        planner(graph, { stepId: 'service', to: 'success' }),
+      );
+      expect(done.runStatus).toBe('success');
+      const sent = await knex('deliveries')
+        .where('run_id', run.id)
+        .select('step_id');
+      const count = (id: string) => sent.filter(d => d.step_id === id).length;
+      expect({
+        network: count('network'),
+        cluster: count('cluster'),
+        database: count('database'),
+        service: count('service'),
+      }).toEqual({ network: 1, cluster: 1, database: 2, service: 1 });
     });
   });
 });
