@@ -32,6 +32,7 @@ import { HttpRequestDispatcher } from '../src/dispatch';
 import { AllowedHosts, ALLOWED_HOSTS_KEY, EgressPolicy } from '../src/egress';
 import { RunNotifier } from '../src/runs/RunNotifier';
 import { DatabaseDeliveryStore } from '../src/database/DatabaseDeliveryStore';
+import { RunStepStore } from '../src/database/RunStepStore';
 import { DeliveryWorker } from '../src/delivery/DeliveryWorker';
 import { RunCommands } from '../src/runs/RunCommands';
 import { createRouter } from '../src/service/router';
@@ -123,9 +124,11 @@ async function startApi(knex: Knex) {
     logger,
   });
   const deliveries = new DatabaseDeliveryStore(knex);
+  const runSteps = new RunStepStore(knex);
   const worker = new DeliveryWorker({
     store,
     deliveries,
+    steps: runSteps,
     dispatcher: new HttpRequestDispatcher({ egressPolicy }),
     notifier,
     logger,
@@ -135,6 +138,7 @@ async function startApi(knex: Knex) {
   const runs = new RunCommands({
     store,
     deliveries,
+    steps: runSteps,
     worker,
     catalog,
     auth: mockServices.auth(),

@@ -21,6 +21,7 @@ import { DatabaseSelfServiceStore } from './database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from './dispatch';
 import { RunNotifier } from './runs/RunNotifier';
 import { DatabaseDeliveryStore } from './database/DatabaseDeliveryStore';
+import { RunStepStore } from './database/RunStepStore';
 import { DeliveryWorker } from './delivery/DeliveryWorker';
 import { RunCommands } from './runs/RunCommands';
 import { RunDeadlineSweep } from './runs/RunDeadlineSweep';
@@ -129,12 +130,13 @@ export const selfServicePlugin = createBackendPlugin({
           signals: deps.signals,
           logger,
         });
-        const deliveries = new DatabaseDeliveryStore(
-          await deps.database.getClient(),
-        );
+        const client = await deps.database.getClient();
+        const deliveries = new DatabaseDeliveryStore(client);
+        const runSteps = new RunStepStore(client);
         const worker = new DeliveryWorker({
           store,
           deliveries,
+          steps: runSteps,
           dispatcher: new HttpRequestDispatcher({
             egressPolicy: config.egressPolicy,
           }),
@@ -146,6 +148,7 @@ export const selfServicePlugin = createBackendPlugin({
         const runs = new RunCommands({
           store,
           deliveries,
+          steps: runSteps,
           worker,
           catalog: deps.catalog,
           auth: deps.auth,
@@ -207,6 +210,10 @@ export const selfServicePlugin = createBackendPlugin({
         for (const callback of ['messages', 'links', 'status']) {
           httpRouter.addAuthPolicy({
             path: `/runs/:runId/${callback}`,
+            allow: 'unauthenticated',
+          });
+          httpRouter.addAuthPolicy({
+            path: `/runs/:runId/steps/:stepId/${callback}`,
             allow: 'unauthenticated',
           });
         }

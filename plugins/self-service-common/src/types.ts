@@ -1,3 +1,5 @@
+import type { RunStep, WorkflowStep } from './steps';
+
 /** Where a workflow applies. @public */
 export type WorkflowScope =
   | { type: 'global' }
@@ -107,20 +109,54 @@ export interface WorkflowDelivery {
 /** The most attempts a workflow's delivery may make. @public */
 export const MAX_DELIVERY_ATTEMPTS = 10;
 
-/** What a platform team publishes: everything but bookkeeping. @public */
-export interface WorkflowDefinition {
+/** What every workflow definition has, whatever it runs. @public */
+export interface WorkflowDefinitionBase {
   identifier: string;
   name: string;
   description?: string;
   icon?: string;
   color?: string;
   scope: WorkflowScope;
-  execution: WorkflowExecution;
   access: WorkflowAccess;
   parameters: WorkflowParameter[];
+}
+
+/**
+ * A workflow that sends one HTTP request: exactly a one-step workflow,
+ * and the shape every workflow had before steps existed. @public
+ */
+export interface RequestWorkflowDefinition extends WorkflowDefinitionBase {
+  execution: WorkflowExecution;
   request: WorkflowRequest;
   /** Retries and signing of the request; one unsigned attempt when absent. */
   delivery?: WorkflowDelivery;
+  steps?: undefined;
+}
+
+/**
+ * A workflow of several steps (requests, approval gates, waits) with
+ * dependencies between them, run as one unit. @public
+ */
+export interface StepsWorkflowDefinition extends WorkflowDefinitionBase {
+  steps: WorkflowStep[];
+  execution?: undefined;
+  request?: undefined;
+  delivery?: undefined;
+}
+
+/**
+ * What a platform team publishes: everything but bookkeeping. Either one
+ * request (`execution`, `request`, `delivery`) or `steps`. @public
+ */
+export type WorkflowDefinition =
+  | RequestWorkflowDefinition
+  | StepsWorkflowDefinition;
+
+/** Whether a definition declares steps rather than one request. @public */
+export function hasSteps(
+  definition: WorkflowDefinition,
+): definition is StepsWorkflowDefinition {
+  return Array.isArray(definition.steps);
 }
 
 /**
@@ -129,7 +165,7 @@ export interface WorkflowDefinition {
  * @public
  */
 export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
-  keyof WorkflowDefinition
+  keyof RequestWorkflowDefinition
 > = [
   'identifier',
   'name',
@@ -142,6 +178,7 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
   'parameters',
   'request',
   'delivery',
+  'steps',
 ];
 
 /**
@@ -154,8 +191,8 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
  */
 export type WorkflowManager = 'config' | 'extension';
 
-/** A stored workflow at its latest revision. @public */
-export interface Workflow extends WorkflowDefinition {
+/** A stored workflow's bookkeeping. @public */
+export interface WorkflowRecord {
   id: string;
   revision: number;
   /**
@@ -169,6 +206,9 @@ export interface Workflow extends WorkflowDefinition {
   updatedAt: string;
   updatedBy: string;
 }
+
+/** A stored workflow at its latest revision. @public */
+export type Workflow = WorkflowDefinition & WorkflowRecord;
 
 /** Why a caller may not run a workflow, in words a user can act on. @public */
 export interface WorkflowRunnability {
@@ -222,7 +262,10 @@ export interface WorkflowListItem {
   icon?: string;
   color?: string;
   scope: WorkflowScope;
-  execution: { type: WorkflowExecution['type'] };
+  /** How a one-request workflow finishes; absent for a workflow of steps. */
+  execution?: { type: WorkflowExecution['type'] };
+  /** How many steps a workflow of steps has; absent for one request. */
+  stepCount?: number;
   access: WorkflowListAccess;
   parameters: WorkflowParameter[];
   managedBy?: WorkflowManager;
@@ -238,9 +281,9 @@ export interface WorkflowListItem {
  * @deprecated Lists answer {@link WorkflowListItem}; this goes once nothing uses it.
  * @public
  */
-export interface WorkflowSummary extends Workflow {
+export type WorkflowSummary = Workflow & {
   runnable?: WorkflowRunnability;
-}
+};
 
 /** The workflows filters a list asks for, applied by the server. @public */
 export interface WorkflowListFilters {
@@ -350,6 +393,8 @@ export interface RunDetails {
   workflow: WorkflowDefinition;
   /** The timeline, oldest first. */
   events: RunEvent[];
+  /** The steps of a run of a workflow of steps, in workflow order. */
+  steps?: RunStep[];
   /** User and group refs who may approve it, for approval workflows. */
   approvers: string[];
   /** What the caller may do with the run now. */

@@ -17,6 +17,7 @@ import type {
   DeliveryStore,
   RecordedAttempt,
 } from './DeliveryStore';
+import { applyStepPlanInTx } from './runStepWrites';
 import { appendInTx, transitionInTx } from './runWrites';
 import type { NewRunEvent } from './SelfServiceStore';
 
@@ -43,6 +44,13 @@ export class DatabaseDeliveryStore implements DeliveryStore {
     const row = await this.db<DeliveryRow>('deliveries')
       .where('run_id', runId)
       .orderBy('created_at', 'desc')
+      .first();
+    return row ? toDelivery(row) : undefined;
+  }
+
+  async getDelivery(deliveryId: string): Promise<Delivery | undefined> {
+    const row = await this.db<DeliveryRow>('deliveries')
+      .where('id', deliveryId)
       .first();
     return row ? toDelivery(row) : undefined;
   }
@@ -97,6 +105,29 @@ export class DatabaseDeliveryStore implements DeliveryStore {
     return changed === 1;
   }
 
+  async abandon(options: {
+    deliveryId: string;
+    owner: string;
+    attempt: number;
+  }): Promise<boolean> {
+    const changed = await this.db('deliveries')
+      .where({
+        id: options.deliveryId,
+        status: 'sending',
+        lease_owner: options.owner,
+        attempts: options.attempt,
+      })
+      .update({
+        status: 'failed',
+        attempts: options.attempt - 1,
+        next_attempt_at: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: new Date(),
+      });
+    return changed === 1;
+  }
+
   async recordAttempt(record: AttemptRecord): Promise<RecordedAttempt> {
     const now = new Date();
     return this.db.transaction(async tx => {
@@ -135,6 +166,23 @@ export class DatabaseDeliveryStore implements DeliveryStore {
         if (changed) {
           return { held: true, runChanged: true };
         }
+      }
+      if (held === 1 && record.steps) {
+        // The attempt first, then what its end starts, on the timeline.
+        if (!(await appendInTx(tx, record.runId, [record.event], now))) {
+          throw new NotFoundError(`No run with id '${record.runId}'`);
+        }
+        const steps = await applyStepPlanInTx(
+          tx,
+          record.runId,
+          record.steps,
+          now,
+        );
+        return {
+          held: true,
+          runChanged: steps.plan?.run !== undefined,
+          steps,
+        };
       }
       // Taken over, not ending the run, or the run ended meanwhile (a
       // callback came first, or it was canceled): what this attempt got is

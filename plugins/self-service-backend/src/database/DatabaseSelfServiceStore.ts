@@ -31,6 +31,7 @@ import { decodeRunCursor, encodeRunCursor } from './runCursor';
 import { decodeWorkflowCursor, encodeWorkflowCursor } from './workflowCursor';
 import { listCase, workflowListColumns } from './workflowListColumns';
 import { insertClaimedDelivery } from './deliveryRows';
+import { applyStepPlanInTx, writeStepPlanInTx } from './runStepWrites';
 import {
   insertEvents,
   type RunEventRow,
@@ -463,7 +464,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
 
   async createRun(run: NewRun): Promise<Run> {
     const now = new Date();
-    const id = randomUUID();
+    const id = run.id ?? randomUUID();
     const row = await this.db.transaction(async tx => {
       // The revision and its workflow in one read; the workflow row is
       // locked for share until the run is written, so a concurrent delete
@@ -547,12 +548,27 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       if (run.delivery) {
         await insertClaimedDelivery(tx, id, run.delivery, now);
       }
+      if (run.steps) {
+        const applied = await writeStepPlanInTx(
+          tx,
+          id,
+          { runStatus: run.status, steps: [] },
+          run.steps({ runStatus: run.status, steps: [] }, now),
+          now,
+        );
+        // Steps that all finish at once (zero-second waits) end the run.
+        inserted.status = applied.runStatus;
+      }
       return {
         ...inserted,
         revision: revision.revision,
         definition: revision.definition,
       };
     });
+    if (row.status !== run.status) {
+      // Its steps ended it at once: read back with its finish time.
+      return (await this.getRun(id))!;
+    }
     // Built from what was written rather than read back: a trigger is the
     // path users wait on, and nothing else can have changed the new run.
     return this.toRun(row);
@@ -656,6 +672,9 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       }
       if (transition.delivery) {
         await insertClaimedDelivery(tx, runId, transition.delivery, now);
+      }
+      if (transition.steps) {
+        await applyStepPlanInTx(tx, runId, transition.steps, now);
       }
     });
     const run = await this.getRun(runId);

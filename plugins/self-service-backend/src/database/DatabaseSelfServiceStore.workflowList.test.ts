@@ -1,6 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import type {
+  RequestWorkflowDefinition,
+  WorkflowDefinition,
+} from '@backstage-self-service/plugin-self-service-common';
 import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
 import type { WorkflowListQuery } from './SelfServiceStore';
 
@@ -9,8 +12,8 @@ jest.setTimeout(60_000);
 function workflow(
   identifier: string,
   name: string,
-  more: Partial<WorkflowDefinition> = {},
-): WorkflowDefinition {
+  more: Partial<RequestWorkflowDefinition> = {},
+): RequestWorkflowDefinition {
   return {
     identifier,
     name,

@@ -5,6 +5,7 @@ import type {
   DeliveryEntity,
   DeliveryStatus,
 } from './deliveryRows';
+import type { AppliedStepPlan, StepPlanner } from './runStepWrites';
 import type { NewRunEvent } from './SelfServiceStore';
 
 /** A delivery some replica just took, for the attempt it is to make. */
@@ -38,6 +39,12 @@ export interface AttemptRecord {
   event: NewRunEvent;
   /** The run's transition out of `in_progress`, if the attempt ends it. */
   run?: { to: RunStatus; deadlineAt?: Date | null; events: NewRunEvent[] };
+  /**
+   * For a step's request: what the engine decides, under the run's lock,
+   * once the attempt is recorded (the step's end, the requests of the
+   * steps that start, the run's end).
+   */
+  steps?: StepPlanner;
 }
 
 /** What {@link DeliveryStore.recordAttempt} did. */
@@ -50,6 +57,8 @@ export interface RecordedAttempt {
   held: boolean;
   /** Whether the run changed status (false if it had ended meanwhile). */
   runChanged: boolean;
+  /** What the record's `steps` planner applied, when the claim was held. */
+  steps?: AppliedStepPlan;
 }
 
 /**
@@ -59,6 +68,8 @@ export interface RecordedAttempt {
 export interface DeliveryStore {
   /** The newest delivery of a run, if it has one. */
   getRunDelivery(runId: string): Promise<Delivery | undefined>;
+
+  getDelivery(deliveryId: string): Promise<Delivery | undefined>;
 
   /**
    * Claims one delivery for its next attempt if it is due: scheduled for
@@ -84,6 +95,18 @@ export interface DeliveryStore {
     owner: string;
     attempt: number;
     leaseMs: number;
+  }): Promise<boolean>;
+
+  /**
+   * Gives up a claimed delivery without making its attempt, because what
+   * it was for ended (the run was canceled or timed out, its step was
+   * canceled): nothing is sent and the attempt is not counted. False when
+   * the claim was no longer held.
+   */
+  abandon(options: {
+    deliveryId: string;
+    owner: string;
+    attempt: number;
   }): Promise<boolean>;
 
   /** Records an attempt's outcome, the delivery's next state and the run's transition, atomically. */

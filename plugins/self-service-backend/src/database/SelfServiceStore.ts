@@ -12,6 +12,7 @@ import type {
 } from '@backstage-self-service/plugin-self-service-common';
 import type { WorkflowSource } from '../workflows/managedWorkflows';
 import type { NewDelivery } from './deliveryRows';
+import type { StepPlanner } from './runStepWrites';
 
 /** A workflow as it stood at one revision. */
 export interface WorkflowRevision {
@@ -51,6 +52,8 @@ export interface WorkflowListPage extends Page<Workflow> {
 
 /** What to record when a run is triggered. */
 export interface NewRun {
+  /** A new UUID, when the caller needs it before the run is written. */
+  id?: string;
   workflowId: string;
   revision: number;
   entityRef?: string;
@@ -72,6 +75,11 @@ export interface NewRun {
   events?: NewRunEvent[];
   /** The run's request, due now: written in the same transaction. */
   delivery?: NewDelivery;
+  /**
+   * For a workflow of steps that starts now: creates its steps and starts
+   * the first, in the same transaction.
+   */
+  steps?: StepPlanner;
 }
 
 /** Filters of a run list; all given ones must hold. */
@@ -130,6 +138,8 @@ export interface RunTransition {
   deadlineBefore?: Date;
   /** The run's request, due now (an approval): written in the same transaction. */
   delivery?: NewDelivery;
+  /** For a workflow of steps that starts now (an approval): its steps. */
+  steps?: StepPlanner;
 }
 
 /**

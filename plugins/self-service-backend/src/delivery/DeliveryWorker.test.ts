@@ -6,6 +6,7 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type {
   Run,
+  RequestWorkflowDefinition,
   WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Caller } from '../access/accessRules';
 import type { RunServiceConfig } from '../config';
 import { DatabaseDeliveryStore } from '../database/DatabaseDeliveryStore';
+import { RunStepStore } from '../database/RunStepStore';
 import { DatabaseSelfServiceStore } from '../database/DatabaseSelfServiceStore';
 import { newDeliveryIds } from '../database/deliveryRows';
 import type {
@@ -38,8 +40,8 @@ const currentKey = `whsec_${randomBytes(32).toString('base64')}`;
 const previousKey = `whsec_${randomBytes(32).toString('base64')}`;
 
 function workflow(
-  delivery?: WorkflowDefinition['delivery'],
-): WorkflowDefinition {
+  delivery?: RequestWorkflowDefinition['delivery'],
+): RequestWorkflowDefinition {
   return {
     identifier: 'restart',
     name: 'Restart',
@@ -129,11 +131,13 @@ describe('DeliveryWorker', () => {
         database: mockServices.database({ knex }),
       });
       const deliveries = new DatabaseDeliveryStore(knex);
+      const steps = new RunStepStore(knex);
       const dispatcher = new ScriptedDispatcher();
       const makeWorker = (owner: string) =>
         new DeliveryWorker({
           store,
           deliveries,
+          steps,
           dispatcher,
           notifier,
           logger: mockServices.logger.mock(),
@@ -148,6 +152,7 @@ describe('DeliveryWorker', () => {
       const commands = new RunCommands({
         store,
         deliveries,
+        steps,
         worker,
         catalog: catalogServiceMock({ entities: [] }),
         auth: mockServices.auth(),
@@ -174,6 +179,7 @@ describe('DeliveryWorker', () => {
       return {
         store,
         deliveries,
+        steps,
         dispatcher,
         worker,
         makeWorker,

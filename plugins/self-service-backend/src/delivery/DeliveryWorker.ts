@@ -1,8 +1,16 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, toError } from '@backstage/errors';
-import type {
-  Run,
-  WorkflowDefinition,
+import {
+  hasSteps,
+  type Run,
+  type RunStepOutputValue,
+  type StepsWorkflowDefinition,
+  TERMINAL_RUN_STATUSES,
+  type WorkflowDefinition,
+  type WorkflowDelivery,
+  type WorkflowExecution,
+  type WorkflowRequest,
+  type WorkflowRequestStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +26,11 @@ import type {
   ClaimedDelivery,
   DeliveryStore,
 } from '../database/DeliveryStore';
-import type { SelfServiceStore } from '../database/SelfServiceStore';
+import type { RunStepStore } from '../database/RunStepStore';
+import type {
+  NewRunEvent,
+  SelfServiceStore,
+} from '../database/SelfServiceStore';
 import {
   type DispatchAttempt,
   type RequestDispatcher,
@@ -26,16 +38,17 @@ import {
 } from '../dispatch';
 import type { RunNotifier } from '../runs/RunNotifier';
 import { generateRunToken, hashRunToken } from '../runs/runToken';
-import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateExecution';
+import { planStepAttempt } from '../steps/planStepAttempt';
+import { upstreamOutputs } from '../steps/upstreamOutputs';
+import { interruptedAttemptData, unknownOutcomeMessage } from './attemptRecord';
 import {
-  type AttemptPosition,
-  attemptEventData,
-  failureReason,
-  interruptedAttemptData,
-  unknownOutcomeMessage,
-} from './attemptRecord';
+  type AttemptDecision,
+  type AttemptEnding,
+  decideAttempt,
+  positionOf,
+} from './decideAttempt';
 import { renderDeliveryRequest } from './renderDeliveryRequest';
-import { isRetryable, retryDelayMs } from './retryPolicy';
+import { StepRequestStarts } from './StepRequestStarts';
 
 /** How long a claim lasts without renewal: how soon another replica takes over from one that died. */
 export const DEFAULT_LEASE_MS = 10_000;
@@ -59,6 +72,7 @@ export interface DeliveryWorkerOptions {
     'getRun' | 'getWorkflowRevision' | 'appendRunEvents'
   >;
   deliveries: DeliveryStore;
+  steps: Pick<RunStepStore, 'listRunSteps'>;
   dispatcher: RequestDispatcher;
   notifier: Pick<RunNotifier, 'runChanged' | 'runFinished'>;
   logger: LoggerService;
@@ -160,24 +174,65 @@ export class DeliveryWorker {
     run: Run,
     definition: WorkflowDefinition,
   ): void {
-    const { delivery, token } = prepared;
     this.inBackground(
-      {
-        id: delivery.id,
-        runId: run.id,
-        webhookId: delivery.webhookId,
-        status: 'sending',
-        attempts: 1,
-        maxAttempts: delivery.maxAttempts,
-        leaseOwner: this.owner,
-        ...(delivery.entity ? { entity: delivery.entity } : {}),
-        attempt: 1,
-        interrupted: false,
-      },
-      token,
+      this.firstAttempt(prepared, run.id),
+      prepared.token,
       undefined,
-      { run, definition },
+      {
+        run,
+        definition,
+      },
     );
+  }
+
+  /**
+   * Sends the first attempt of a step's request that a plan started and
+   * claimed for this replica, with the outputs of the steps upstream of it.
+   */
+  sendPreparedStep(
+    prepared: PreparedDelivery,
+    stepId: string,
+    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+    definition: StepsWorkflowDefinition,
+    outputs: StepOutputs,
+  ): void {
+    const step = definition.steps.find(s => s.id === stepId);
+    if (step?.kind !== 'request') {
+      throw new Error(`Step ${stepId} of run ${run.id} sends no request`);
+    }
+    this.inBackground(
+      { ...this.firstAttempt(prepared, run.id), stepId },
+      prepared.token,
+      undefined,
+      { run, definition, step: { step, outputs } },
+    );
+  }
+
+  /** How the engine plans a run's steps on this replica. */
+  stepStarts(
+    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+    definition: StepsWorkflowDefinition,
+    entity: DeliveryEntity | undefined,
+  ): StepRequestStarts {
+    return new StepRequestStarts(this, run, definition, entity);
+  }
+
+  private firstAttempt(
+    { delivery }: PreparedDelivery,
+    runId: string,
+  ): ClaimedDelivery {
+    return {
+      id: delivery.id,
+      runId,
+      webhookId: delivery.webhookId,
+      status: 'sending',
+      attempts: 1,
+      maxAttempts: delivery.maxAttempts,
+      leaseOwner: this.owner,
+      ...(delivery.entity ? { entity: delivery.entity } : {}),
+      attempt: 1,
+      interrupted: false,
+    };
   }
 
   /** Makes the attempt of a delivery this replica claimed, in the background. */
@@ -254,13 +309,15 @@ export class DeliveryWorker {
     claimed: ClaimedDelivery,
     token: string,
     done?: () => void,
-    known?: { run: Run; definition: WorkflowDefinition },
+    known?: AttemptTarget,
   ): void {
     this.track(
       this.attempt(claimed, token, known)
         .catch(error =>
           this.options.logger.error(
-            `Attempt ${claimed.attempt} of the request of run ${claimed.runId} failed to complete; its lease expires and another attempt follows`,
+            `Attempt ${claimed.attempt} of ${describeRequest(
+              claimed,
+            )} failed to complete; its lease expires and another attempt follows`,
             toError(error),
           ),
         )
@@ -278,60 +335,80 @@ export class DeliveryWorker {
   private async attempt(
     claimed: ClaimedDelivery,
     token: string,
-    known?: { run: Run; definition: WorkflowDefinition },
+    known?: AttemptTarget,
   ) {
-    const { store } = this.options;
-    const loaded = known ?? (await this.load(claimed.runId));
-    if (!loaded) {
+    const target = known ?? (await this.load(claimed));
+    if (!target) {
       return;
     }
-    const { run, definition } = loaded;
-    const position = positionOf(claimed);
+    if (target.ended) {
+      // Canceled or timed out meanwhile: nothing more is sent for it.
+      await this.options.deliveries.abandon({
+        deliveryId: claimed.id,
+        owner: this.owner,
+        attempt: claimed.attempt,
+      });
+      return;
+    }
+    const sent = requestOf(target);
 
     if (claimed.interrupted) {
-      const previous = { ...position, attempt: claimed.attempt - 1 };
+      const previous = { ...positionOf(claimed), attempt: claimed.attempt - 1 };
+      const event: NewRunEvent = {
+        type: 'request_sent',
+        ...(claimed.stepId !== undefined && { stepId: claimed.stepId }),
+        data: interruptedAttemptData(previous),
+      };
       if (previous.attempt >= claimed.maxAttempts) {
-        await this.record(run, definition, {
-          deliveryId: claimed.id,
-          runId: run.id,
-          owner: this.owner,
-          attempt: claimed.attempt,
-          attemptsMade: previous.attempt,
-          next: { status: 'failed' },
-          event: {
-            type: 'request_sent',
-            data: interruptedAttemptData(previous),
+        await this.record(
+          target,
+          claimed,
+          {
+            next: { status: 'failed' },
+            event,
+            ending: {
+              type: 'failed',
+              message: unknownOutcomeMessage(previous.attempt),
+            },
           },
-          run: failRun(unknownOutcomeMessage(previous.attempt)),
-        });
+          this.redactor,
+          previous.attempt,
+        );
         return;
       }
-      await store.appendRunEvents(
-        run.id,
-        [{ type: 'request_sent', data: interruptedAttemptData(previous) }],
-        { whileStatusIn: ['in_progress'] },
-      );
+      await this.options.store.appendRunEvents(target.run.id, [event], {
+        whileStatusIn: ['in_progress'],
+      });
     }
 
-    const signingSecrets = definition.delivery?.signingKey
-      ? this.options.config.signingKeys.get(definition.delivery.signingKey) ??
-        []
+    const signingSecrets = sent.delivery?.signingKey
+      ? this.options.config.signingKeys.get(sent.delivery.signingKey) ?? []
       : [];
     const redactor = this.redactor.with([token]);
     const attempt = await this.withLease(claimed, () =>
-      this.send(definition, run, claimed, token, signingSecrets, redactor),
+      this.send(target, claimed, token, signingSecrets),
     );
     await this.record(
-      run,
-      definition,
-      this.decide(run, definition, claimed, attempt, redactor),
+      target,
+      claimed,
+      decideAttempt({
+        claimed,
+        attempt,
+        execution: sent.execution,
+        redactor,
+        maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
+        now: Date.now(),
+        random: this.options.random,
+      }),
+      redactor,
     );
   }
 
+  /** The run (and step) a claimed delivery is for, read back. */
   private async load(
-    runId: string,
-  ): Promise<{ run: Run; definition: WorkflowDefinition } | undefined> {
-    const run = await this.options.store.getRun(runId);
+    claimed: ClaimedDelivery,
+  ): Promise<AttemptTarget | undefined> {
+    const run = await this.options.store.getRun(claimed.runId);
     if (!run) {
       return undefined;
     }
@@ -342,36 +419,58 @@ export class DeliveryWorker {
     if (!revision) {
       throw new Error(`Run ${run.id} refers to a missing workflow revision`);
     }
-    return { run, definition: revision.definition };
+    const { definition } = revision;
+    if (claimed.stepId === undefined) {
+      return { run, definition, ended: run.status !== 'in_progress' };
+    }
+    const step = hasSteps(definition)
+      ? definition.steps.find(s => s.id === claimed.stepId)
+      : undefined;
+    if (!hasSteps(definition) || step?.kind !== 'request') {
+      throw new Error(
+        `Run ${run.id} has no request step ${claimed.stepId} in its revision`,
+      );
+    }
+    const records = await this.options.steps.listRunSteps(run.id);
+    const status = records.find(r => r.stepId === step.id)?.status;
+    return {
+      run,
+      definition,
+      step: {
+        step,
+        outputs: upstreamOutputs(definition.steps, step.id, records),
+      },
+      ended: run.status !== 'in_progress' || status !== 'running',
+    };
   }
 
   /** Renders and sends one attempt; a request that cannot be built is a failed attempt. */
   private async send(
-    definition: WorkflowDefinition,
-    run: Run,
+    target: AttemptTarget,
     claimed: ClaimedDelivery,
     token: string,
     signingSecrets: ReadonlyArray<string>,
-    redactor: Redactor,
   ): Promise<DispatchAttempt> {
+    const { request } = requestOf(target);
     try {
-      const request = renderDeliveryRequest({
-        definition,
-        run,
+      const rendered = renderDeliveryRequest({
+        definition: target.definition,
+        run: target.run,
         entity: claimed.entity,
         token,
         callbackBaseUrl: this.options.callbackBaseUrl,
         secrets: this.options.config.secrets,
         webhookId: claimed.webhookId,
         signingSecrets,
+        ...(target.step && { step: target.step }),
       });
-      return await this.options.dispatcher.dispatch(request, {
+      return await this.options.dispatcher.dispatch(rendered, {
         timeoutMs: this.options.config.requestTimeoutMs,
         // Read past the limit by the longest secret, so that a secret the
         // limit cuts through is still redacted before the body is cut.
         maxResponseBodyBytes:
           this.options.config.maxResponseBodyBytes +
-          redactor.longestSecretBytes,
+          this.redactor.with([token]).longestSecretBytes,
       });
     } catch (error) {
       if (!(error instanceof InputError)) {
@@ -380,99 +479,11 @@ export class DeliveryWorker {
       return {
         startedAt: new Date().toISOString(),
         durationMs: 0,
-        request: {
-          method: definition.request.method,
-          url: definition.request.url,
-          headers: {},
-        },
+        request: { method: request.method, url: request.url, headers: {} },
         error: { kind: 'invalid-request', message: error.message },
         outcome: 'failure',
       };
     }
-  }
-
-  /** What an attempt leads to: done, another attempt later, or a failed run. */
-  private decide(
-    run: Run,
-    definition: WorkflowDefinition,
-    claimed: ClaimedDelivery,
-    attempt: DispatchAttempt,
-    redactor: Redactor,
-  ): AttemptRecord {
-    const base = {
-      deliveryId: claimed.id,
-      runId: run.id,
-      owner: this.owner,
-      attempt: claimed.attempt,
-    };
-    const position = positionOf(claimed);
-    const eventOf = (nextAttemptAt?: Date) => ({
-      type: 'request_sent' as const,
-      data: attemptEventData(
-        attempt,
-        { ...position, nextAttemptAt },
-        redactor,
-        this.options.config.maxResponseBodyBytes,
-      ),
-    });
-
-    if (attempt.outcome === 'success') {
-      const { execution } = definition;
-      if (execution.type === 'event-driven') {
-        // Delivered: the external system now has the workflow's timeout
-        // to report back.
-        const timeoutSeconds =
-          execution.timeoutSeconds ?? DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS;
-        return {
-          ...base,
-          next: { status: 'delivered' },
-          event: eventOf(),
-          run: {
-            to: 'in_progress',
-            deadlineAt: new Date(Date.now() + timeoutSeconds * 1000),
-            events: [],
-          },
-        };
-      }
-      return {
-        ...base,
-        next: { status: 'delivered' },
-        event: eventOf(),
-        run: {
-          to: 'success',
-          deadlineAt: null,
-          events: [
-            {
-              type: 'status_changed',
-              data: { from: 'in_progress', to: 'success' },
-            },
-          ],
-        },
-      };
-    }
-
-    if (isRetryable(attempt) && claimed.attempt < claimed.maxAttempts) {
-      const nextAttemptAt = new Date(
-        Date.now() +
-          retryDelayMs({
-            attemptsMade: claimed.attempt,
-            retryAfter: headerValue(attempt, 'retry-after'),
-            random: this.options.random,
-          }),
-      );
-      return {
-        ...base,
-        next: { status: 'scheduled', nextAttemptAt },
-        event: eventOf(nextAttemptAt),
-      };
-    }
-
-    return {
-      ...base,
-      next: { status: 'failed' },
-      event: eventOf(),
-      run: failRun(redactor.text(failureReason(attempt))),
-    };
   }
 
   /**
@@ -482,38 +493,73 @@ export class DeliveryWorker {
    * interrupted: resent if attempts remain.
    */
   private async record(
-    run: Run,
-    definition: WorkflowDefinition,
-    record: AttemptRecord,
+    target: AttemptTarget,
+    claimed: ClaimedDelivery,
+    decision: AttemptDecision,
+    redactor: Redactor,
+    attemptsMade?: number,
   ): Promise<void> {
+    const starts = target.step
+      ? this.stepStarts(
+          target.run,
+          target.definition as StepsWorkflowDefinition,
+          claimed.entity,
+        )
+      : undefined;
+    const record: AttemptRecord = {
+      deliveryId: claimed.id,
+      runId: target.run.id,
+      owner: this.owner,
+      attempt: claimed.attempt,
+      ...(attemptsMade !== undefined && { attemptsMade }),
+      next: decision.next,
+      event: decision.event,
+      ...(decision.ending &&
+        (target.step
+          ? {
+              steps: starts!.planner((context, state) =>
+                planStepAttempt(
+                  context,
+                  state,
+                  target.step!.step,
+                  decision.ending!,
+                  redactor,
+                ),
+              ),
+            }
+          : { run: runTransitionOf(decision.ending) })),
+    };
     const delays = this.options.recordRetryDelaysMs ?? RECORD_RETRY_DELAYS_MS;
     let lastError: unknown;
     for (let i = 0; i <= delays.length; i++) {
       if (i > 0) {
         await new Promise(resolve => setTimeout(resolve, delays[i - 1]));
         const current = await this.options.deliveries
-          .getRunDelivery(run.id)
+          .getDelivery(record.deliveryId)
           .catch(() => undefined);
         if (
           current &&
-          current.id === record.deliveryId &&
           !(current.status === 'sending' && current.leaseOwner === this.owner)
         ) {
           // It landed although the database reported an error.
-          await this.afterRecord(run, definition, record, true);
+          if (starts) {
+            await this.sendLanded(starts);
+          }
+          await this.afterRecord(target, record, true);
           return;
         }
       }
       try {
         const result = await this.options.deliveries.recordAttempt(record);
-        await this.afterRecord(run, definition, record, result.runChanged);
+        starts?.send(result.steps);
+        await this.afterRecord(target, record, result.runChanged);
         return;
       } catch (error) {
         lastError = error;
         this.options.logger.warn(
-          `Could not record attempt ${record.attempt} of the request of run ${
-            run.id
-          } (try ${i + 1} of ${delays.length + 1})`,
+          `Could not record attempt ${record.attempt} of ${describeRequest(
+            claimed,
+          )} (try ${i + 1} of ${delays.length + 1})`,
           toError(error),
         );
       }
@@ -521,21 +567,37 @@ export class DeliveryWorker {
     throw lastError;
   }
 
+  /**
+   * After a record that landed although the database reported an error:
+   * the step requests it started are claimed by this replica but were
+   * never handed over, so they are sent from what is stored.
+   */
+  private async sendLanded(starts: StepRequestStarts): Promise<void> {
+    for (const id of starts.preparedIds()) {
+      const delivery = await this.options.deliveries.getDelivery(id);
+      if (
+        delivery?.status === 'sending' &&
+        delivery.leaseOwner === this.owner &&
+        delivery.attempts === 1
+      ) {
+        this.inBackground(
+          { ...delivery, attempt: 1, interrupted: false },
+          starts.tokenOf(id)!,
+        );
+      }
+    }
+  }
+
   private async afterRecord(
-    run: Run,
-    definition: WorkflowDefinition,
+    target: AttemptTarget,
     record: AttemptRecord,
     runChanged: boolean,
   ): Promise<void> {
     const { notifier } = this.options;
-    const current = await this.options.store.getRun(run.id);
+    const current = await this.options.store.getRun(target.run.id);
     if (current) {
-      if (
-        runChanged &&
-        record.run?.to !== 'in_progress' &&
-        current.status === record.run?.to
-      ) {
-        await notifier.runFinished(current, definition.name);
+      if (runChanged && TERMINAL_RUN_STATUSES.includes(current.status)) {
+        await notifier.runFinished(current, target.definition.name);
       }
       await notifier.runChanged(current);
     }
@@ -609,34 +671,74 @@ export class DeliveryWorker {
   }
 }
 
-/** Where the claimed attempt stands in its delivery. */
-function positionOf(claimed: ClaimedDelivery): AttemptPosition {
-  return {
-    attempt: claimed.attempt,
-    maxAttempts: claimed.maxAttempts,
-    webhookId: claimed.webhookId,
-  };
+/** What an attempt is sent for: a run's own request, or one step's. */
+interface AttemptTarget {
+  run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>;
+  definition: WorkflowDefinition;
+  step?: { step: WorkflowRequestStep; outputs: StepOutputs };
+  /** The run (or step) ended meanwhile: nothing is sent. */
+  ended?: boolean;
 }
 
-/** The transition that ends a run as failed, saying why. */
-function failRun(message: string): NonNullable<AttemptRecord['run']> {
-  return {
-    to: 'failed',
-    deadlineAt: null,
-    events: [
-      {
-        type: 'status_changed',
-        data: { from: 'in_progress', to: 'failed', message },
-      },
-    ],
-  };
+type StepOutputs = Record<string, Record<string, RunStepOutputValue>>;
+
+/** The request, execution and delivery policy the attempt follows. */
+function requestOf(target: AttemptTarget): {
+  request: WorkflowRequest;
+  execution: WorkflowExecution;
+  delivery?: WorkflowDelivery;
+} {
+  if (target.step) {
+    return target.step.step;
+  }
+  if (hasSteps(target.definition)) {
+    throw new Error(
+      `Run ${target.run.id} is of a workflow of steps; its requests are its steps'`,
+    );
+  }
+  return target.definition;
 }
 
-function headerValue(
-  attempt: DispatchAttempt,
-  name: string,
-): string | undefined {
-  const headers = attempt.response?.headers ?? {};
-  const key = Object.keys(headers).find(k => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
+/** The run's transition when its own request ends. */
+function runTransitionOf(
+  ending: AttemptEnding,
+): NonNullable<AttemptRecord['run']> {
+  switch (ending.type) {
+    case 'delivered':
+      // Delivered: the external system now has the workflow's timeout to
+      // report back.
+      return { to: 'in_progress', deadlineAt: ending.deadlineAt, events: [] };
+    case 'answered':
+      return {
+        to: 'success',
+        deadlineAt: null,
+        events: [
+          {
+            type: 'status_changed',
+            data: { from: 'in_progress', to: 'success' },
+          },
+        ],
+      };
+    default:
+      return {
+        to: 'failed',
+        deadlineAt: null,
+        events: [
+          {
+            type: 'status_changed',
+            data: {
+              from: 'in_progress',
+              to: 'failed',
+              message: ending.message,
+            },
+          },
+        ],
+      };
+  }
+}
+
+function describeRequest(claimed: ClaimedDelivery): string {
+  return claimed.stepId === undefined
+    ? `the request of run ${claimed.runId}`
+    : `the request of step ${claimed.stepId} of run ${claimed.runId}`;
 }

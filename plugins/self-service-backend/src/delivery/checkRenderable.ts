@@ -1,8 +1,13 @@
 import { InputError } from '@backstage/errors';
-import type {
-  RunInputs,
-  WorkflowDefinition,
-  WorkflowParameter,
+import {
+  hasSteps,
+  type RunInputs,
+  type RunStepOutputValue,
+  upstreamStepIds,
+  type WorkflowDefinition,
+  type WorkflowParameter,
+  type WorkflowRequestStep,
+  type WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { DeliveryEntity } from '../database/deliveryRows';
 import { generateRunToken } from '../runs/runToken';
@@ -27,9 +32,10 @@ export function checkRenderable(options: {
   secrets: Record<string, string>;
   callbackBaseUrl: string;
 }): void {
-  const render = (inputs: RunInputs) =>
+  const { definition } = options;
+  const renderOne = (inputs: RunInputs, step?: WorkflowRequestStep) =>
     renderDeliveryRequest({
-      definition: options.definition,
+      definition,
       run: { id: SAMPLE_RUN_ID, inputs, requestedBy: options.requestedBy },
       entity: options.entity,
       token: generateRunToken(),
@@ -37,7 +43,24 @@ export function checkRenderable(options: {
       secrets: options.secrets,
       webhookId: 'msg_check',
       signingSecrets: [],
+      ...(step &&
+        hasSteps(definition) && {
+          step: { step, outputs: sampleOutputs(definition.steps, step.id) },
+        }),
     });
+  // Every request step, with stand-ins for the outputs it will be given:
+  // what the inputs alone make unbuildable is refused before the run.
+  const render = (inputs: RunInputs) => {
+    if (!hasSteps(definition)) {
+      renderOne(inputs);
+      return;
+    }
+    for (const step of definition.steps) {
+      if (step.kind === 'request') {
+        renderOne(inputs, step);
+      }
+    }
+  };
   const failure = renderError(() => render(options.inputs));
   if (!failure) {
     return;
@@ -63,6 +86,26 @@ export function checkRenderable(options: {
   }
   throw new InputError(
     `The workflow's request cannot be built for this run: ${failure.message}`,
+  );
+}
+
+/** A harmless value for every output of every step upstream of `stepId`. */
+function sampleOutputs(
+  steps: ReadonlyArray<WorkflowStep>,
+  stepId: string,
+): Record<string, Record<string, RunStepOutputValue>> {
+  const upstream = upstreamStepIds(steps, stepId);
+  return Object.fromEntries(
+    steps
+      .filter(step => upstream.has(step.id))
+      .map(step => [
+        step.id,
+        Object.fromEntries(
+          Object.keys(step.kind === 'request' ? step.outputs ?? {} : {}).map(
+            name => [name, 'x'],
+          ),
+        ),
+      ]),
   );
 }
 

@@ -86,10 +86,15 @@ export function renderDeliveryRequest(
     signingSecrets: ReadonlyArray<string>;
   },
 ): RenderedRequest {
-  const rendered = renderRequest(
-    input.step ? input.step.step.request : input.definition.request,
-    deliveryTemplateContext(input),
-  );
+  const request = input.step
+    ? input.step.step.request
+    : input.definition.request;
+  if (!request) {
+    throw new Error(
+      `Workflow '${input.definition.identifier}' has steps: render one step's request`,
+    );
+  }
+  const rendered = renderRequest(request, deliveryTemplateContext(input));
   return {
     ...rendered,
     headers: {

@@ -13,6 +13,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type {
   Run,
   Workflow,
+  RequestWorkflowDefinition,
   WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { Caller } from '../access/accessRules';
@@ -26,6 +27,7 @@ import type {
   RequestDispatcher,
 } from '../dispatch';
 import { DatabaseDeliveryStore } from '../database/DatabaseDeliveryStore';
+import { RunStepStore } from '../database/RunStepStore';
 import { DeliveryWorker } from '../delivery/DeliveryWorker';
 import { RunCommands } from './RunCommands';
 import { RunDeadlineSweep } from './RunDeadlineSweep';
@@ -109,7 +111,7 @@ const entities: Entity[] = [
 ];
 
 // Entity-scoped, simple, open to everyone; uses every kind of variable.
-const deployService: WorkflowDefinition = {
+const deployService: RequestWorkflowDefinition = {
   identifier: 'deploy-service',
   name: 'Deploy service',
   scope: { type: 'entity', kinds: ['Component'], types: ['service'] },
@@ -137,7 +139,7 @@ const deployService: WorkflowDefinition = {
 };
 
 // Global, simple, open to everyone, no inputs.
-const freezeDeploys: WorkflowDefinition = {
+const freezeDeploys: RequestWorkflowDefinition = {
   identifier: 'freeze-deploys',
   name: 'Freeze deployments',
   scope: { type: 'global' },
@@ -148,7 +150,7 @@ const freezeDeploys: WorkflowDefinition = {
 };
 
 // Global, simple, carrying secrets in headers and body.
-const syncSecrets: WorkflowDefinition = {
+const syncSecrets: RequestWorkflowDefinition = {
   identifier: 'sync-secrets',
   name: 'Sync secrets',
   scope: { type: 'global' },
@@ -168,7 +170,7 @@ const syncSecrets: WorkflowDefinition = {
 };
 
 // Global, event-driven: an external system reports back.
-const provisionEnvironment: WorkflowDefinition = {
+const provisionEnvironment: RequestWorkflowDefinition = {
   identifier: 'provision-environment',
   name: 'Provision environment',
   scope: { type: 'global' },
@@ -184,7 +186,7 @@ const provisionEnvironment: WorkflowDefinition = {
 };
 
 // Global, simple, needs a platform-team approval.
-const rotateCredentials: WorkflowDefinition = {
+const rotateCredentials: RequestWorkflowDefinition = {
   identifier: 'rotate-db-credentials',
   name: 'Rotate database credentials',
   scope: { type: 'global' },
@@ -358,9 +360,11 @@ describe('RunCommands with the delivery worker and the deadline sweep', () => {
       const logger = mockServices.logger.mock();
       const auditor = new RecordingAuditor();
       const deliveries = new DatabaseDeliveryStore(knex);
+      const steps = new RunStepStore(knex);
       const worker = new DeliveryWorker({
         store,
         deliveries,
+        steps,
         dispatcher,
         notifier: notifier as unknown as RunNotifier,
         logger,
@@ -371,6 +375,7 @@ describe('RunCommands with the delivery worker and the deadline sweep', () => {
       const commands = new RunCommands({
         store,
         deliveries,
+        steps,
         worker,
         catalog,
         auth: mockServices.auth(),
@@ -1580,7 +1585,7 @@ describe('RunCommands with the delivery worker and the deadline sweep', () => {
 
       it('dispatches the revision that was approved, not a later edit', async () => {
         const { store, dispatcher, service, publish, trigger } = await setup();
-        const definition: WorkflowDefinition = {
+        const definition: RequestWorkflowDefinition = {
           ...deployService,
           access: {
             type: 'approval',
@@ -1602,7 +1607,7 @@ describe('RunCommands with the delivery worker and the deadline sweep', () => {
           definition: {
             ...definition,
             request: {
-              method: 'PUT',
+              method: 'PUT' as const,
               url: 'https://deploy-v2.example.com/services/{{entity.identifier}}',
             },
           },
@@ -1693,7 +1698,7 @@ describe('RunCommands with the delivery worker and the deadline sweep', () => {
           await setup();
         const workflow = await publish({
           ...provisionEnvironment,
-          execution: { type: 'event-driven', timeoutSeconds: 3600 },
+          execution: { type: 'event-driven' as const, timeoutSeconds: 3600 },
         });
 
         // A slow receiver: the delivery's lease, not the sweep, decides.

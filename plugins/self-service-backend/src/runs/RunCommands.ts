@@ -2,6 +2,7 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type {
   Run,
   RunEvent,
+  RunStep,
   Workflow,
   WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
@@ -10,8 +11,13 @@ import { approveRun, type RunDecision, rejectRun } from './commands/decideRun';
 import { deleteWorkflow } from './commands/deleteWorkflow';
 import { redeliverRun } from './commands/redeliverRun';
 import { type CallbackAuthor, RunCallbacks } from './commands/RunCallbacks';
+import {
+  StepCallbacks,
+  type StepCallbackTarget,
+} from './commands/StepCallbacks';
 import type { RunCommandDeps } from './commands/RunCommandDeps';
 import { definitionOf } from './commands/runLookups';
+import { toRunStep } from './commands/toRunStep';
 import { triggerRun } from './commands/triggerRun';
 import { withdrawRun } from './commands/withdrawRun';
 
@@ -26,9 +32,11 @@ import { withdrawRun } from './commands/withdrawRun';
  */
 export class RunCommands {
   private readonly callbacks: RunCallbacks;
+  private readonly stepCallbacks: StepCallbacks;
 
   constructor(private readonly deps: RunCommandDeps) {
     this.callbacks = new RunCallbacks(deps);
+    this.stepCallbacks = new StepCallbacks(deps);
   }
 
   trigger(request: {
@@ -84,6 +92,33 @@ export class RunCommands {
     },
   ): Promise<Run> {
     return this.callbacks.setFinalStatus(request);
+  }
+
+  postStepMessage(
+    request: StepCallbackTarget & { markdown: string },
+  ): Promise<RunEvent> {
+    return this.stepCallbacks.postMessage(request);
+  }
+
+  postStepLink(
+    request: StepCallbackTarget & { label: string; url: string },
+  ): Promise<RunEvent> {
+    return this.stepCallbacks.postLink(request);
+  }
+
+  setStepStatus(
+    request: StepCallbackTarget & {
+      status: 'success' | 'failed';
+      message?: string;
+      outputs?: Record<string, unknown>;
+    },
+  ): Promise<RunStep> {
+    return this.stepCallbacks.setStatus(request);
+  }
+
+  /** The steps of a run, in workflow order; none for one request. */
+  async stepsOf(runId: string): Promise<RunStep[]> {
+    return (await this.deps.steps.listRunSteps(runId)).map(toRunStep);
   }
 
   /** The definition a run was triggered with. */

@@ -3,11 +3,12 @@ import type {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, toError } from '@backstage/errors';
-import type {
-  Run,
-  RunEvent,
-  RunStatus,
-  WorkflowDefinition,
+import {
+  hasSteps,
+  type RequestWorkflowDefinition,
+  type Run,
+  type RunEvent,
+  type RunStatus,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import { DEFAULT_EVENT_DRIVEN_TIMEOUT_SECONDS } from '../workflows/validateExecution';
@@ -85,6 +86,11 @@ export class RunDeadlineSweep {
   /** Ends one overdue run; false if it finished or moved on meanwhile. */
   private async timeOut(run: Run, now: Date): Promise<boolean> {
     const definition = await definitionOf(this.deps, run);
+    if (hasSteps(definition)) {
+      // Such a run has no deadline of its own: its steps' deadlines are
+      // swept with the steps.
+      return false;
+    }
     // The last attempt decides.
     const requestSent = (
       await this.deps.store.listRunEvents(run.id, { types: ['request_sent'] })
@@ -150,7 +156,7 @@ export class RunDeadlineSweep {
   /** What an overdue run becomes, by what was recorded of its request. */
   private overdueEnding(
     run: Run,
-    definition: WorkflowDefinition,
+    definition: RequestWorkflowDefinition,
     requestSent: RunEvent | undefined,
     now: Date,
   ): { to: RunStatus; data: Record<string, unknown> } | { deadlineAt: Date } {
@@ -193,7 +199,7 @@ export class RunDeadlineSweep {
 }
 
 type EventDrivenExecution = Extract<
-  WorkflowDefinition['execution'],
+  RequestWorkflowDefinition['execution'],
   { type: 'event-driven' }
 >;
 

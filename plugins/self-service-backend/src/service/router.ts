@@ -1,7 +1,6 @@
 import type {
   AuditorService,
   BackstageCredentials,
-  BackstageServicePrincipal,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -13,7 +12,6 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
-  AuthenticationError,
   ConflictError,
   InputError,
   NotAllowedError,
@@ -57,7 +55,6 @@ import type {
 } from '../database/SelfServiceStore';
 import { REDELIVERABLE_STATUSES } from '../runs/commands/redeliverRun';
 import type { RunCommands } from '../runs/RunCommands';
-import { isRunToken } from '../runs/runToken';
 import { RunTokenVerifier } from '../runs/RunTokenVerifier';
 import { createOpenApiRouter } from '../schema/openapi';
 import { managedWorkflowMessage } from '../workflows/managedWorkflows';
@@ -65,7 +62,9 @@ import { previewRequest } from '../workflows/previewRequest';
 import { validateRunInputs } from '../workflows/validateRunInputs';
 import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
+import { addCallbackRoutes } from './callbackRoutes';
 import { parseWorkflowListQuery } from './parseWorkflowListQuery';
+import { objectBody, optionalString } from './requestBody';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -86,7 +85,6 @@ export interface RouterOptions {
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
-const MAX_MESSAGE_LENGTH = 64 * 1024;
 
 const transformRunConditions = createConditionTransformer(
   Object.values(selfServiceRunRules),
@@ -609,10 +607,11 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       allow: ['user', 'service'],
     });
     const run = await requireVisibleRun(req.params.runId, credentials);
-    const [definition, events, approvers] = await Promise.all([
+    const [definition, events, approvers, steps] = await Promise.all([
       runs.definitionOf(run),
       store.listRunEvents(run.id),
       store.listRunApprovers(run.id),
+      runs.stepsOf(run.id),
     ]);
     const caller = isUser(credentials)
       ? await callerOf(credentials)
@@ -621,6 +620,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       run,
       workflow: definition,
       events,
+      ...(steps.length > 0 && { steps }),
       approvers,
       permissions: {
         approve: approvePermission(run, definition, approvers, caller),
@@ -759,145 +759,17 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     res.json(run);
   });
 
-  /**
-   * Who is posting to a run: the holder of the run's own token (`ssrt_...`),
-   * or Backstage service credentials of a service listed in
-   * `selfService.callbacks.allowedServices` that the policy allows
-   * `self-service.run.update` on it. User credentials are refused: a
-   * signed-in person never reports a run's progress, and a user token that
-   * leaks to a CI system must not let it write to every run its owner can see.
-   */
-  async function authenticateCallback(req: Request): Promise<CallbackCaller> {
-    const { runId } = req.params;
-    const authorization = req.header('authorization') ?? '';
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    if (!bearer) {
-      throw new AuthenticationError(
-        "Missing credentials: send the run's token or Backstage service credentials as a Bearer token",
-      );
-    }
-    if (isRunToken(bearer)) {
-      if (!(await runTokens.verify(runId, bearer))) {
-        throw new AuthenticationError('The token is not the token of this run');
-      }
-      return { token: bearer };
-    }
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['service', 'user'],
-    });
-    if (!isService(credentials)) {
-      throw new NotAllowedError(
-        "Callbacks take the run's token or Backstage service credentials, not a user's credentials",
-      );
-    }
-    // The permission framework allows every service principal without
-    // access restrictions, so which services may report is configured.
-    const { subject } = credentials.principal;
-    if (!config.callbackServices.has(subject)) {
-      throw new NotAllowedError(
-        config.callbackServices.size === 0
-          ? `Service '${subject}' may not post to runs: no services are listed in selfService.callbacks.allowedServices, so callbacks take the run's token only`
-          : `Service '${subject}' may not post to runs: it is not listed in selfService.callbacks.allowedServices`,
-      );
-    }
-    if (!(await store.getRun(runId))) {
-      throw new NotFoundError(`No run with id '${runId}'`);
-    }
-    if (
-      !(await authorize(selfServiceRunUpdatePermission, credentials, runId))
-    ) {
-      throw new NotAllowedError(
-        'These credentials are not allowed to update this run',
-      );
-    }
-    return { actor: `service:${credentials.principal.subject}` };
-  }
-
-  router.post('/runs/:runId/messages', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-message',
-      'medium',
-      { runId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const markdown = requiredString(
-          objectBody(req),
-          'markdown',
-          MAX_MESSAGE_LENGTH,
-        );
-        return {
-          result: await runs.postMessage({ runId, ...caller, markdown }),
-        };
-      },
-    );
-    res.status(201).json(event);
-  });
-
-  router.post('/runs/:runId/links', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-link',
-      'medium',
-      { runId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const body = objectBody(req);
-        const label = requiredString(body, 'label', 200);
-        const url = parseHttpUrl(requiredString(body, 'url', 2000));
-        return {
-          result: await runs.postLink({ runId, ...caller, label, url }),
-        };
-      },
-    );
-    res.status(201).json(event);
-  });
-
-  router.post('/runs/:runId/status', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId } = req.params;
-    const run = await audited(
-      callbackAuditRequest(req, caller),
-      'run-status',
-      'medium',
-      { runId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const body = objectBody(req);
-        const status = body.status;
-        if (status !== 'success' && status !== 'failed') {
-          throw new InputError("status: must be 'success' or 'failed'");
-        }
-        const message = optionalString(body, 'message', MAX_MESSAGE_LENGTH);
-        const finished = await runs.setFinalStatus({
-          runId,
-          ...caller,
-          status,
-          message,
-        });
-        return { result: finished, meta: { status: finished.status } };
-      },
-    );
-    res.json(run);
+  addCallbackRoutes(router, {
+    httpAuth,
+    store,
+    runs,
+    config,
+    runTokens,
+    authorize,
+    audited,
   });
 
   return router;
-}
-
-/**
- * Who posted a callback: an actor for Backstage service credentials, or the
- * run token that was presented (kept to redact it from what they post).
- */
-interface CallbackCaller {
-  actor?: string;
-  token?: string;
-}
-
-function isService(
-  credentials: BackstageCredentials,
-): credentials is BackstageCredentials<BackstageServicePrincipal> {
-  return (credentials.principal as { type?: string }).type === 'service';
 }
 
 function isUser(
@@ -936,43 +808,6 @@ function approvePermission(
   return { allowed: true };
 }
 
-function objectBody(req: Request): Record<string, unknown> {
-  const body = req.body;
-  if (body === undefined || body === null || body === '') {
-    return {};
-  }
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    throw new InputError('body: must be a JSON object');
-  }
-  return body as Record<string, unknown>;
-}
-
-function requiredString(
-  body: Record<string, unknown>,
-  field: string,
-  maxLength: number,
-): string {
-  const value = body[field];
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InputError(`${field}: required, a non-empty string`);
-  }
-  if (value.length > maxLength) {
-    throw new InputError(`${field}: at most ${maxLength} characters`);
-  }
-  return value;
-}
-
-function optionalString(
-  body: Record<string, unknown>,
-  field: string,
-  maxLength: number,
-): string | undefined {
-  if (body[field] === undefined || body[field] === null || body[field] === '') {
-    return undefined;
-  }
-  return requiredString(body, field, maxLength);
-}
-
 function normalizeEntityRef(value: string): string {
   try {
     return stringifyEntityRef(parseEntityRef(value));
@@ -1008,18 +843,6 @@ function parseLimit(value: number | undefined): number {
   return value;
 }
 
-/**
- * The request for the auditor to identify the caller by, when the caller has
- * Backstage credentials; a run token is not one, so the event then names the
- * run token as the actor in its metadata instead.
- */
-function callbackAuditRequest(
-  req: Request,
-  caller: CallbackCaller,
-): Request | undefined {
-  return caller.actor ? req : undefined;
-}
-
 /** Runs a validation, prefixing the field of any 400 it throws. */
 function prefixErrors<T>(prefix: string, validate: () => T): T {
   try {
@@ -1043,19 +866,6 @@ function sampleEntity(kind: string): Entity {
       title: 'Example Entity',
     },
   };
-}
-
-function parseHttpUrl(value: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new InputError('url: must be an absolute http or https URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InputError('url: must be an absolute http or https URL');
-  }
-  return parsed.toString();
 }
 
 function parseIfMatch(value: string | undefined): number | undefined {

@@ -1,7 +1,7 @@
-import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import type { RequestWorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { PREVIEW_RUN_ID, previewRequest } from './previewRequest';
 
-const definition: WorkflowDefinition = {
+const definition: RequestWorkflowDefinition = {
   identifier: 'restart-service',
   name: 'Restart service',
   scope: { type: 'entity', kinds: ['Component'] },
@@ -59,7 +59,7 @@ describe('previewRequest', () => {
           { identifier: 'note', name: 'Note', type: 'string', required: false },
         ],
         request: {
-          method: 'POST',
+          method: 'POST' as const,
           url: 'https://ci.example.com/restart?note={{data.note}}',
           body: '{"replicas": {{data.replicas}}, "note": "{{data.note}}", "text": "({{data.note}})"}',
         },

@@ -1,5 +1,6 @@
 import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import type {
   RunInputs,
   WorkflowDefinition,
@@ -24,6 +25,12 @@ export function previewRequest(options: {
   secretNames: Iterable<string>;
 }): RenderedRequest {
   const { definition, inputs, entity } = options;
+  if (!definition.request) {
+    throw new InputError(
+      'steps: a workflow of steps has no single request to preview',
+    );
+  }
+  const { request } = definition;
   const context: TemplateContext = {
     run: {
       id: PREVIEW_RUN_ID,
@@ -46,5 +53,5 @@ export function previewRequest(options: {
       [...options.secretNames].map(name => [name, REDACTED]),
     ),
   };
-  return renderRequest(definition.request, context);
+  return renderRequest(request, context);
 }

@@ -26,7 +26,9 @@ export function toWorkflowListItem(
     ...(workflow.icon !== undefined ? { icon: workflow.icon } : {}),
     ...(workflow.color !== undefined ? { color: workflow.color } : {}),
     scope: listScope(workflow.scope),
-    execution: { type: workflow.execution.type },
+    ...(workflow.execution
+      ? { execution: { type: workflow.execution.type } }
+      : { stepCount: workflow.steps.length }),
     access: listAccess(workflow.access),
     parameters: workflow.parameters,
     ...(workflow.managedBy ? { managedBy: workflow.managedBy } : {}),

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import type { RequestWorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import { AllowedHosts, EgressPolicy } from '../egress';
 import {
   validateWorkflowDefinition,
@@ -79,8 +79,13 @@ function minimalDraft(): Draft {
   };
 }
 
-function validate(draft: unknown): WorkflowDefinition {
-  return validateWorkflowDefinition(draft, options);
+/** Validates a draft of one request (every draft here but the steps' ones). */
+function validate(draft: unknown): RequestWorkflowDefinition {
+  const result = validateWorkflowDefinition(draft, options);
+  if (result.steps) {
+    throw new Error('expected a workflow of one request');
+  }
+  return result;
 }
 
 function edited(base: () => Draft, edit: (draft: Draft) => void): Draft {
@@ -1268,7 +1273,7 @@ describe('validateWorkflowDefinition: where the request may go', () => {
       'http://[::1]:9000/x',
     ]) {
       expect(
-        validateWorkflowDefinition(withUrl(url), allowing).request.url,
+        validateWorkflowDefinition(withUrl(url), allowing).request?.url,
       ).toBe(url);
     }
     expect(() =>

@@ -25,6 +25,7 @@ import {
 import { readExecution } from './validateExecution';
 import { readPrincipalRefs } from './readPrincipalRefs';
 import { readRequest } from './validateRequest';
+import { validateSteps } from './validateSteps';
 
 /** What a workflow definition is checked against besides itself. */
 export interface ValidationOptions {
@@ -383,6 +384,34 @@ export function validateWorkflowDefinition(
     fail('color', "must be a hex color like '#1f6feb' or '#fa0'");
   }
   const scope = readScope(get(input, 'scope'));
+  const details = {
+    identifier,
+    name,
+    ...(description !== undefined && { description }),
+    ...(icon !== undefined && { icon }),
+    ...(color !== undefined && { color: color.toLocaleLowerCase('en-US') }),
+    scope,
+  };
+  if (!isAbsent(get(input, 'steps'))) {
+    for (const field of ['execution', 'request', 'delivery']) {
+      if (!isAbsent(get(input, field))) {
+        fail(
+          field,
+          'a workflow of steps declares its requests, executions and deliveries in its steps; remove it or the steps',
+        );
+      }
+    }
+    const access = readAccess(get(input, 'access'), scope);
+    const parameters = readParameters(get(input, 'parameters'));
+    const steps = validateSteps(get(input, 'steps'), {
+      scope,
+      parameters,
+      secretNames: options.secretNames,
+      signingKeyNames: options.signingKeyNames ?? new Set(),
+      egressPolicy: options.egressPolicy,
+    });
+    return { ...details, access, parameters, steps };
+  }
   const execution = readExecution(get(input, 'execution'));
   const access = readAccess(get(input, 'access'), scope);
   const parameters = readParameters(get(input, 'parameters'));
@@ -402,12 +431,7 @@ export function validateWorkflowDefinition(
   );
 
   return {
-    identifier,
-    name,
-    ...(description !== undefined && { description }),
-    ...(icon !== undefined && { icon }),
-    ...(color !== undefined && { color: color.toLocaleLowerCase('en-US') }),
-    scope,
+    ...details,
     execution,
     access,
     parameters,

@@ -1,7 +1,9 @@
 import { Entity } from '@backstage/catalog-model';
 import {
+  RequestWorkflowDefinition,
+  StepsWorkflowDefinition,
   Workflow,
-  WorkflowDefinition,
+  WorkflowRecord,
 } from '@backstage-self-service/plugin-self-service-common';
 
 /**
@@ -9,8 +11,8 @@ import {
  * normalised shape the backend returns, with fields overridable per test.
  */
 export function editorDefinition(
-  overrides: Partial<WorkflowDefinition> = {},
-): WorkflowDefinition {
+  overrides: Partial<RequestWorkflowDefinition> = {},
+): RequestWorkflowDefinition {
   return {
     identifier: 'restart-service',
     name: 'Restart service',
@@ -77,7 +79,9 @@ export function editorDefinition(
 }
 
 /** A stored workflow around {@link editorDefinition}. */
-export function editorWorkflow(overrides: Partial<Workflow> = {}): Workflow {
+export function editorWorkflow(
+  overrides: Partial<RequestWorkflowDefinition & WorkflowRecord> = {},
+): Workflow {
   return {
     ...editorDefinition(),
     id: 'w-restart',
@@ -116,4 +120,45 @@ export function principalEntities(): Entity[] {
       spec: { type: 'service', owner: 'group:default/sre' },
     },
   ];
+}
+
+/** A workflow of steps as the backend returns it: a gate before a deploy. */
+export function stepsDefinition(): StepsWorkflowDefinition {
+  const { execution, request, delivery, ...details } = editorDefinition({
+    access: { type: 'everyone' },
+  });
+  return {
+    ...details,
+    steps: [
+      {
+        id: 'build',
+        name: 'Build',
+        kind: 'request',
+        dependsOn: [],
+        execution: { type: 'simple' },
+        request: { method: 'POST', url: 'https://ci.example.com/build' },
+        outputs: { image: '/image' },
+      },
+      {
+        id: 'gate',
+        name: 'Production gate',
+        kind: 'approval',
+        dependsOn: ['build'],
+        approvers: ['group:default/sre'],
+        mode: 'any',
+      },
+      {
+        id: 'deploy',
+        name: 'Deploy',
+        kind: 'request',
+        dependsOn: ['gate'],
+        execution: { type: 'event-driven' },
+        request: {
+          method: 'POST',
+          url: 'https://cd.example.com/deploy',
+          body: '{"image": "{{steps.build.outputs.image}}"}',
+        },
+      },
+    ],
+  };
 }

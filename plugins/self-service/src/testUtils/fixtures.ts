@@ -1,9 +1,11 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  RequestWorkflowDefinition,
   Run,
   Workflow,
   WorkflowListItem,
   WorkflowPage,
+  WorkflowRecord,
 } from '@backstage-self-service/plugin-self-service-common';
 import { SelfServiceApi } from '../api';
 
@@ -52,7 +54,9 @@ export function makeWorkflowPage(
 }
 
 /** A whole stored workflow, as `getWorkflow` answers it. */
-export function makeFullWorkflow(overrides: Partial<Workflow> = {}): Workflow {
+export function makeFullWorkflow(
+  overrides: Partial<RequestWorkflowDefinition & WorkflowRecord> = {},
+): Workflow {
   return {
     id: 'w-restart',
     identifier: 'restart-service',

@@ -1,9 +1,9 @@
 import { SignalApi } from '@backstage/plugin-signals-react';
 import {
+  RequestWorkflowDefinition,
   RunDetails,
   RunEvent,
   RunEventType,
-  WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import { makeRun } from './fixtures';
 
@@ -12,8 +12,8 @@ type JsonObject = Parameters<Parameters<SignalApi['subscribe']>[1]>[0];
 
 /** A workflow definition as a run's page gets it, overridable per test. */
 export function makeRunWorkflow(
-  overrides: Partial<WorkflowDefinition> = {},
-): WorkflowDefinition {
+  overrides: Partial<RequestWorkflowDefinition> = {},
+): RequestWorkflowDefinition {
   return {
     identifier: 'restart-service',
     name: 'Restart service',
@@ -55,7 +55,7 @@ export function makeRunEvent(
 export function makeRunDetails(
   overrides: {
     run?: Parameters<typeof makeRun>[0];
-    workflow?: Partial<WorkflowDefinition>;
+    workflow?: Partial<RequestWorkflowDefinition>;
     events?: RunEvent[];
     approvers?: string[];
     permissions?: Partial<RunDetails['permissions']>;

@@ -27,10 +27,13 @@ export interface CallbackAuthor {
  */
 export class RunCallbacks {
   private readonly redactor: Redactor;
-  /** Execution types of runs that posted callbacks; they never change. */
+  /**
+   * Execution types of runs that posted callbacks (`steps` for a workflow
+   * of steps); they never change.
+   */
   private readonly executionTypes = new BoundedCache<
     string,
-    WorkflowExecution['type']
+    WorkflowExecution['type'] | 'steps'
   >(MAX_CACHED_RUNS);
 
   constructor(private readonly deps: RunCommandDeps) {
@@ -74,6 +77,9 @@ export class RunCallbacks {
   ): Promise<Run> {
     const run = await requireRun(this.deps, request.runId);
     const definition = await definitionOf(this.deps, run);
+    if (!definition.execution) {
+      throw stepsRunError(run.id, 'a final status');
+    }
     if (definition.execution.type !== 'event-driven') {
       throw new ConflictError(
         `Run ${run.id} is of a simple workflow, which finishes with its HTTP response`,
@@ -131,13 +137,16 @@ export class RunCallbacks {
     runId: string,
     what: 'messages' | 'links',
   ): Promise<void> {
-    const type = await this.executionTypes.getOrLoad(
-      runId,
-      async () =>
-        (
-          await definitionOf(this.deps, await requireRun(this.deps, runId))
-        ).execution.type,
-    );
+    const type = await this.executionTypes.getOrLoad(runId, async () => {
+      const definition = await definitionOf(
+        this.deps,
+        await requireRun(this.deps, runId),
+      );
+      return definition.execution?.type ?? 'steps';
+    });
+    if (type === 'steps') {
+      throw stepsRunError(runId, what);
+    }
     if (type !== 'event-driven') {
       throw new ConflictError(
         `Run ${runId} is of a simple workflow, which finishes with its HTTP response and takes no ${what}`,
@@ -148,6 +157,13 @@ export class RunCallbacks {
   private redact(text: string, token: string | undefined): string {
     return withoutToken(this.redactor.text(text), token);
   }
+}
+
+/** A run of steps is reported on step by step, with each step's token. */
+function stepsRunError(runId: string, what: string): ConflictError {
+  return new ConflictError(
+    `Run ${runId} is of a workflow of steps: post ${what} to the step, at /runs/${runId}/steps/{stepId}`,
+  );
 }
 
 /** Text without the run token that was presented, if any. */

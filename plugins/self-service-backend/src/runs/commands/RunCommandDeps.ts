@@ -6,6 +6,7 @@ import type {
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { RunServiceConfig } from '../../config';
 import type { DeliveryStore } from '../../database/DeliveryStore';
+import type { RunStepStore } from '../../database/RunStepStore';
 import type { SelfServiceStore } from '../../database/SelfServiceStore';
 import type { DeliveryWorker } from '../../delivery/DeliveryWorker';
 import type { RunNotifier } from '../RunNotifier';
@@ -14,10 +15,11 @@ import type { RunNotifier } from '../RunNotifier';
 export interface RunCommandDeps {
   store: SelfServiceStore;
   deliveries: DeliveryStore;
+  steps: RunStepStore;
   /** Sends what the commands make due; it claimed it as they wrote it. */
   worker: Pick<
     DeliveryWorker,
-    'prepare' | 'sendPrepared' | 'newClaim' | 'sendClaimed'
+    'prepare' | 'sendPrepared' | 'newClaim' | 'sendClaimed' | 'stepStarts'
   >;
   catalog: CatalogService;
   auth: AuthService;

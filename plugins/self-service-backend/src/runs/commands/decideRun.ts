@@ -1,10 +1,12 @@
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import type {
-  Run,
-  WorkflowDefinition,
+import {
+  hasSteps,
+  type Run,
+  type WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import { type Caller, isApprover } from '../../access/accessRules';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
+import { planRunStart } from '../../steps/planSteps';
 import type { RunCommandDeps } from './RunCommandDeps';
 import {
   currentEntity,
@@ -36,6 +38,32 @@ export async function approveRun(
   // Looked up before anything is committed: if the catalog fails, the run
   // stays pending and the approver can simply try again.
   const entity = await currentEntity(deps, run);
+  const events = [
+    {
+      type: 'approved' as const,
+      actor: request.caller.userEntityRef,
+      data: request.comment ? { comment: request.comment } : {},
+    },
+    statusChanged('pending_approval', 'in_progress', request.caller),
+  ];
+  if (hasSteps(definition)) {
+    const starts = deps.worker.stepStarts(
+      run,
+      definition,
+      deliveryEntity(entity),
+    );
+    const approved = await deps.store.transitionRun({
+      runId: run.id,
+      from: ['pending_approval'],
+      to: 'in_progress',
+      deadlineAt: null,
+      steps: starts.planner(context => planRunStart(context)),
+      events,
+    });
+    starts.sendStarted();
+    await deps.notifier.runChanged(approved);
+    return approved;
+  }
   const prepared = deps.worker.prepare(definition, deliveryEntity(entity));
   const approved = await deps.store.transitionRun({
     runId: run.id,
@@ -43,14 +71,7 @@ export async function approveRun(
     to: 'in_progress',
     deadlineAt: null,
     delivery: prepared.delivery,
-    events: [
-      {
-        type: 'approved',
-        actor: request.caller.userEntityRef,
-        data: request.comment ? { comment: request.comment } : {},
-      },
-      statusChanged('pending_approval', 'in_progress', request.caller),
-    ],
+    events,
   });
   deps.worker.sendPrepared(prepared, approved, definition);
   await deps.notifier.runChanged(approved);

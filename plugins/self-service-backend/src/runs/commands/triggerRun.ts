@@ -1,10 +1,12 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
-import type {
-  Run,
-  Workflow,
+import {
+  hasSteps,
+  type Run,
+  type Workflow,
 } from '@backstage-self-service/plugin-self-service-common';
+import { randomUUID } from 'node:crypto';
 import {
   type Caller,
   entityOwnerRefs,
@@ -12,6 +14,7 @@ import {
 } from '../../access/accessRules';
 import { checkRenderable } from '../../delivery/checkRenderable';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
+import { planRunStart } from '../../steps/planSteps';
 import { validateRunInputs } from '../../workflows/validateRunInputs';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { resolveEntity } from './runLookups';
@@ -72,6 +75,26 @@ export async function triggerRun(
       events: [{ type: 'approval_requested', data: { approvers } }],
     });
     await deps.notifier.approvalRequested(run, workflow, approvers);
+    await deps.notifier.runChanged(run);
+    return run;
+  }
+
+  if (hasSteps(workflow)) {
+    // Known before the run is written: its steps' requests are rendered
+    // with it, and they are claimed in the same transaction.
+    const runId = randomUUID();
+    const starts = deps.worker.stepStarts(
+      { id: runId, inputs, requestedBy: caller.userEntityRef },
+      workflow,
+      variables,
+    );
+    const run = await deps.store.createRun({
+      ...base,
+      id: runId,
+      status: 'in_progress',
+      steps: starts.planner(context => planRunStart(context)),
+    });
+    starts.sendStarted();
     await deps.notifier.runChanged(run);
     return run;
   }

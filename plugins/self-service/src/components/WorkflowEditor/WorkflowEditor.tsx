@@ -28,6 +28,7 @@ import { ParametersSection } from './ParametersSection';
 import { PreviewSection } from './PreviewSection';
 import { RequestSection } from './RequestSection';
 import { ScopeSection } from './ScopeSection';
+import { StepsSection } from './StepsSection';
 import { WorkflowForm, emptyForm, toDefinition, toForm } from './workflowForm';
 
 const useStyles = makeStyles(theme => ({
@@ -235,15 +236,25 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
         onChange={onChange}
       />
       <ScopeSection form={form} errors={errors} onChange={onChange} />
-      <ExecutionSection form={form} errors={errors} onChange={onChange} />
+      {!form.steps && (
+        <ExecutionSection form={form} errors={errors} onChange={onChange} />
+      )}
       <AccessSection form={form} errors={errors} onChange={onChange} />
       <ParametersSection form={form} errors={errors} onChange={onChange} />
-      <RequestSection form={form} errors={errors} onChange={onChange} />
-      <PreviewSection
-        form={form}
-        onCheck={check}
-        onDefinitionErrors={found => setState(s => ({ ...s, errors: found }))}
-      />
+      {form.steps ? (
+        <StepsSection steps={form.steps} />
+      ) : (
+        <>
+          <RequestSection form={form} errors={errors} onChange={onChange} />
+          <PreviewSection
+            form={form}
+            onCheck={check}
+            onDefinitionErrors={found =>
+              setState(s => ({ ...s, errors: found }))
+            }
+          />
+        </>
+      )}
 
       <div className={classes.actions}>
         <Button

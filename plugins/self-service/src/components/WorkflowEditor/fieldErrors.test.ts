@@ -1,4 +1,7 @@
-import { editorDefinition } from '../../testUtils/editorFixtures';
+import {
+  editorDefinition,
+  stepsDefinition,
+} from '../../testUtils/editorFixtures';
 import { makeResponseError } from '../../testUtils/fixtures';
 import {
   checkForm,
@@ -263,6 +266,15 @@ describe('fieldErrors', () => {
   describe('checkForm', () => {
     it('finds nothing wrong with a valid workflow', () => {
       expect(checkForm(form())).toEqual({});
+    });
+
+    it('does not ask a workflow of steps for the request fields it does not save', () => {
+      const steps = toForm(stepsDefinition());
+      expect(steps.url).toBe('');
+      expect(checkForm(steps)).toEqual({});
+      expect(checkForm({ ...steps, name: '' })).toEqual({
+        name: 'Enter a name',
+      });
     });
 
     it('asks for the required fields of a new workflow', () => {

@@ -1,4 +1,4 @@
-import { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import { RequestWorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
 import {
   emptyForm,
   emptyHeader,
@@ -8,7 +8,10 @@ import {
   toDefinition,
   toForm,
 } from './workflowForm';
-import { editorDefinition } from '../../testUtils/editorFixtures';
+import {
+  editorDefinition,
+  stepsDefinition,
+} from '../../testUtils/editorFixtures';
 
 describe('workflowForm', () => {
   describe('toForm and toDefinition', () => {
@@ -17,7 +20,17 @@ describe('workflowForm', () => {
       expect(toDefinition(toForm(definition))).toEqual(definition);
     });
 
-    it.each<[string, Partial<WorkflowDefinition>]>([
+    it('keeps the steps of a workflow of steps, saving no request fields', () => {
+      const definition = stepsDefinition();
+      const form = toForm(definition);
+      expect(form.steps).toEqual(definition.steps);
+      const saved = toDefinition({ ...form, name: 'Ship it' });
+      expect(saved).toEqual({ ...definition, name: 'Ship it' });
+      expect(saved).not.toHaveProperty('request');
+      expect(saved).not.toHaveProperty('execution');
+    });
+
+    it.each<[string, Partial<RequestWorkflowDefinition>]>([
       ['a global workflow', { scope: { type: 'global' } }],
       [
         'an entity workflow without types',
@@ -286,7 +299,7 @@ describe('workflowForm', () => {
           { key: 'c', name: 'authorization', value: 'Bearer {{secrets.T}}' },
         ],
       };
-      expect(toDefinition(form).request.headers).toEqual({
+      expect(toDefinition(form).request?.headers).toEqual({
         'content-type': 'application/json',
         authorization: 'Bearer {{secrets.T}}',
       });
@@ -294,7 +307,7 @@ describe('workflowForm', () => {
   });
 
   describe('delivery', () => {
-    it.each<[string, WorkflowDefinition['delivery']]>([
+    it.each<[string, RequestWorkflowDefinition['delivery']]>([
       ['retries and a signing key', { maxAttempts: 5, signingKey: 'ci' }],
       ['retries only', { maxAttempts: 10 }],
       ['a signing key only', { signingKey: 'ci-2026' }],

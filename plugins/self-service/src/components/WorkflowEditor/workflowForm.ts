@@ -7,6 +7,7 @@ import {
   WorkflowParameterType,
   WorkflowRequestMethod,
   WorkflowScope,
+  WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 
 /** One input parameter as the editor holds it: every field a string. */
@@ -75,6 +76,13 @@ export interface WorkflowForm {
   maxAttempts: string;
   /** The name of a key in `selfService.signing.keys`; empty signs nothing. */
   signingKey: string;
+
+  /**
+   * The steps of a workflow of steps, kept as they are: this editor shows
+   * them but does not edit them yet, and saves them back unchanged in
+   * place of the request fields above.
+   */
+  steps?: WorkflowStep[];
 }
 
 /** Attempts when a workflow sets none: one, no retries. */
@@ -216,6 +224,19 @@ function timeoutToForm(execution: WorkflowExecution): {
 
 /** The editor's form for an existing workflow definition. */
 export function toForm(definition: WorkflowDefinition): WorkflowForm {
+  if (definition.steps) {
+    const { steps, ...details } = definition;
+    // The request fields start as a new workflow's; they are not saved.
+    const empty = emptyForm();
+    return {
+      ...toForm({
+        ...details,
+        execution: { type: empty.executionType },
+        request: { method: empty.method, url: empty.url },
+      }),
+      steps,
+    };
+  }
   const { scope, execution, access, request } = definition;
   return {
     identifier: definition.identifier,
@@ -389,13 +410,24 @@ export function toDefinition(form: WorkflowForm): WorkflowDefinition {
   const headers = form.headers.filter(
     header => header.name.trim() !== '' || header.value !== '',
   );
-  return {
+  const details = {
     identifier: form.identifier.trim(),
     name: form.name.trim(),
     ...(description !== '' && { description }),
     ...(icon !== '' && { icon }),
     ...(color !== '' && { color }),
     scope: toScope(form),
+  };
+  if (form.steps) {
+    return {
+      ...details,
+      access: toAccess(form),
+      parameters: form.parameters.map(toParameter),
+      steps: form.steps,
+    };
+  }
+  return {
+    ...details,
     execution: toExecution(form),
     access: toAccess(form),
     parameters: form.parameters.map(toParameter),

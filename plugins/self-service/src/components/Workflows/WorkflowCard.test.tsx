@@ -40,6 +40,25 @@ describe('WorkflowCard', () => {
     ).toBeInTheDocument();
   });
 
+  it('says how many steps a workflow of steps has', async () => {
+    const { execution, ...details } = makeWorkflow({ name: 'Provision' });
+    await renderCard({ ...details, stepCount: 6 });
+    expect(
+      within(screen.getByRole('article', { name: 'Provision' })).getByText(
+        '6 steps',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('says nothing of steps for a workflow of one request', async () => {
+    await renderCard(makeWorkflow({ name: 'Restart' }));
+    expect(
+      within(screen.getByRole('article', { name: 'Restart' })).queryByText(
+        /steps?$/,
+      ),
+    ).not.toBeInTheDocument();
+  });
+
   it('shows a default icon for a workflow without icon or color', async () => {
     await renderCard(makeWorkflow({ name: 'Scale down' }));
 

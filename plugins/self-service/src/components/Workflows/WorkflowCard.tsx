@@ -201,6 +201,18 @@ export function WorkflowCard(props: WorkflowCardProps) {
               />
             </li>
           )}
+          {workflow.stepCount !== undefined && (
+            <li>
+              <Chip
+                size="small"
+                variant="outlined"
+                className={classes.chip}
+                label={`${workflow.stepCount} step${
+                  workflow.stepCount === 1 ? '' : 's'
+                }`}
+              />
+            </li>
+          )}
         </Box>
       </CardContent>
       <CardActions className={classes.actions} disableSpacing>

@@ -732,9 +732,150 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/steps/{stepId}/messages': {
+      post: {
+        operationId: 'PostRunStepMessage',
+        summary:
+          'The external system of an event-driven step posts a markdown message to it.',
+        description:
+          "Authenticated by the token the step's request carried\n(`{{step.token}}`; a token of another step or of the run is\nrefused with 401) or by Backstage service credentials allowed\n`self-service.run.update`. Only while the step is in progress\n(409 otherwise); counts towards the run's callback limit.",
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: '`{ "markdown": string }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The recorded event, with its `stepId`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEvent',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/links': {
+      post: {
+        operationId: 'PostRunStepLink',
+        summary:
+          'The external system of an event-driven step links it to something.',
+        description: 'Authenticated like step messages.',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description: '`{ "label": string, "url": string }` (http or https)',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The recorded event, with its `stepId`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEvent',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/status': {
+      post: {
+        operationId: 'SetRunStepStatus',
+        summary:
+          'The external system of an event-driven step reports its final status and outputs, once.',
+        description:
+          'Authenticated like step messages. `outputs` are the outputs the\nstep declares, each a string, number or boolean (400 naming\n`outputs.<name>` otherwise); only with `success`. The steps that\ndepend on it start at once; a failed step fails the run and the\nsteps not started are skipped. 409 when the step is not in\nprogress, or is not an event-driven request step.',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          description:
+            '`{ "status": "success" | "failed", "message"?: string, "outputs"?: { [name]: string | number | boolean } }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The step, ended.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunStep',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
+      stepId: {
+        name: 'stepId',
+        in: 'path',
+        required: true,
+        description: "The step's id in its workflow.",
+        schema: {
+          type: 'string',
+        },
+      },
       runId: {
         name: 'runId',
         in: 'path',
@@ -857,6 +998,14 @@ export const spec = {
           delivery: {
             $ref: '#/components/schemas/WorkflowDelivery',
           },
+          steps: {
+            type: 'array',
+            description:
+              'The steps of a workflow of steps, instead of `execution`, `request` and `delivery`.',
+            items: {
+              $ref: '#/components/schemas/WorkflowStep',
+            },
+          },
           runnable: {
             $ref: '#/components/schemas/Runnability',
           },
@@ -881,10 +1030,8 @@ export const spec = {
           'name',
           'revision',
           'scope',
-          'execution',
           'access',
           'parameters',
-          'request',
           'createdAt',
           'createdBy',
           'updatedAt',
@@ -955,6 +1102,13 @@ export const spec = {
               },
             },
             required: ['type'],
+            description:
+              'How a one-request workflow finishes; absent for a workflow of steps.',
+          },
+          stepCount: {
+            type: 'integer',
+            description:
+              'How many steps a workflow of steps has; absent for one request.',
           },
           access: {
             $ref: '#/components/schemas/WorkflowListAccess',
@@ -988,7 +1142,6 @@ export const spec = {
           'revision',
           'name',
           'scope',
-          'execution',
           'access',
           'parameters',
           'updatedAt',
@@ -1202,6 +1355,132 @@ export const spec = {
         },
         required: ['method', 'url'],
       },
+      WorkflowStep: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'One step of a workflow of steps. A step starts when every step in `dependsOn` succeeded; `request` steps send an HTTP request, `approval` steps pause the run for their approvers, `wait` steps wait a number of seconds or until the time an input gives.',
+        properties: {
+          id: {
+            type: 'string',
+            description:
+              'Unique in the workflow; `{{steps.<id>.outputs.<name>}}` in later steps.',
+          },
+          name: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['request', 'approval', 'wait'],
+          },
+          dependsOn: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          request: {
+            $ref: '#/components/schemas/WorkflowRequest',
+          },
+          execution: {
+            $ref: '#/components/schemas/WorkflowExecution',
+          },
+          delivery: {
+            $ref: '#/components/schemas/WorkflowDelivery',
+          },
+          outputs: {
+            type: 'object',
+            description:
+              "Request steps: output names to JSON pointers into the response, or posted with the step's status by an event-driven system.",
+            additionalProperties: {
+              type: 'string',
+            },
+          },
+          cancelRequest: {
+            $ref: '#/components/schemas/WorkflowRequest',
+          },
+          approvers: {
+            type: 'array',
+            description: 'Approval steps; user or group entity refs.',
+            items: {
+              type: 'string',
+            },
+          },
+          mode: {
+            type: 'string',
+            enum: ['any', 'all'],
+          },
+          allowSelfApproval: {
+            type: 'boolean',
+          },
+          timeoutSeconds: {
+            type: 'integer',
+            description:
+              'Approval steps; undecided after this long, the step and run time out.',
+          },
+          seconds: {
+            type: 'integer',
+            description: 'Wait steps; how long to wait.',
+          },
+          untilParameter: {
+            type: 'string',
+            description:
+              'Wait steps; the input holding an ISO 8601 time to wait until.',
+          },
+        },
+        required: ['id', 'name', 'kind', 'dependsOn'],
+      },
+      RunStep: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'One step of one run of a workflow of steps.',
+        properties: {
+          stepId: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: [
+              'pending',
+              'waiting_approval',
+              'running',
+              'success',
+              'failed',
+              'skipped',
+              'canceled',
+              'timed_out',
+            ],
+          },
+          outputs: {
+            type: 'object',
+            additionalProperties: {
+              oneOf: [
+                {
+                  type: 'string',
+                },
+                {
+                  type: 'number',
+                },
+                {
+                  type: 'boolean',
+                },
+              ],
+            },
+          },
+          message: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          finishedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+        required: ['stepId', 'status', 'outputs'],
+      },
       Run: {
         type: 'object',
         additionalProperties: false,
@@ -1345,6 +1624,14 @@ export const spec = {
               $ref: '#/components/schemas/RunEvent',
             },
           },
+          steps: {
+            type: 'array',
+            description:
+              'The steps of a run of a workflow of steps, in workflow order.',
+            items: {
+              $ref: '#/components/schemas/RunStep',
+            },
+          },
           approvers: {
             type: 'array',
             items: {
@@ -1425,16 +1712,14 @@ export const spec = {
           delivery: {
             $ref: '#/components/schemas/WorkflowDelivery',
           },
+          steps: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WorkflowStep',
+            },
+          },
         },
-        required: [
-          'identifier',
-          'name',
-          'scope',
-          'execution',
-          'access',
-          'parameters',
-          'request',
-        ],
+        required: ['identifier', 'name', 'scope', 'access', 'parameters'],
       },
     },
   },
