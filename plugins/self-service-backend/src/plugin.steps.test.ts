@@ -1,3 +1,7 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
 import {
   as,
   eventually,
@@ -419,5 +423,385 @@ describe('workflows of steps, end to end with a real external system', () => {
     expect(list.body.items[0].stepCount).toBe(4);
     expect(list.body.items[0].execution).toBeUndefined();
     expect(JSON.stringify(list.body.items[0])).not.toContain(external.baseUrl);
+  });
+
+  /** A build, a gate before production, a short wait, and the deploy. */
+  function gated(base: string, gate: Record<string, unknown>) {
+    return {
+      identifier: 'ship',
+      name: 'Ship',
+      scope: { type: 'global' },
+      access: { type: 'everyone' },
+      parameters: [],
+      steps: [
+        {
+          id: 'build',
+          name: 'Build',
+          kind: 'request',
+          dependsOn: [],
+          execution: { type: 'simple' },
+          request: { method: 'POST', url: `${base}/build` },
+          outputs: { image: '/image' },
+        },
+        {
+          id: 'gate',
+          name: 'Production gate',
+          kind: 'approval',
+          dependsOn: ['build'],
+          ...gate,
+        },
+        {
+          id: 'settle',
+          name: 'Let it settle',
+          kind: 'wait',
+          dependsOn: ['gate'],
+          seconds: 1,
+        },
+        {
+          id: 'deploy',
+          name: 'Deploy',
+          kind: 'request',
+          dependsOn: ['settle'],
+          execution: { type: 'simple' },
+          request: {
+            method: 'POST',
+            url: `${base}/deploy`,
+            body: '{"image": "{{steps.build.outputs.image}}"}',
+          },
+        },
+      ],
+    };
+  }
+
+  async function decide(
+    api: Api,
+    runId: string,
+    user: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ) {
+    return api()
+      .post(`/api/self-service/runs/${runId}/steps/gate/${decision}`)
+      .set('authorization', as(user))
+      .send(comment ? { comment } : {});
+  }
+
+  async function waitingAtGate(api: Api, runId: string) {
+    return eventually(async () => {
+      const statuses = await stepStatuses(api, runId);
+      return statuses.gate === 'waiting_approval' ? statuses : undefined;
+    }, 'the gate to wait for approval');
+  }
+
+  it('pauses at a gate, asks its approvers, and goes on through a wait once another approver approves', async () => {
+    const { api, notifications } = await startSelfServiceBackend();
+    external.replyWith(req =>
+      req.url === '/build'
+        ? { status: 200, body: '{"image": "shop:42"}' }
+        : { status: 204 },
+    );
+    await publish(
+      api,
+      gated(external.baseUrl, {
+        approvers: ['group:default/platform-team'],
+        mode: 'any',
+      }),
+    );
+    const runId = await trigger(api, 'ship', {});
+    expect(await waitingAtGate(api, runId)).toEqual({
+      build: 'success',
+      gate: 'waiting_approval',
+      settle: 'pending',
+      deploy: 'pending',
+    });
+    const asked = await eventually(
+      async () =>
+        notifications.find(n =>
+          n.payload.scope?.endsWith(`:step:gate:approval`),
+        ),
+      'the approvers to be asked',
+    );
+    expect(asked.recipients).toEqual({
+      type: 'entity',
+      entityRef: ['group:default/platform-team'],
+      excludeEntityRef: 'user:default/ada',
+    });
+    expect(asked.payload.title).toBe(
+      'Approval requested: Ship, Production gate',
+    );
+
+    // The requester may not approve their own run's gate; someone the
+    // gate does not list (who may see the run) may not decide it.
+    const own = await decide(api, runId, 'ada', 'approve');
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/another approver/);
+    const stranger = await decide(api, runId, 'linus', 'approve');
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.message).toBe(
+      "Only the approvers of step 'Production gate' can decide it",
+    );
+    expect(received('/deploy')).toBeUndefined();
+
+    const approved = await decide(api, runId, 'alan', 'approve', 'Go');
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ stepId: 'gate', status: 'success' });
+    expect((await decide(api, runId, 'alan', 'reject')).status).toBe(409);
+
+    // The wait ends at the next sweep after its second, then the deploy goes.
+    const done = await eventually(
+      async () => {
+        const body = await details(api, runId);
+        return body.run.status === 'success' ? body : undefined;
+      },
+      'the run to succeed',
+      20_000,
+    );
+    expect(JSON.parse(received('/deploy')!.body)).toEqual({ image: 'shop:42' });
+    expect(
+      done.events.find(
+        (e: { type: string; stepId?: string }) =>
+          e.type === 'approved' && e.stepId === 'gate',
+      ),
+    ).toMatchObject({ actor: 'user:default/alan', data: { comment: 'Go' } });
+    expect(done.steps.map((s: { status: string }) => s.status)).toEqual([
+      'success',
+      'success',
+      'success',
+      'success',
+    ]);
+  });
+
+  it('with mode all waits for every approver listed, and one rejection fails the run', async () => {
+    const { api } = await startSelfServiceBackend();
+    external.replyWith(() => ({ status: 200, body: '{"image": "shop:43"}' }));
+    await publish(
+      api,
+      gated(external.baseUrl, {
+        approvers: ['group:default/platform-team', 'user:default/grace'],
+        mode: 'all',
+      }),
+    );
+
+    const first = await trigger(api, 'ship', {});
+    await waitingAtGate(api, first);
+    expect((await decide(api, first, 'alan', 'approve')).body.status).toBe(
+      'waiting_approval',
+    );
+    // Ada's group already decided; Ada stands for nobody else on the gate.
+    expect((await decide(api, first, 'ada', 'reject')).status).toBe(409);
+    expect((await decide(api, first, 'grace', 'approve')).body.status).toBe(
+      'success',
+    );
+
+    const second = await trigger(api, 'ship', {});
+    await waitingAtGate(api, second);
+    const rejected = await decide(api, second, 'grace', 'reject', 'Not today');
+    expect(rejected.body).toMatchObject({
+      status: 'failed',
+      message: 'Rejected by user:default/grace',
+    });
+    const done = await finished(api, second);
+    expect(done.run.status).toBe('failed');
+    expect(
+      Object.fromEntries(
+        done.steps.map((s: { stepId: string; status: string }) => [
+          s.stepId,
+          s.status,
+        ]),
+      ),
+    ).toEqual({
+      build: 'success',
+      gate: 'failed',
+      settle: 'skipped',
+      deploy: 'skipped',
+    });
+  });
+
+  function count(path: string): number {
+    return external.received.filter(r => r.url === path).length;
+  }
+
+  it('cancels a run in progress, telling the event-driven step through its cancelRequest', async () => {
+    const { api } = await startSelfServiceBackend();
+    external.replyWith(req => {
+      switch (req.url) {
+        case '/network':
+          return { status: 200, body: '{"vpc": {"id": "vpc-9"}}' };
+        case '/cluster':
+          return { status: 200, body: '{"cluster": {"name": "blue"}}' };
+        default:
+          return { status: 202, body: '{}' };
+      }
+    });
+    const base = environment(external.baseUrl);
+    await publish(api, {
+      ...base,
+      steps: base.steps.map(step =>
+        step.id === 'database'
+          ? {
+              ...step,
+              cancelRequest: {
+                method: 'POST',
+                url: `${external.baseUrl}/database/cancel`,
+                body: '{"vpc": "{{steps.network.outputs.vpcId}}"}',
+              },
+            }
+          : step,
+      ),
+    });
+    const runId = await trigger(api, 'provision-environment', { env: 'dev' });
+    const databaseRequest = await eventually(
+      async () => received('/database'),
+      'the database request',
+    );
+    await eventually(async () => {
+      const statuses = await stepStatuses(api, runId);
+      return statuses.cluster === 'success' ? statuses : undefined;
+    }, 'the cluster step');
+    expect((await details(api, runId)).permissions.cancel).toEqual({
+      allowed: true,
+    });
+
+    const canceled = await api()
+      .post(`/api/self-service/runs/${runId}/cancel`)
+      .set('authorization', as('ada'));
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
+    expect(await stepStatuses(api, runId)).toEqual({
+      network: 'success',
+      database: 'canceled',
+      cluster: 'success',
+      service: 'canceled',
+    });
+    const cancelRequest = await eventually(
+      async () => received('/database/cancel'),
+      'the cancel request',
+    );
+    expect(JSON.parse(cancelRequest.body)).toEqual({ vpc: 'vpc-9' });
+
+    // What the step's system reports afterwards changes nothing.
+    const stepToken = /^Bearer (\S+)$/.exec(
+      String(databaseRequest.headers.authorization),
+    )![1];
+    const late = await api()
+      .post(`/api/self-service/runs/${runId}/steps/database/status`)
+      .set('authorization', `Bearer ${stepToken}`)
+      .send({ status: 'success', outputs: { host: 'db.internal' } });
+    expect(late.status).toBe(409);
+    const again = await api()
+      .post(`/api/self-service/runs/${runId}/cancel`)
+      .set('authorization', as('ada'));
+    expect(again.status).toBe(409);
+    expect((await details(api, runId)).run.status).toBe('canceled');
+    expect(received('/services/blue')).toBeUndefined();
+  });
+
+  it('retries a failed run from its failed step: succeeded steps keep their outputs and are not sent again', async () => {
+    const { api } = await startSelfServiceBackend();
+    let clusterUp = false;
+    external.replyWith(req => {
+      switch (req.url) {
+        case '/network':
+          return { status: 200, body: '{"vpc": {"id": "vpc-3"}}' };
+        case '/cluster':
+          return clusterUp
+            ? { status: 200, body: '{"cluster": {"name": "blue"}}' }
+            : { status: 503, body: '{}' };
+        default:
+          return { status: 202, body: '{}' };
+      }
+    });
+    await publish(api, environment(external.baseUrl));
+    const runId = await trigger(api, 'provision-environment', { env: 'qa' });
+    const databaseRequest = await eventually(
+      async () => received('/database'),
+      'the database request',
+    );
+    const stepToken = /^Bearer (\S+)$/.exec(
+      String(databaseRequest.headers.authorization),
+    )![1];
+    await eventually(async () => {
+      const statuses = await stepStatuses(api, runId);
+      return statuses.cluster === 'failed' ? statuses : undefined;
+    }, 'the cluster step to fail');
+    await api()
+      .post(`/api/self-service/runs/${runId}/steps/database/status`)
+      .set('authorization', `Bearer ${stepToken}`)
+      .send({ status: 'success', outputs: { host: 'db-3.internal' } });
+    const failed = await finished(api, runId);
+    expect(failed.run.status).toBe('failed');
+    expect(failed.permissions.retry).toEqual({ allowed: true });
+    expect(failed.permissions.cancel.allowed).toBe(false);
+
+    clusterUp = true;
+    const retried = await api()
+      .post(`/api/self-service/runs/${runId}/retry`)
+      .set('authorization', as('ada'));
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe('in_progress');
+
+    const done = await finished(api, runId);
+    expect(done.run.status).toBe('success');
+    expect(count('/network')).toBe(1);
+    expect(count('/database')).toBe(1);
+    expect(count('/cluster')).toBe(2);
+    expect(count('/services/blue')).toBe(1);
+    expect(JSON.parse(received('/services/blue')!.body)).toEqual({
+      db: 'db-3.internal',
+      vpc: 'vpc-3',
+    });
+    const again = await api()
+      .post(`/api/self-service/runs/${runId}/retry`)
+      .set('authorization', as('ada'));
+    expect(again.status).toBe(409);
+  });
+
+  it('lets only the requester, approvers and whom the policy allows cancel; a run of one request too', async () => {
+    const allowAll = mockServices.permissions();
+    const denyRunUpdate: PermissionsService = {
+      authorize: (async (requests: any[], options: any) =>
+        (await allowAll.authorize(requests, options)).map((d, i) =>
+          requests[i].permission.name === selfServiceRunUpdatePermission.name
+            ? { result: AuthorizeResult.DENY }
+            : d,
+        )) as PermissionsService['authorize'],
+      authorizeConditional: (requests, options) =>
+        allowAll.authorizeConditional(requests, options),
+    };
+    const { api } = await startSelfServiceBackend({
+      permissions: denyRunUpdate,
+    });
+    external.replyWith(() => ({ status: 202, body: '{}' }));
+    await publish(api, {
+      identifier: 'provision-db',
+      name: 'Provision database',
+      scope: { type: 'global' },
+      access: { type: 'everyone' },
+      parameters: [],
+      execution: { type: 'event-driven' },
+      request: { method: 'POST', url: `${external.baseUrl}/pipelines` },
+    });
+    const runId = await trigger(api, 'provision-db', {});
+    await eventually(async () => received('/pipelines'), 'the request');
+
+    const byGrace = await api()
+      .get(`/api/self-service/runs/${runId}`)
+      .set('authorization', as('grace'));
+    expect(byGrace.body.permissions.cancel).toEqual({
+      allowed: false,
+      reason:
+        'Only the requester, the approvers and those allowed to update runs can cancel this run',
+    });
+    const refused = await api()
+      .post(`/api/self-service/runs/${runId}/cancel`)
+      .set('authorization', as('grace'));
+    expect(refused.status).toBe(403);
+    expect((await details(api, runId)).run.status).toBe('in_progress');
+
+    const canceled = await api()
+      .post(`/api/self-service/runs/${runId}/cancel`)
+      .set('authorization', as('ada'));
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe('canceled');
   });
 });

@@ -901,6 +901,16 @@ describe('selfServicePlugin, end to end with a real external system', () => {
         reason:
           'Only failed or timed-out runs can be resent; this one is pending approval',
       },
+      cancel: {
+        allowed: false,
+        reason:
+          'Only a run in progress can be canceled; this one is pending approval',
+      },
+      retry: {
+        allowed: false,
+        reason:
+          'Only a failed or timed-out run can be retried; this one is pending approval',
+      },
       withdraw: true,
     });
 

@@ -25,11 +25,18 @@ import { RunStepStore } from './database/RunStepStore';
 import { DeliveryWorker } from './delivery/DeliveryWorker';
 import { RunCommands } from './runs/RunCommands';
 import { RunDeadlineSweep } from './runs/RunDeadlineSweep';
+import { StepDeadlineTimers } from './runs/StepDeadlineTimers';
 import { createRouter } from './service/router';
 import {
   publishCodeWorkflows,
   validateCodeWorkflows,
 } from './workflows/publishCodeWorkflows';
+
+/**
+ * How often overdue steps are looked for: how late a wait may end when the
+ * replica that started it stopped.
+ */
+const STEP_SWEEP_SECONDS = 10;
 
 /**
  * The self-service backend plugin.
@@ -133,10 +140,12 @@ export const selfServicePlugin = createBackendPlugin({
         const client = await deps.database.getClient();
         const deliveries = new DatabaseDeliveryStore(client);
         const runSteps = new RunStepStore(client);
+        const timers = new StepDeadlineTimers(logger);
         const worker = new DeliveryWorker({
           store,
           deliveries,
           steps: runSteps,
+          timers,
           dispatcher: new HttpRequestDispatcher({
             egressPolicy: config.egressPolicy,
           }),
@@ -149,6 +158,7 @@ export const selfServicePlugin = createBackendPlugin({
           store,
           deliveries,
           steps: runSteps,
+          timers,
           worker,
           catalog: deps.catalog,
           auth: deps.auth,
@@ -161,7 +171,9 @@ export const selfServicePlugin = createBackendPlugin({
         // Every replica polls: for retries that are due, and for deliveries
         // whose replica died mid-attempt (their lease expired).
         deps.lifecycle.addStartupHook(() => worker.start());
+        timers.bind(runId => runs.endOverdueStepsOf(runId));
         deps.lifecycle.addShutdownHook(async () => {
+          timers.stop();
           await worker.stop();
           await worker.settled();
         });
@@ -183,6 +195,22 @@ export const selfServicePlugin = createBackendPlugin({
             const count = await sweep.timeOutOverdueRuns();
             if (count > 0) {
               logger.info(`Ended ${count} overdue run(s)`);
+            }
+          },
+        });
+
+        // The backstop of the replicas' step timers: deadlines set on a
+        // replica that stopped, or too far off to time in memory.
+        await deps.scheduler.scheduleTask({
+          id: 'self-service-step-deadlines',
+          frequency: { seconds: STEP_SWEEP_SECONDS },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: STEP_SWEEP_SECONDS },
+          scope: 'global',
+          fn: async () => {
+            const count = await runs.endOverdueSteps();
+            if (count > 0) {
+              logger.info(`Moved on ${count} run(s) with overdue steps`);
             }
           },
         });

@@ -406,6 +406,13 @@ export interface RunDetails {
      * run (`POST /runs/{id}/redeliver`), with the reason when not.
      */
     redeliver: WorkflowRunnability;
+    /** Whether the caller may cancel this run in progress (`POST /runs/{id}/cancel`). */
+    cancel?: WorkflowRunnability;
+    /**
+     * Whether the caller may retry this failed or timed-out run (`POST
+     * /runs/{id}/retry`): a run of steps from its failed step.
+     */
+    retry?: WorkflowRunnability;
   };
 }
 

@@ -68,9 +68,15 @@ export class RunStepStore {
     return (await query).map(row => row.run_id);
   }
 
-  /** Applies what `planner` decides for the run's steps, in one transaction. */
-  updateSteps(runId: string, planner: StepPlanner): Promise<AppliedStepPlan> {
-    const now = new Date();
+  /**
+   * Applies what `planner` decides for the run's steps, in one transaction
+   * stamped `now` (the current time unless a sweep acts at a given time).
+   */
+  updateSteps(
+    runId: string,
+    planner: StepPlanner,
+    now = new Date(),
+  ): Promise<AppliedStepPlan> {
     return this.db.transaction(tx =>
       applyStepPlanInTx(tx, runId, planner, now),
     );

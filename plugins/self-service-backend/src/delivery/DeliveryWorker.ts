@@ -38,9 +38,15 @@ import {
 } from '../dispatch';
 import type { RunNotifier } from '../runs/RunNotifier';
 import { generateRunToken, hashRunToken } from '../runs/runToken';
+import { followStepPlan } from '../runs/followStepPlan';
+import type { StepDeadlineTimers } from '../runs/StepDeadlineTimers';
 import { planStepAttempt } from '../steps/planStepAttempt';
 import { upstreamOutputs } from '../steps/upstreamOutputs';
-import { interruptedAttemptData, unknownOutcomeMessage } from './attemptRecord';
+import {
+  attemptEventData,
+  interruptedAttemptData,
+  unknownOutcomeMessage,
+} from './attemptRecord';
 import {
   type AttemptDecision,
   type AttemptEnding,
@@ -74,11 +80,16 @@ export interface DeliveryWorkerOptions {
   deliveries: DeliveryStore;
   steps: Pick<RunStepStore, 'listRunSteps'>;
   dispatcher: RequestDispatcher;
-  notifier: Pick<RunNotifier, 'runChanged' | 'runFinished'>;
+  notifier: Pick<
+    RunNotifier,
+    'runChanged' | 'runFinished' | 'stepApprovalRequested'
+  >;
   logger: LoggerService;
   config: DeliveryWorkerConfig;
   /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
   callbackBaseUrl: string;
+  /** Acts on the step deadlines a response sets, as they come. */
+  timers?: StepDeadlineTimers;
   /** Names this replica in claims; unique per process by default. */
   owner?: string;
   leaseMs?: number;
@@ -215,6 +226,92 @@ export class DeliveryWorker {
     entity: DeliveryEntity | undefined,
   ): StepRequestStarts {
     return new StepRequestStarts(this, run, definition, entity);
+  }
+
+  /**
+   * Tells the external systems of event-driven steps a canceled run had
+   * in progress, through each step's `cancelRequest`: once, best effort,
+   * in the background, each attempt on the timeline. The token it carries
+   * is new and reports on nothing: the step is over.
+   */
+  sendCancelRequests(
+    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+    definition: StepsWorkflowDefinition,
+    steps: ReadonlyArray<WorkflowRequestStep>,
+    entity: DeliveryEntity | undefined,
+    outputs: (stepId: string) => StepOutputs,
+  ): void {
+    for (const step of steps) {
+      if (!step.cancelRequest) {
+        continue;
+      }
+      const cancel = { ...step, request: step.cancelRequest };
+      this.track(
+        this.sendCancelRequest(
+          run,
+          definition,
+          cancel,
+          entity,
+          outputs(step.id),
+        ),
+      );
+    }
+  }
+
+  private async sendCancelRequest(
+    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+    definition: StepsWorkflowDefinition,
+    step: WorkflowRequestStep,
+    entity: DeliveryEntity | undefined,
+    outputs: StepOutputs,
+  ): Promise<void> {
+    const token = generateRunToken();
+    const { webhookId } = newDeliveryIds();
+    const redactor = this.redactor.with([token]);
+    const signingSecrets = step.delivery?.signingKey
+      ? this.options.config.signingKeys.get(step.delivery.signingKey) ?? []
+      : [];
+    const attempt = await this.send(
+      { run, definition, step: { step, outputs } },
+      {
+        id: webhookId,
+        runId: run.id,
+        webhookId,
+        status: 'sending',
+        attempts: 1,
+        maxAttempts: 1,
+        ...(entity && { entity }),
+        stepId: step.id,
+        attempt: 1,
+        interrupted: false,
+      },
+      token,
+      signingSecrets,
+    ).catch(error => {
+      this.options.logger.warn(
+        `Could not tell step ${step.id} of run ${run.id} it was canceled`,
+        toError(error),
+      );
+      return undefined;
+    });
+    if (!attempt) {
+      return;
+    }
+    await this.options.store.appendRunEvents(run.id, [
+      {
+        type: 'request_sent',
+        stepId: step.id,
+        data: {
+          ...attemptEventData(
+            attempt,
+            { attempt: 1, maxAttempts: 1, webhookId },
+            redactor,
+            this.options.config.maxResponseBodyBytes,
+          ),
+          cancelRequest: true,
+        },
+      },
+    ]);
   }
 
   private firstAttempt(
@@ -551,7 +648,16 @@ export class DeliveryWorker {
       }
       try {
         const result = await this.options.deliveries.recordAttempt(record);
-        starts?.send(result.steps);
+        if (starts && result.steps?.plan) {
+          await followStepPlan(this.options, {
+            runId: target.run.id,
+            definition: target.definition as StepsWorkflowDefinition,
+            starts,
+            applied: result.steps,
+          });
+          this.scheduleRetry(record);
+          return;
+        }
         await this.afterRecord(target, record, result.runChanged);
         return;
       } catch (error) {
@@ -601,6 +707,10 @@ export class DeliveryWorker {
       }
       await notifier.runChanged(current);
     }
+    this.scheduleRetry(record);
+  }
+
+  private scheduleRetry(record: AttemptRecord): void {
     if (record.next.status === 'scheduled') {
       this.retryAt(record.deliveryId, record.next.nextAttemptAt);
     }

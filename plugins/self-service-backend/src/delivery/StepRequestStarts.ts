@@ -1,5 +1,6 @@
 import type {
   Run,
+  RunStatus,
   StepsWorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import {
@@ -71,15 +72,12 @@ export class StepRequestStarts {
   }
 
   /**
-   * Sends the requests the start of the run planned, once the run is
-   * written with its steps: at the start no step has outputs yet.
+   * The plan that started the run, once the run is written with its
+   * steps, as applied: at the start no step has outputs yet, so the
+   * requests it started need none.
    */
-  sendStarted(): void {
-    this.send({
-      plan: this.lastPlan,
-      steps: [],
-      runStatus: 'in_progress',
-    });
+  startedPlan(runStatus: RunStatus): AppliedStepPlan {
+    return { plan: this.lastPlan, steps: [], runStatus };
   }
 
   /** Sends the first attempts of the requests the applied plan started. */

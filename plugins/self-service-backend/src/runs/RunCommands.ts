@@ -18,6 +18,12 @@ import {
 import type { RunCommandDeps } from './commands/RunCommandDeps';
 import { definitionOf } from './commands/runLookups';
 import { toRunStep } from './commands/toRunStep';
+import { decideStep, type StepDecisionRequest } from './commands/decideStep';
+import { cancelRun, retryRun } from './commands/operateStepsRun';
+import {
+  endOverdueSteps,
+  endOverdueStepsOfRun,
+} from './commands/endOverdueSteps';
 import { triggerRun } from './commands/triggerRun';
 import { withdrawRun } from './commands/withdrawRun';
 
@@ -114,6 +120,31 @@ export class RunCommands {
     },
   ): Promise<RunStep> {
     return this.stepCallbacks.setStatus(request);
+  }
+
+  /** Cancels a run in progress; see {@link cancelRun}. */
+  cancel(request: { runId: string; actor: string }): Promise<Run> {
+    return cancelRun(this.deps, request);
+  }
+
+  /** Retries a failed or timed-out run; see {@link retryRun}. */
+  retry(request: { runId: string; actor: string }): Promise<Run> {
+    return retryRun(this.deps, request);
+  }
+
+  /** An approver decides a gate of a run of steps. */
+  decideStep(request: StepDecisionRequest): Promise<RunStep> {
+    return decideStep(this.deps, request);
+  }
+
+  /** Ends the waits, gates and event-driven steps that are overdue. */
+  endOverdueSteps(now?: Date): Promise<number> {
+    return endOverdueSteps(this.deps, now);
+  }
+
+  /** Ends what is overdue in one run, when its deadline comes. */
+  endOverdueStepsOf(runId: string): Promise<boolean> {
+    return endOverdueStepsOfRun(this.deps, runId);
   }
 
   /** The steps of a run, in workflow order; none for one request. */

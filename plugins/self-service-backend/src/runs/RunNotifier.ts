@@ -5,6 +5,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type Run,
   type Workflow,
+  type WorkflowApprovalStep,
 } from '@backstage-self-service/plugin-self-service-common';
 
 /** Channel of the signal sent on every change of a run. */
@@ -68,6 +69,43 @@ export class RunNotifier {
           severity: 'high',
           topic: 'self-service',
           scope: `self-service:run:${run.id}:approval`,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Asks the approvers of a gate of a run of steps to decide it; the
+   * requester is not asked unless the gate allows self-approval.
+   */
+  async stepApprovalRequested(
+    run: Run,
+    workflowName: string,
+    step: Pick<
+      WorkflowApprovalStep,
+      'id' | 'name' | 'approvers' | 'allowSelfApproval'
+    >,
+  ): Promise<void> {
+    await this.send(run, async () =>
+      this.options.notifications.send({
+        recipients: {
+          type: 'entity',
+          entityRef: step.approvers,
+          ...(step.allowSelfApproval === true
+            ? {}
+            : { excludeEntityRef: run.requestedBy }),
+        },
+        payload: {
+          title: `Approval requested: ${workflowName}, ${step.name}`,
+          description: `The run of ${workflowName} that ${
+            run.requestedBy
+          } started${run.entityRef ? ` on ${run.entityRef}` : ''} waits at '${
+            step.name
+          }'. Approve or reject it on the run page.`,
+          link: runLink(run),
+          severity: 'high',
+          topic: 'self-service',
+          scope: `self-service:run:${run.id}:step:${step.id}:approval`,
         },
       }),
     );

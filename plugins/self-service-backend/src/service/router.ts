@@ -64,6 +64,10 @@ import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { addCallbackRoutes } from './callbackRoutes';
 import { parseWorkflowListQuery } from './parseWorkflowListQuery';
+import {
+  addRunOperationRoutes,
+  runOperationPermission,
+} from './runOperationRoutes';
 import { objectBody, optionalString } from './requestBody';
 
 export interface RouterOptions {
@@ -628,6 +632,24 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           run.status === 'pending_approval' &&
           caller?.userEntityRef === run.requestedBy,
         redeliver: await redeliverPermission(run, credentials),
+        cancel: await runOperationPermission(
+          { authorize },
+          'cancel',
+          run,
+          definition,
+          approvers,
+          credentials,
+          caller,
+        ),
+        retry: await runOperationPermission(
+          { authorize },
+          'retry',
+          run,
+          definition,
+          approvers,
+          credentials,
+          caller,
+        ),
       },
     });
   });
@@ -739,6 +761,39 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     });
   }
 
+  // The gates of runs of steps: decided by the approvers each gate lists.
+  for (const decision of ['approve', 'reject'] as const) {
+    router.post(`/runs/:runId/steps/:stepId/${decision}`, async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user'],
+      });
+      const { runId, stepId } = req.params;
+      const step = await audited(
+        req,
+        `run-step-${decision}`,
+        'high',
+        { runId, stepId },
+        async () => {
+          await requireVisibleRun(runId, credentials);
+          const comment = optionalString(
+            objectBody(req),
+            'comment',
+            MAX_DECISION_COMMENT_LENGTH,
+          );
+          const decided = await runs.decideStep({
+            runId,
+            stepId,
+            caller: await callerOf(credentials),
+            decision: decision === 'approve' ? 'approved' : 'rejected',
+            comment,
+          });
+          return { result: decided, meta: { status: decided.status } };
+        },
+      );
+      res.json(step);
+    });
+  }
+
   router.post('/runs/:runId/withdraw', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { runId } = req.params;
@@ -757,6 +812,16 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       },
     );
     res.json(run);
+  });
+
+  addRunOperationRoutes(router, {
+    httpAuth,
+    store,
+    runs,
+    authorize,
+    audited,
+    requireVisibleRun,
+    callerOf,
   });
 
   addCallbackRoutes(router, {

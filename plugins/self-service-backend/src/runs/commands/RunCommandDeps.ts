@@ -10,6 +10,7 @@ import type { RunStepStore } from '../../database/RunStepStore';
 import type { SelfServiceStore } from '../../database/SelfServiceStore';
 import type { DeliveryWorker } from '../../delivery/DeliveryWorker';
 import type { RunNotifier } from '../RunNotifier';
+import type { StepDeadlineTimers } from '../StepDeadlineTimers';
 
 /** What the run commands work with. */
 export interface RunCommandDeps {
@@ -19,7 +20,12 @@ export interface RunCommandDeps {
   /** Sends what the commands make due; it claimed it as they wrote it. */
   worker: Pick<
     DeliveryWorker,
-    'prepare' | 'sendPrepared' | 'newClaim' | 'sendClaimed' | 'stepStarts'
+    | 'prepare'
+    | 'sendPrepared'
+    | 'newClaim'
+    | 'sendClaimed'
+    | 'stepStarts'
+    | 'sendCancelRequests'
   >;
   catalog: CatalogService;
   auth: AuthService;
@@ -27,6 +33,8 @@ export interface RunCommandDeps {
   logger: LoggerService;
   auditor: AuditorService;
   config: RunServiceConfig;
+  /** Acts on step deadlines on this replica as they come. */
+  timers?: StepDeadlineTimers;
   /** Where external systems reach this plugin, e.g. http://host/api/self-service. */
   callbackBaseUrl: string;
 }

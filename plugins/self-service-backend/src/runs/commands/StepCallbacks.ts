@@ -1,12 +1,10 @@
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
-  hasSteps,
   type Run,
   type RunEvent,
   type RunStep,
   type RunStepOutputValue,
   type StepsWorkflowDefinition,
-  TERMINAL_RUN_STATUSES,
   type WorkflowRequestStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { REDACTED, Redactor } from '../../dispatch';
@@ -14,8 +12,9 @@ import { planStepProgress } from '../../steps/planSteps';
 import { checkPostedOutputs } from '../../steps/readStepOutputs';
 import type { CallbackAuthor } from './RunCallbacks';
 import type { RunCommandDeps } from './RunCommandDeps';
-import { definitionOf, requireRun } from './runLookups';
+import { requireStep, requireStepsRun } from './stepRunLookups';
 import { toRunStep } from './toRunStep';
+import { followStepPlan } from '../followStepPlan';
 
 /** Where a step callback goes. */
 export interface StepCallbackTarget extends CallbackAuthor {
@@ -103,17 +102,12 @@ export class StepCallbacks {
         `Step ${step.id} of run ${run.id} is ${record.status}, not in progress; its status was reported or it ended`,
       );
     }
-    starts.send(applied);
-    const current = await this.deps.store.getRun(run.id);
-    if (current) {
-      if (
-        applied.plan.run &&
-        TERMINAL_RUN_STATUSES.includes(applied.runStatus)
-      ) {
-        await this.deps.notifier.runFinished(current, definition.name);
-      }
-      await this.deps.notifier.runChanged(current);
-    }
+    await followStepPlan(this.deps, {
+      runId: run.id,
+      definition,
+      starts,
+      applied,
+    });
     return toRunStep(record);
   }
 
@@ -147,17 +141,8 @@ export class StepCallbacks {
     definition: StepsWorkflowDefinition;
     step: WorkflowRequestStep;
   }> {
-    const run = await requireRun(this.deps, target.runId);
-    const definition = await definitionOf(this.deps, run);
-    if (!hasSteps(definition)) {
-      throw new ConflictError(
-        `Run ${run.id} is of a workflow of one request, which has no steps: post to /runs/${run.id}`,
-      );
-    }
-    const step = definition.steps.find(s => s.id === target.stepId);
-    if (!step) {
-      throw new NotFoundError(`Run ${run.id} has no step '${target.stepId}'`);
-    }
+    const { run, definition } = await requireStepsRun(this.deps, target.runId);
+    const step = requireStep(run, definition, target.stepId);
     if (step.kind !== 'request' || step.execution.type !== 'event-driven') {
       throw new ConflictError(
         step.kind === 'request'

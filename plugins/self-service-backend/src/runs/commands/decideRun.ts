@@ -7,6 +7,7 @@ import {
 import { type Caller, isApprover } from '../../access/accessRules';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
 import { planRunStart } from '../../steps/planSteps';
+import { followStepPlan } from '../followStepPlan';
 import type { RunCommandDeps } from './RunCommandDeps';
 import {
   currentEntity,
@@ -60,8 +61,12 @@ export async function approveRun(
       steps: starts.planner(context => planRunStart(context)),
       events,
     });
-    starts.sendStarted();
-    await deps.notifier.runChanged(approved);
+    await followStepPlan(deps, {
+      runId: run.id,
+      definition,
+      starts,
+      applied: starts.startedPlan(approved.status),
+    });
     return approved;
   }
   const prepared = deps.worker.prepare(definition, deliveryEntity(entity));

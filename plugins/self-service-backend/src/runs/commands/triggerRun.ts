@@ -15,6 +15,7 @@ import {
 import { checkRenderable } from '../../delivery/checkRenderable';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
 import { planRunStart } from '../../steps/planSteps';
+import { followStepPlan } from '../followStepPlan';
 import { validateRunInputs } from '../../workflows/validateRunInputs';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { resolveEntity } from './runLookups';
@@ -94,8 +95,12 @@ export async function triggerRun(
       status: 'in_progress',
       steps: starts.planner(context => planRunStart(context)),
     });
-    starts.sendStarted();
-    await deps.notifier.runChanged(run);
+    await followStepPlan(deps, {
+      runId: run.id,
+      definition: workflow,
+      starts,
+      applied: starts.startedPlan(run.status),
+    });
     return run;
   }
 

@@ -519,6 +519,147 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/cancel': {
+      post: {
+        operationId: 'CancelRun',
+        summary: 'Cancels a run in progress.',
+        description:
+          'For its requester, its approvers (of the run or of any gate of its\nsteps) and whom the policy allows `self-service.run.update`. Steps\nnot finished are canceled; event-driven steps in progress are told\nthrough their `cancelRequest`. 409 for a run not in progress.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The canceled run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/retry': {
+      post: {
+        operationId: 'RetryRun',
+        summary:
+          'Retries a failed or timed-out run, a run of steps from its failed step.',
+        description:
+          'Allowed like cancel. Steps that succeeded keep their outputs and are\nnot sent again; decided approvals stand (409 if a gate was\nrejected: start a new run). A run of one request has its request\nsent once more. 409 for a run that did not fail or time out.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The run, in progress again.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/approve': {
+      post: {
+        operationId: 'ApproveRunStep',
+        summary: 'An approver of a gate of a run of steps approves it.',
+        description:
+          'The decision stands for the first approver the gate lists that the\ncaller is (themselves or one of their groups) and that has not\ndecided. With `mode: any` it decides the gate; with `mode: all` the\ngate succeeds once every listed approver approved. When the gate\nsucceeds, the steps that depend on it start. 403 for someone the\ngate does not list, or the requester unless the gate allows\nself-approval; 409 when the gate is not waiting or the caller\nalready decided it.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          description: '`{ "comment"?: string }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The gate after the decision.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunStep',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/reject': {
+      post: {
+        operationId: 'RejectRunStep',
+        summary:
+          'An approver of a gate of a run of steps rejects it, failing the run.',
+        description: 'Refused like approvals, but the requester may reject.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: false,
+          description: '`{ "comment"?: string }`',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The gate after the decision.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunStep',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/runs/{runId}/reject': {
       post: {
         operationId: 'RejectRun',
@@ -1649,6 +1790,12 @@ export const spec = {
                 type: 'boolean',
               },
               redeliver: {
+                $ref: '#/components/schemas/Runnability',
+              },
+              cancel: {
+                $ref: '#/components/schemas/Runnability',
+              },
+              retry: {
                 $ref: '#/components/schemas/Runnability',
               },
             },
