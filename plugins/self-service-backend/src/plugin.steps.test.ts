@@ -804,4 +804,54 @@ describe('workflows of steps, end to end with a real external system', () => {
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');
   });
+
+  it('re-runs with the same inputs as a new run that asks its gate again', async () => {
+    const { api } = await startSelfServiceBackend();
+    external.replyWith(() => ({ status: 200, body: '{"image": "shop:44"}' }));
+    await publish(api, {
+      ...gated(external.baseUrl, {
+        approvers: ['group:default/platform-team'],
+        mode: 'any',
+      }),
+      parameters: [
+        {
+          identifier: 'env',
+          name: 'Environment',
+          type: 'string',
+          required: true,
+        },
+      ],
+    });
+    const first = await trigger(api, 'ship', { env: 'prod' });
+    await waitingAtGate(api, first);
+    await decide(api, first, 'alan', 'reject');
+    expect((await finished(api, first)).run.status).toBe('failed');
+
+    const rerun = await api()
+      .post(`/api/self-service/runs/${first}/rerun`)
+      .set('authorization', as('alan'));
+    expect(rerun.status).toBe(201);
+    expect(rerun.body.id).not.toBe(first);
+    expect(rerun.body).toMatchObject({
+      requestedBy: 'user:default/alan',
+      inputs: { env: 'prod' },
+      workflowIdentifier: 'ship',
+    });
+    expect(await waitingAtGate(api, rerun.body.id)).toEqual({
+      build: 'success',
+      gate: 'waiting_approval',
+      settle: 'pending',
+      deploy: 'pending',
+    });
+
+    // Once the workflow is deleted, there is nothing to run again.
+    const deleted = await api()
+      .delete('/api/self-service/workflows/ship')
+      .set('authorization', as('ada'));
+    expect(deleted.status).toBe(204);
+    const gone = await api()
+      .post(`/api/self-service/runs/${first}/rerun`)
+      .set('authorization', as('alan'));
+    expect(gone.status).toBe(404);
+  });
 });

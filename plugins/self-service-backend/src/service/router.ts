@@ -1,6 +1,7 @@
 import type {
   AuditorService,
   BackstageCredentials,
+  BackstageUserPrincipal,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -34,6 +35,7 @@ import {
   selfServiceWorkflowReadPermission,
   selfServiceWorkflowRunPermission,
   selfServiceWorkflowUpdatePermission,
+  type Run,
   type RunStatus,
   type Workflow,
   type WorkflowPage,
@@ -508,6 +510,59 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     res.status(204).end();
   });
 
+  /**
+   * Triggers a run of a workflow as the caller, with the checks every
+   * trigger has: the workflow visible and runnable by the policy, then its
+   * own access rules and inputs (in the command).
+   */
+  async function triggerAs(
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+    identifier: string,
+    body: { entityRef?: string; inputs?: unknown },
+    sameWorkflowAs?: string,
+  ): Promise<Run> {
+    // One round trip to the permission backend for both decisions, and
+    // the caller's identity meanwhile: this is the path users wait on.
+    const [workflow, [read, mayRun], caller] = await Promise.all([
+      store.getWorkflow(identifier),
+      permissions.authorize(
+        [
+          {
+            permission: selfServiceWorkflowReadPermission,
+            resourceRef: identifier,
+          },
+          {
+            permission: selfServiceWorkflowRunPermission,
+            resourceRef: identifier,
+          },
+        ],
+        { credentials },
+      ),
+      callerOf(credentials),
+    ]);
+    // Not found and not allowed to see look the same, so nothing leaks.
+    if (!workflow || read.result !== AuthorizeResult.ALLOW) {
+      throw new NotFoundError(`No workflow with identifier '${identifier}'`);
+    }
+    if (sameWorkflowAs !== undefined && workflow.id !== sameWorkflowAs) {
+      throw new ConflictError(
+        `The workflow of this run was deleted; '${identifier}' is another workflow now`,
+      );
+    }
+    if (mayRun.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'Your permissions do not allow you to run this workflow',
+      );
+    }
+    return runs.trigger({
+      workflow,
+      entityRef: body.entityRef,
+      inputs: body.inputs,
+      caller,
+      credentials,
+    });
+  }
+
   router.post('/workflows/:identifier/runs', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { identifier } = req.params;
@@ -517,36 +572,6 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       'medium',
       { workflow: identifier },
       async () => {
-        // One round trip to the permission backend for both decisions, and
-        // the caller's identity meanwhile: this is the path users wait on.
-        const [workflow, [read, mayRun], caller] = await Promise.all([
-          store.getWorkflow(identifier),
-          permissions.authorize(
-            [
-              {
-                permission: selfServiceWorkflowReadPermission,
-                resourceRef: identifier,
-              },
-              {
-                permission: selfServiceWorkflowRunPermission,
-                resourceRef: identifier,
-              },
-            ],
-            { credentials },
-          ),
-          callerOf(credentials),
-        ]);
-        // Not found and not allowed to see look the same, so nothing leaks.
-        if (!workflow || read.result !== AuthorizeResult.ALLOW) {
-          throw new NotFoundError(
-            `No workflow with identifier '${identifier}'`,
-          );
-        }
-        if (mayRun.result !== AuthorizeResult.ALLOW) {
-          throw new NotAllowedError(
-            'Your permissions do not allow you to run this workflow',
-          );
-        }
         const body = objectBody(req);
         const allowed = new Set(['entityRef', 'inputs']);
         for (const key of Object.keys(body)) {
@@ -560,16 +585,44 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
         ) {
           throw new InputError('entityRef: must be a string');
         }
-        const triggered = await runs.trigger({
-          workflow,
+        const triggered = await triggerAs(credentials, identifier, {
           entityRef: body.entityRef as string | undefined,
           inputs: body.inputs,
-          caller,
-          credentials,
         });
         return {
           result: triggered,
           meta: { runId: triggered.id, status: triggered.status },
+        };
+      },
+    );
+    res.status(201).json(run);
+  });
+
+  // A new run with the same inputs and entity, as the caller; approval is
+  // asked again where the workflow has it. Changed inputs need a new run.
+  router.post('/runs/:runId/rerun', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const { runId } = req.params;
+    const run = await audited(
+      req,
+      'run-rerun',
+      'medium',
+      { runId },
+      async () => {
+        const previous = await requireVisibleRun(runId, credentials);
+        const triggered = await triggerAs(
+          credentials,
+          previous.workflowIdentifier,
+          { entityRef: previous.entityRef, inputs: previous.inputs },
+          previous.workflowId,
+        );
+        return {
+          result: triggered,
+          meta: {
+            runId: triggered.id,
+            rerunOf: previous.id,
+            status: triggered.status,
+          },
         };
       },
     );

@@ -519,6 +519,35 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/rerun': {
+      post: {
+        operationId: 'RerunRun',
+        summary:
+          'Starts a new run of the same workflow with the same inputs and entity.',
+        description:
+          "As the caller, with every check of a trigger (the workflow's\npermission and access rules; inputs against its current revision, a\n400 naming the input that no longer fits). Approval is asked again\nwhere the workflow has it. 409 when the run's workflow was deleted.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '201': {
+            description: 'The new run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/runs/{runId}/cancel': {
       post: {
         operationId: 'CancelRun',
