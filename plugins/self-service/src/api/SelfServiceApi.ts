@@ -6,6 +6,7 @@ import {
   RunDetails,
   RunInputs,
   RunStatus,
+  RunStep,
   Workflow,
   WorkflowDefinition,
   WorkflowListFilters,
@@ -83,6 +84,19 @@ export interface SelfServiceApi {
    * 403 when the caller may not.
    */
   redeliverRun(runId: string): Promise<Run>;
+  /** Cancels a run in progress (its steps not finished are canceled). */
+  cancelRun(runId: string): Promise<Run>;
+  /** Retries a failed or timed-out run; a run of steps from its failed step. */
+  retryRun(runId: string): Promise<Run>;
+  /** Starts a new run of the same workflow with the same inputs. */
+  rerunRun(runId: string): Promise<Run>;
+  /** An approver decides a gate of a run of steps; resolves to the step. */
+  decideRunStep(
+    runId: string,
+    stepId: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ): Promise<RunStep>;
   /** Publishes a workflow. */
   createWorkflow(definition: WorkflowDefinition): Promise<Workflow>;
   /**

@@ -527,6 +527,72 @@ describe('SelfServiceClient', () => {
     });
   });
 
+  describe('cancelRun, retryRun, rerunRun and decideRunStep', () => {
+    function record(path: string, answer: object) {
+      const seen: Seen[] = [];
+      server.use(
+        http.post(`${baseUrl}${path}`, async ({ request }) => {
+          seen.push(await see(request));
+          return HttpResponse.json(answer);
+        }),
+      );
+      return seen;
+    }
+
+    it.each([
+      ['cancelRun', 'cancel', 'canceled'],
+      ['retryRun', 'retry', 'in_progress'],
+      ['rerunRun', 'rerun', 'pending_approval'],
+    ] as const)(
+      '%s posts to /runs/{id}/%s without a body',
+      async (method, path, status) => {
+        const seen = record(`/runs/:runId/${path}`, { ...run, status });
+        await expect(client[method]('r/1')).resolves.toEqual({
+          ...run,
+          status,
+        });
+        expect(seen).toEqual([
+          expect.objectContaining({
+            method: 'POST',
+            path: `/api/self-service/runs/r%2F1/${path}`,
+            contentType: null,
+            body: undefined,
+          }),
+        ]);
+      },
+    );
+
+    it('decides a gate with a comment and answers the step', async () => {
+      const step = { stepId: 'gate', status: 'success', outputs: {} };
+      const seen = record('/runs/:runId/steps/:stepId/approve', step);
+      await expect(
+        client.decideRunStep('r-1', 'prod gate', 'approve', 'Ship it'),
+      ).resolves.toEqual(step);
+      expect(seen).toEqual([
+        expect.objectContaining({
+          path: '/api/self-service/runs/r-1/steps/prod%20gate/approve',
+          body: { comment: 'Ship it' },
+        }),
+      ]);
+    });
+
+    it('throws a ResponseError with the reason on 409', async () => {
+      server.use(
+        http.post(`${baseUrl}/runs/:runId/retry`, () =>
+          backstageError(
+            'ConflictError',
+            "Step 'gate' was rejected, and decisions stand; start a new run to ask again",
+            409,
+          ),
+        ),
+      );
+      const error = await client.retryRun('r-1').catch(e => e);
+      expect(error).toBeInstanceOf(ResponseError);
+      expect(error.statusCode).toBe(409);
+      expect(error.body.error.message).toMatch(/decisions stand/);
+    });
+  });
+
   describe('approveRun, rejectRun and withdrawRun', () => {
     function recordRunAction(action: string) {
       const seen: Seen[] = [];

@@ -6,6 +6,7 @@ import {
   Run,
   RunDetails,
   RunInputs,
+  RunStep,
   Workflow,
   WorkflowDefinition,
   WorkflowPage,
@@ -142,6 +143,38 @@ export class SelfServiceClient implements SelfServiceApi {
     return this.request<Run>(`/runs/${encodeURIComponent(runId)}/redeliver`, {
       method: 'POST',
     });
+  }
+
+  async cancelRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/cancel`, {
+      method: 'POST',
+    });
+  }
+
+  async retryRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/retry`, {
+      method: 'POST',
+    });
+  }
+
+  async rerunRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/rerun`, {
+      method: 'POST',
+    });
+  }
+
+  async decideRunStep(
+    runId: string,
+    stepId: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ): Promise<RunStep> {
+    return this.request<RunStep>(
+      `/runs/${encodeURIComponent(runId)}/steps/${encodeURIComponent(
+        stepId,
+      )}/${decision}`,
+      { method: 'POST', body: comment ? { comment } : {} },
+    );
   }
 
   async createWorkflow(definition: WorkflowDefinition): Promise<Workflow> {

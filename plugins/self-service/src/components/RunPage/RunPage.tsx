@@ -15,6 +15,8 @@ import { runStatusText } from '../Runs/RunStatusLabel';
 import { errorMessage, errorStatus, useVisuallyHidden } from './common';
 import { RunActions } from './RunActions';
 import { RunDetailsCard } from './RunDetailsCard';
+import { RunOperations } from './RunOperations';
+import { RunStepsCard } from './RunStepsCard';
 import { RunTimeline } from './RunTimeline';
 import { useRunDetails } from './useRunDetails';
 
@@ -82,6 +84,15 @@ export function RunPage() {
         <Grid container spacing={3}>
           <Grid item xs={12} md={8}>
             <RunActions details={details} onChanged={refresh} />
+            <RunOperations details={details} onChanged={refresh} />
+            {details.steps && details.workflow.steps && (
+              <RunStepsCard
+                runId={details.run.id}
+                steps={details.workflow.steps}
+                runSteps={details.steps}
+                onChanged={refresh}
+              />
+            )}
             <InfoCard
               title="Timeline"
               titleTypographyProps={{ component: 'h2', id: timelineTitleId }}
