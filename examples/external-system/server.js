@@ -18,6 +18,9 @@ const PORT = Number(process.env.PORT ?? 7008);
 const TOKEN = process.env.EXAMPLE_CI_TOKEN ?? 'example-ci-token-for-local-use';
 const STEP_MS = Number(process.env.EXAMPLE_CI_STEP_MS ?? 1500);
 
+/** Runs whose cluster already failed once, as "Simulate a failure" asks. */
+const failedOnce = new Set();
+
 /** Pipelines by id, for the pipeline pages the runs link to. */
 const pipelines = new Map();
 let nextId = 1;
@@ -70,6 +73,8 @@ async function play(pipeline) {
       message: fail
         ? 'The pipeline failed on purpose (simulateFailure was set)'
         : `Pipeline #${pipeline.id} finished`,
+      // A step of a workflow of steps reports the outputs it declares.
+      ...(pipeline.outputs && !fail && { outputs: pipeline.outputs }),
     });
     log(`pipeline ${pipeline.id} ${pipeline.status}`);
   } catch (error) {
@@ -89,6 +94,7 @@ const STEPS = {
     'Updating the secret store',
     'Revoking the old credentials',
   ],
+  database: ['Creating the database', 'Applying migrations'],
   'preview-environment': [
     'Creating the namespace',
     'Deploying the branch',
@@ -162,6 +168,9 @@ const server = http.createServer(async (req, res) => {
       fail: body.simulateFailure === true,
       status: 'running',
       log: [],
+      ...(pipelineKind === 'database' && {
+        outputs: { host: `db-${nextId - 1}.example.internal` },
+      }),
     };
     pipelines.set(pipeline.id, pipeline);
     log(
@@ -169,6 +178,32 @@ const server = http.createServer(async (req, res) => {
     );
     send(res, 202, { pipeline: pipeline.id, status: 'queued' });
     void play(pipeline);
+    return;
+  }
+
+  // The infrastructure of "Provision environment": answered at once, with
+  // the ids later steps use as outputs.
+  const infra =
+    /^\/infra\/(network|cluster|services\/[a-z]+|database\/cancel)$/.exec(
+      url.pathname,
+    )?.[1];
+  if (infra) {
+    log(`${req.method} ${url.pathname} ${JSON.stringify(body)}`);
+    // Fails the first attempt of a run's cluster only, so a retry from
+    // the failed step succeeds.
+    if (body.simulateFailure === true && !failedOnce.has(body.run)) {
+      failedOnce.add(body.run);
+      send(res, 422, { error: 'the cluster could not be created, as asked' });
+      return;
+    }
+    const id = nextId++;
+    if (infra === 'network') {
+      send(res, 200, { vpcId: `vpc-${id}` });
+    } else if (infra === 'cluster') {
+      send(res, 200, { clusterName: `cluster-${id}` });
+    } else {
+      send(res, 200, { ok: true, id });
+    }
     return;
   }
 

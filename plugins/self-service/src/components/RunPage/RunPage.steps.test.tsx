@@ -86,9 +86,9 @@ describe('RunPage, runs of steps', () => {
     expect(api.decideRunStep).toHaveBeenCalledWith('r-1', 'gate', 'approve');
     await waitFor(() =>
       expect(
-        within(
-          screen.getByRole('listitem', { name: 'Deploy' }),
-        ).getByText('Running'),
+        within(screen.getByRole('listitem', { name: 'Deploy' })).getByText(
+          'Running',
+        ),
       ).toBeInTheDocument(),
     );
     expect(
@@ -218,7 +218,9 @@ describe('RunPage, runs of steps', () => {
     api.rerunRun.mockResolvedValue(makeRun({ id: 'r-2' }));
     await renderRunPage(api);
     await user.click(
-      await screen.findByRole('button', { name: 'Re-run with the same inputs' }),
+      await screen.findByRole('button', {
+        name: 'Re-run with the same inputs',
+      }),
     );
     expect(api.rerunRun).toHaveBeenCalledWith('r-1');
     await waitFor(() => expect(api.getRun).toHaveBeenCalledWith('r-2'));
