@@ -529,6 +529,20 @@ describe('workflows of steps, end to end with a real external system', () => {
     expect(asked.payload.title).toBe(
       'Approval requested: Ship, Production gate',
     );
+    const gateFor = async (user: string) =>
+      (
+        await api()
+          .get(`/api/self-service/runs/${runId}`)
+          .set('authorization', as(user))
+      ).body.permissions.steps;
+    expect(await gateFor('alan')).toEqual({ gate: { allowed: true } });
+    expect(await gateFor('ada')).toEqual({
+      gate: {
+        allowed: false,
+        reason:
+          'You requested this run, so another approver has to approve this step',
+      },
+    });
 
     // The requester may not approve their own run's gate; someone the
     // gate does not list (who may see the run) may not decide it.

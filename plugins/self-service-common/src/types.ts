@@ -413,6 +413,8 @@ export interface RunDetails {
      * /runs/{id}/retry`): a run of steps from its failed step.
      */
     retry?: WorkflowRunnability;
+    /** Whether the caller may decide each gate that waits, by step id. */
+    steps?: Record<string, WorkflowRunnability>;
   };
 }
 

@@ -147,6 +147,11 @@ export class RunCommands {
     return endOverdueStepsOfRun(this.deps, runId);
   }
 
+  /** The decisions on the gates of a run, oldest first. */
+  stepDecisionsOf(runId: string) {
+    return this.deps.steps.listStepDecisions(runId);
+  }
+
   /** The steps of a run, in workflow order; none for one request. */
   async stepsOf(runId: string): Promise<RunStep[]> {
     return (await this.deps.steps.listRunSteps(runId)).map(toRunStep);

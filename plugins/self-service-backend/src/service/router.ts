@@ -49,6 +49,7 @@ import {
 import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
 import { isApprover, type Caller } from '../access/accessRules';
+import { gatePermissions } from '../access/gatePermissions';
 import { workflowCapabilities } from '../access/workflowCapabilities';
 import type { SelfServiceConfig } from '../config';
 import type {
@@ -673,6 +674,16 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const caller = isUser(credentials)
       ? await callerOf(credentials)
       : undefined;
+    const gates =
+      definition.steps && steps.some(s => s.status === 'waiting_approval')
+        ? gatePermissions(
+            run,
+            definition,
+            steps,
+            await runs.stepDecisionsOf(run.id),
+            caller,
+          )
+        : undefined;
     res.json({
       run,
       workflow: definition,
@@ -703,6 +714,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           credentials,
           caller,
         ),
+        ...(gates && { steps: gates }),
       },
     });
   });

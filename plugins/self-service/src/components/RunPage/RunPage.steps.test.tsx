@@ -48,11 +48,15 @@ describe('RunPage, runs of steps', () => {
   it('draws the steps left to right with their statuses and outputs, and decides a waiting gate', async () => {
     const user = userEvent.setup();
     const api = mockSelfServiceApi();
-    const waiting = stepsDetails('in_progress', [
-      { stepId: 'build', status: 'success', outputs: { image: 'shop:42' } },
-      { stepId: 'gate', status: 'waiting_approval', outputs: {} },
-      { stepId: 'deploy', status: 'pending', outputs: {} },
-    ]);
+    const waiting = stepsDetails(
+      'in_progress',
+      [
+        { stepId: 'build', status: 'success', outputs: { image: 'shop:42' } },
+        { stepId: 'gate', status: 'waiting_approval', outputs: {} },
+        { stepId: 'deploy', status: 'pending', outputs: {} },
+      ],
+      { steps: { gate: { allowed: true } } },
+    );
     api.getRun.mockResolvedValueOnce(waiting).mockResolvedValue(
       stepsDetails('in_progress', [
         { stepId: 'build', status: 'success', outputs: { image: 'shop:42' } },
@@ -100,11 +104,15 @@ describe('RunPage, runs of steps', () => {
     const user = userEvent.setup();
     const api = mockSelfServiceApi();
     api.getRun.mockResolvedValue(
-      stepsDetails('in_progress', [
-        { stepId: 'build', status: 'success', outputs: {} },
-        { stepId: 'gate', status: 'waiting_approval', outputs: {} },
-        { stepId: 'deploy', status: 'pending', outputs: {} },
-      ]),
+      stepsDetails(
+        'in_progress',
+        [
+          { stepId: 'build', status: 'success', outputs: {} },
+          { stepId: 'gate', status: 'waiting_approval', outputs: {} },
+          { stepId: 'deploy', status: 'pending', outputs: {} },
+        ],
+        { steps: { gate: { allowed: true } } },
+      ),
     );
     api.decideRunStep.mockRejectedValue(
       new Error("Only the approvers of step 'Production gate' can decide it"),
@@ -118,6 +126,38 @@ describe('RunPage, runs of steps', () => {
         "Only the approvers of step 'Production gate' can decide it",
       ),
     ).toBeInTheDocument();
+  });
+
+  it('says why the viewer may not decide a waiting gate, and offers no buttons', async () => {
+    const api = mockSelfServiceApi();
+    api.getRun.mockResolvedValue(
+      stepsDetails(
+        'in_progress',
+        [
+          { stepId: 'build', status: 'success', outputs: {} },
+          { stepId: 'gate', status: 'waiting_approval', outputs: {} },
+          { stepId: 'deploy', status: 'pending', outputs: {} },
+        ],
+        {
+          steps: {
+            gate: {
+              allowed: false,
+              reason:
+                'You requested this run, so another approver has to approve this step',
+            },
+          },
+        },
+      ),
+    );
+    await renderRunPage(api);
+    expect(
+      await screen.findByText(
+        'You requested this run, so another approver has to approve this step',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Approve Production gate' }),
+    ).not.toBeInTheDocument();
   });
 
   it('retries a failed run from its failed step', async () => {

@@ -90,6 +90,7 @@ export function RunPage() {
                 runId={details.run.id}
                 steps={details.workflow.steps}
                 runSteps={details.steps}
+                gates={details.permissions.steps}
                 onChanged={refresh}
               />
             )}

@@ -15,6 +15,7 @@ import {
   type RunStep,
   type RunStepStatus,
   stepDepths,
+  type WorkflowRunnability,
   type WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
@@ -160,9 +161,11 @@ export function RunStepsCard(props: {
   runId: string;
   steps: WorkflowStep[];
   runSteps: RunStep[];
+  /** Whether the viewer may decide each waiting gate, by step id. */
+  gates?: Record<string, WorkflowRunnability>;
   onChanged(): void;
 }) {
-  const { runId, steps, runSteps, onChanged } = props;
+  const { runId, steps, runSteps, gates, onChanged } = props;
   const classes = useStyles();
   const depths = stepDepths(steps);
   const columns: WorkflowStep[][] = [];
@@ -230,13 +233,19 @@ export function RunStepsCard(props: {
                           </dl>
                         )}
                         {step.kind === 'approval' &&
-                          status === 'waiting_approval' && (
+                          status === 'waiting_approval' &&
+                          (gates?.[step.id]?.allowed ? (
                             <GateButtons
                               runId={runId}
                               step={step}
                               onChanged={onChanged}
                             />
-                          )}
+                          ) : (
+                            <Typography variant="body2" color="textSecondary">
+                              {gates?.[step.id]?.reason ??
+                                'You are not one of the approvers of this step.'}
+                            </Typography>
+                          ))}
                       </Paper>
                     </li>
                   );

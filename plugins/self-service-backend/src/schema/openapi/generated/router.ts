@@ -1827,6 +1827,14 @@ export const spec = {
               retry: {
                 $ref: '#/components/schemas/Runnability',
               },
+              steps: {
+                type: 'object',
+                description:
+                  'Whether the caller may decide each gate that waits, by step id.',
+                additionalProperties: {
+                  $ref: '#/components/schemas/Runnability',
+                },
+              },
             },
             required: ['approve', 'withdraw', 'redeliver'],
           },
