@@ -120,47 +120,76 @@ export function addCallbackRoutes(
     return { actor: `service:${credentials.principal.subject}` };
   }
 
-  router.post('/runs/:runId/messages', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-message',
-      'medium',
-      { runId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const markdown = requiredString(
-          objectBody(req),
-          'markdown',
-          MAX_MESSAGE_LENGTH,
-        );
-        return {
-          result: await runs.postMessage({ runId, ...caller, markdown }),
-        };
-      },
-    );
-    res.status(201).json(event);
-  });
+  // Messages and links, of a run or of one step of a run of steps.
+  for (const [prefix, eventPrefix] of [
+    ['/runs/:runId', 'run'],
+    ['/runs/:runId/steps/:stepId', 'run-step'],
+  ] as const) {
+    router.post(`${prefix}/messages`, async (req, res) => {
+      const caller = await authenticateCallback(req);
+      const { runId, stepId } = req.params as {
+        runId: string;
+        stepId?: string;
+      };
+      const event = await audited(
+        callbackAuditRequest(req, caller),
+        `${eventPrefix}-message`,
+        'medium',
+        callbackAuditMeta(runId, stepId, caller),
+        async () => {
+          const markdown = requiredString(
+            objectBody(req),
+            'markdown',
+            MAX_MESSAGE_LENGTH,
+          );
+          return {
+            result:
+              stepId === undefined
+                ? await runs.postMessage({ runId, ...caller, markdown })
+                : await runs.postStepMessage({
+                    runId,
+                    stepId,
+                    ...caller,
+                    markdown,
+                  }),
+          };
+        },
+      );
+      res.status(201).json(event);
+    });
 
-  router.post('/runs/:runId/links', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-link',
-      'medium',
-      { runId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const body = objectBody(req);
-        const label = requiredString(body, 'label', 200);
-        const url = parseHttpUrl(requiredString(body, 'url', 2000));
-        return {
-          result: await runs.postLink({ runId, ...caller, label, url }),
-        };
-      },
-    );
-    res.status(201).json(event);
-  });
+    router.post(`${prefix}/links`, async (req, res) => {
+      const caller = await authenticateCallback(req);
+      const { runId, stepId } = req.params as {
+        runId: string;
+        stepId?: string;
+      };
+      const event = await audited(
+        callbackAuditRequest(req, caller),
+        `${eventPrefix}-link`,
+        'medium',
+        callbackAuditMeta(runId, stepId, caller),
+        async () => {
+          const body = objectBody(req);
+          const label = requiredString(body, 'label', 200);
+          const url = parseHttpUrl(requiredString(body, 'url', 2000));
+          return {
+            result:
+              stepId === undefined
+                ? await runs.postLink({ runId, ...caller, label, url })
+                : await runs.postStepLink({
+                    runId,
+                    stepId,
+                    ...caller,
+                    label,
+                    url,
+                  }),
+          };
+        },
+      );
+      res.status(201).json(event);
+    });
+  }
 
   router.post('/runs/:runId/status', async (req, res) => {
     const caller = await authenticateCallback(req);
@@ -187,59 +216,6 @@ export function addCallbackRoutes(
       },
     );
     res.json(run);
-  });
-
-  router.post('/runs/:runId/steps/:stepId/messages', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId, stepId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-step-message',
-      'medium',
-      { runId, stepId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const markdown = requiredString(
-          objectBody(req),
-          'markdown',
-          MAX_MESSAGE_LENGTH,
-        );
-        return {
-          result: await runs.postStepMessage({
-            runId,
-            stepId,
-            ...caller,
-            markdown,
-          }),
-        };
-      },
-    );
-    res.status(201).json(event);
-  });
-
-  router.post('/runs/:runId/steps/:stepId/links', async (req, res) => {
-    const caller = await authenticateCallback(req);
-    const { runId, stepId } = req.params;
-    const event = await audited(
-      callbackAuditRequest(req, caller),
-      'run-step-link',
-      'medium',
-      { runId, stepId, authenticatedBy: caller.actor ?? 'run-token' },
-      async () => {
-        const body = objectBody(req);
-        const label = requiredString(body, 'label', 200);
-        const url = parseHttpUrl(requiredString(body, 'url', 2000));
-        return {
-          result: await runs.postStepLink({
-            runId,
-            stepId,
-            ...caller,
-            label,
-            url,
-          }),
-        };
-      },
-    );
-    res.status(201).json(event);
   });
 
   router.post('/runs/:runId/steps/:stepId/status', async (req, res) => {
@@ -298,6 +274,19 @@ function isService(
   credentials: BackstageCredentials,
 ): credentials is BackstageCredentials<BackstageServicePrincipal> {
   return (credentials.principal as { type?: string }).type === 'service';
+}
+
+/** What the audit event of a callback says about it. */
+function callbackAuditMeta(
+  runId: string,
+  stepId: string | undefined,
+  caller: CallbackCaller,
+): JsonObject {
+  return {
+    runId,
+    ...(stepId !== undefined && { stepId }),
+    authenticatedBy: caller.actor ?? 'run-token',
+  };
 }
 
 /**

@@ -4,8 +4,7 @@ import type {
   RunEvent,
   WorkflowExecution,
 } from '@backstage-self-service/plugin-self-service-common';
-import type { NewRunEvent } from '../../database/SelfServiceStore';
-import { REDACTED, Redactor } from '../../dispatch';
+import { appendCallbackEvent, CallbackRedactor } from './callbackEvents';
 import { BoundedCache } from '../BoundedCache';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { definitionOf, requireRun } from './runLookups';
@@ -26,7 +25,7 @@ export interface CallbackAuthor {
  * redacted of secrets and of the token presented.
  */
 export class RunCallbacks {
-  private readonly redactor: Redactor;
+  private readonly redactor: CallbackRedactor;
   /**
    * Execution types of runs that posted callbacks (`steps` for a workflow
    * of steps); they never change.
@@ -37,35 +36,32 @@ export class RunCallbacks {
   >(MAX_CACHED_RUNS);
 
   constructor(private readonly deps: RunCommandDeps) {
-    this.redactor = new Redactor(Object.values(deps.config.secrets));
+    this.redactor = new CallbackRedactor(deps.config.secrets);
   }
 
   async postMessage(
     request: CallbackAuthor & { runId: string; markdown: string },
   ): Promise<RunEvent> {
     await this.requireEventDriven(request.runId, 'messages');
-    const [event] = await this.appendWhileInProgress(request.runId, {
+    return appendCallbackEvent(this.deps, request.runId, {
       type: 'message',
       actor: request.actor,
       data: { markdown: this.redact(request.markdown, request.token) },
     });
-    return event;
   }
 
   async postLink(
     request: CallbackAuthor & { runId: string; label: string; url: string },
   ): Promise<RunEvent> {
     await this.requireEventDriven(request.runId, 'links');
-    const [event] = await this.appendWhileInProgress(request.runId, {
+    return appendCallbackEvent(this.deps, request.runId, {
       type: 'link',
       actor: request.actor,
       data: {
         label: this.redact(request.label, request.token),
-        // url() redacts the secrets' values already.
-        url: withoutToken(this.redactor.url(request.url), request.token),
+        url: this.redactor.url(request.url, request.token),
       },
     });
-    return event;
   }
 
   async setFinalStatus(
@@ -109,26 +105,6 @@ export class RunCallbacks {
     return finished;
   }
 
-  private async appendWhileInProgress(
-    runId: string,
-    event: NewRunEvent,
-  ): Promise<RunEvent[]> {
-    // Counted against the run's limit in the same write: once it is
-    // reached, only the final status is taken.
-    const events = await this.deps.store.appendRunEvents(runId, [event], {
-      whileStatusIn: ['in_progress'],
-      callbackEventLimit: this.deps.config.maxCallbackEventsPerRun,
-    });
-    // Appended only while in progress, so that is its status: no re-read on
-    // this hot path.
-    await this.deps.notifier.runChanged({
-      id: runId,
-      status: 'in_progress',
-      updatedAt: events[events.length - 1].createdAt,
-    });
-    return events;
-  }
-
   /**
    * Messages and links are for event-driven runs; a simple run finishes
    * with its HTTP response. Cached per run: a run's revision never changes.
@@ -155,7 +131,7 @@ export class RunCallbacks {
   }
 
   private redact(text: string, token: string | undefined): string {
-    return withoutToken(this.redactor.text(text), token);
+    return this.redactor.text(text, token);
   }
 }
 
@@ -164,9 +140,4 @@ function stepsRunError(runId: string, what: string): ConflictError {
   return new ConflictError(
     `Run ${runId} is of a workflow of steps: post ${what} to the step, at /runs/${runId}/steps/{stepId}`,
   );
-}
-
-/** Text without the run token that was presented, if any. */
-function withoutToken(text: string, token: string | undefined): string {
-  return token ? text.split(token).join(REDACTED) : text;
 }

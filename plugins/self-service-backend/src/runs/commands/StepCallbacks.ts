@@ -7,9 +7,9 @@ import {
   type StepsWorkflowDefinition,
   type WorkflowRequestStep,
 } from '@backstage-self-service/plugin-self-service-common';
-import { REDACTED, Redactor } from '../../dispatch';
 import { planStepProgress } from '../../steps/planSteps';
 import { checkPostedOutputs } from '../../steps/readStepOutputs';
+import { appendCallbackEvent, CallbackRedactor } from './callbackEvents';
 import type { CallbackAuthor } from './RunCallbacks';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { requireStep, requireStepsRun } from './stepRunLookups';
@@ -29,18 +29,20 @@ export interface StepCallbackTarget extends CallbackAuthor {
  * everything posted is redacted of secrets and of the token presented.
  */
 export class StepCallbacks {
-  private readonly redactor: Redactor;
+  private readonly redactor: CallbackRedactor;
 
   constructor(private readonly deps: RunCommandDeps) {
-    this.redactor = new Redactor(Object.values(deps.config.secrets));
+    this.redactor = new CallbackRedactor(deps.config.secrets);
   }
 
   async postMessage(
     request: StepCallbackTarget & { markdown: string },
   ): Promise<RunEvent> {
     await this.requireRunningStep(request);
-    return this.append(request, {
+    return appendCallbackEvent(this.deps, request.runId, {
       type: 'message',
+      stepId: request.stepId,
+      actor: request.actor,
       data: { markdown: this.redact(request.markdown, request.token) },
     });
   }
@@ -49,11 +51,13 @@ export class StepCallbacks {
     request: StepCallbackTarget & { label: string; url: string },
   ): Promise<RunEvent> {
     await this.requireRunningStep(request);
-    return this.append(request, {
+    return appendCallbackEvent(this.deps, request.runId, {
       type: 'link',
+      stepId: request.stepId,
+      actor: request.actor,
       data: {
         label: this.redact(request.label, request.token),
-        url: withoutToken(this.redactor.url(request.url), request.token),
+        url: this.redactor.url(request.url, request.token),
       },
     });
   }
@@ -169,37 +173,7 @@ export class StepCallbacks {
     }
   }
 
-  private async append(
-    target: StepCallbackTarget,
-    event: { type: 'message' | 'link'; data: Record<string, unknown> },
-  ): Promise<RunEvent> {
-    const events = await this.deps.store.appendRunEvents(
-      target.runId,
-      [
-        {
-          ...event,
-          stepId: target.stepId,
-          ...(target.actor !== undefined && { actor: target.actor }),
-        },
-      ],
-      {
-        whileStatusIn: ['in_progress'],
-        callbackEventLimit: this.deps.config.maxCallbackEventsPerRun,
-      },
-    );
-    await this.deps.notifier.runChanged({
-      id: target.runId,
-      status: 'in_progress',
-      updatedAt: events[events.length - 1].createdAt,
-    });
-    return events[0];
-  }
-
   private redact(text: string, token: string | undefined): string {
-    return withoutToken(this.redactor.text(text), token);
+    return this.redactor.text(text, token);
   }
-}
-
-function withoutToken(text: string, token: string | undefined): string {
-  return token ? text.split(token).join(REDACTED) : text;
 }
