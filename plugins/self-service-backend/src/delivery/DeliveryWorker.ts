@@ -1,15 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, toError } from '@backstage/errors';
 import {
-  hasSteps,
   type Run,
-  type RunStepOutputValue,
   type StepsWorkflowDefinition,
   TERMINAL_RUN_STATUSES,
   type WorkflowDefinition,
-  type WorkflowDelivery,
-  type WorkflowExecution,
-  type WorkflowRequest,
   type WorkflowRequestStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { hostname } from 'node:os';
@@ -41,19 +36,22 @@ import { generateRunToken, hashRunToken } from '../runs/runToken';
 import { followStepPlan } from '../runs/followStepPlan';
 import type { StepDeadlineTimers } from '../runs/StepDeadlineTimers';
 import { planStepAttempt } from '../steps/planStepAttempt';
-import { upstreamOutputs } from '../steps/upstreamOutputs';
-import {
-  attemptEventData,
-  interruptedAttemptData,
-  unknownOutcomeMessage,
-} from './attemptRecord';
+import { interruptedAttemptData, unknownOutcomeMessage } from './attemptRecord';
 import {
   type AttemptDecision,
-  type AttemptEnding,
   decideAttempt,
   positionOf,
 } from './decideAttempt';
 import { renderDeliveryRequest } from './renderDeliveryRequest';
+import {
+  type AttemptTarget,
+  describeRequest,
+  loadAttemptTarget,
+  requestOf,
+  runTransitionOf,
+  type StepOutputs,
+} from './attemptTarget';
+import { sendCancelRequest } from './sendCancelRequest';
 import { StepRequestStarts } from './StepRequestStarts';
 
 /** How long a claim lasts without renewal: how soon another replica takes over from one that died. */
@@ -231,8 +229,7 @@ export class DeliveryWorker {
   /**
    * Tells the external systems of event-driven steps a canceled run had
    * in progress, through each step's `cancelRequest`: once, best effort,
-   * in the background, each attempt on the timeline. The token it carries
-   * is new and reports on nothing: the step is over.
+   * in the background (see {@link sendCancelRequest}).
    */
   sendCancelRequests(
     run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
@@ -247,71 +244,20 @@ export class DeliveryWorker {
       }
       const cancel = { ...step, request: step.cancelRequest };
       this.track(
-        this.sendCancelRequest(
-          run,
-          definition,
-          cancel,
-          entity,
-          outputs(step.id),
+        sendCancelRequest(
+          {
+            send: (target, claimed, token, secrets) =>
+              this.send(target, claimed, token, secrets),
+            store: this.options.store,
+            logger: this.options.logger,
+            redactor: this.redactor,
+            signingKeys: this.options.config.signingKeys,
+            maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
+          },
+          { run, definition, step: cancel, entity, outputs: outputs(step.id) },
         ),
       );
     }
-  }
-
-  private async sendCancelRequest(
-    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
-    definition: StepsWorkflowDefinition,
-    step: WorkflowRequestStep,
-    entity: DeliveryEntity | undefined,
-    outputs: StepOutputs,
-  ): Promise<void> {
-    const token = generateRunToken();
-    const { webhookId } = newDeliveryIds();
-    const redactor = this.redactor.with([token]);
-    const signingSecrets = step.delivery?.signingKey
-      ? this.options.config.signingKeys.get(step.delivery.signingKey) ?? []
-      : [];
-    const attempt = await this.send(
-      { run, definition, step: { step, outputs } },
-      {
-        id: webhookId,
-        runId: run.id,
-        webhookId,
-        status: 'sending',
-        attempts: 1,
-        maxAttempts: 1,
-        ...(entity && { entity }),
-        stepId: step.id,
-        attempt: 1,
-        interrupted: false,
-      },
-      token,
-      signingSecrets,
-    ).catch(error => {
-      this.options.logger.warn(
-        `Could not tell step ${step.id} of run ${run.id} it was canceled`,
-        toError(error),
-      );
-      return undefined;
-    });
-    if (!attempt) {
-      return;
-    }
-    await this.options.store.appendRunEvents(run.id, [
-      {
-        type: 'request_sent',
-        stepId: step.id,
-        data: {
-          ...attemptEventData(
-            attempt,
-            { attempt: 1, maxAttempts: 1, webhookId },
-            redactor,
-            this.options.config.maxResponseBodyBytes,
-          ),
-          cancelRequest: true,
-        },
-      },
-    ]);
   }
 
   private firstAttempt(
@@ -434,7 +380,7 @@ export class DeliveryWorker {
     token: string,
     known?: AttemptTarget,
   ) {
-    const target = known ?? (await this.load(claimed));
+    const target = known ?? (await loadAttemptTarget(this.options, claimed));
     if (!target) {
       return;
     }
@@ -499,46 +445,6 @@ export class DeliveryWorker {
       }),
       redactor,
     );
-  }
-
-  /** The run (and step) a claimed delivery is for, read back. */
-  private async load(
-    claimed: ClaimedDelivery,
-  ): Promise<AttemptTarget | undefined> {
-    const run = await this.options.store.getRun(claimed.runId);
-    if (!run) {
-      return undefined;
-    }
-    const revision = await this.options.store.getWorkflowRevision(
-      run.workflowId,
-      run.workflowRevision,
-    );
-    if (!revision) {
-      throw new Error(`Run ${run.id} refers to a missing workflow revision`);
-    }
-    const { definition } = revision;
-    if (claimed.stepId === undefined) {
-      return { run, definition, ended: run.status !== 'in_progress' };
-    }
-    const step = hasSteps(definition)
-      ? definition.steps.find(s => s.id === claimed.stepId)
-      : undefined;
-    if (!hasSteps(definition) || step?.kind !== 'request') {
-      throw new Error(
-        `Run ${run.id} has no request step ${claimed.stepId} in its revision`,
-      );
-    }
-    const records = await this.options.steps.listRunSteps(run.id);
-    const status = records.find(r => r.stepId === step.id)?.status;
-    return {
-      run,
-      definition,
-      step: {
-        step,
-        outputs: upstreamOutputs(definition.steps, step.id, records),
-      },
-      ended: run.status !== 'in_progress' || status !== 'running',
-    };
   }
 
   /** Renders and sends one attempt; a request that cannot be built is a failed attempt. */
@@ -779,76 +685,4 @@ export class DeliveryWorker {
       clearInterval(renew);
     }
   }
-}
-
-/** What an attempt is sent for: a run's own request, or one step's. */
-interface AttemptTarget {
-  run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>;
-  definition: WorkflowDefinition;
-  step?: { step: WorkflowRequestStep; outputs: StepOutputs };
-  /** The run (or step) ended meanwhile: nothing is sent. */
-  ended?: boolean;
-}
-
-type StepOutputs = Record<string, Record<string, RunStepOutputValue>>;
-
-/** The request, execution and delivery policy the attempt follows. */
-function requestOf(target: AttemptTarget): {
-  request: WorkflowRequest;
-  execution: WorkflowExecution;
-  delivery?: WorkflowDelivery;
-} {
-  if (target.step) {
-    return target.step.step;
-  }
-  if (hasSteps(target.definition)) {
-    throw new Error(
-      `Run ${target.run.id} is of a workflow of steps; its requests are its steps'`,
-    );
-  }
-  return target.definition;
-}
-
-/** The run's transition when its own request ends. */
-function runTransitionOf(
-  ending: AttemptEnding,
-): NonNullable<AttemptRecord['run']> {
-  switch (ending.type) {
-    case 'delivered':
-      // Delivered: the external system now has the workflow's timeout to
-      // report back.
-      return { to: 'in_progress', deadlineAt: ending.deadlineAt, events: [] };
-    case 'answered':
-      return {
-        to: 'success',
-        deadlineAt: null,
-        events: [
-          {
-            type: 'status_changed',
-            data: { from: 'in_progress', to: 'success' },
-          },
-        ],
-      };
-    default:
-      return {
-        to: 'failed',
-        deadlineAt: null,
-        events: [
-          {
-            type: 'status_changed',
-            data: {
-              from: 'in_progress',
-              to: 'failed',
-              message: ending.message,
-            },
-          },
-        ],
-      };
-  }
-}
-
-function describeRequest(claimed: ClaimedDelivery): string {
-  return claimed.stepId === undefined
-    ? `the request of run ${claimed.runId}`
-    : `the request of step ${claimed.stepId} of run ${claimed.runId}`;
 }
