@@ -9,13 +9,10 @@ import {
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import type {
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
 import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
 import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
+import type { Audited, Authorize } from './routeHelpers';
 import type { SelfServiceConfig } from '../config';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import type { RunCommands } from '../runs/RunCommands';
@@ -37,18 +34,8 @@ export interface CallbackRouteDeps {
   runs: RunCommands;
   config: Pick<SelfServiceConfig, 'callbackServices'>;
   runTokens: RunTokenVerifier;
-  authorize(
-    permission: BasicPermission | ResourcePermission,
-    credentials: BackstageCredentials,
-    resourceRef?: string,
-  ): Promise<boolean>;
-  audited<T>(
-    req: Request | undefined,
-    eventId: string,
-    severityLevel: 'medium' | 'high',
-    meta: JsonObject,
-    write: () => Promise<{ result: T; meta?: JsonObject }>,
-  ): Promise<T>;
+  authorize: Authorize;
+  audited: Audited;
 }
 
 /**

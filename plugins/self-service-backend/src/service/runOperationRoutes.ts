@@ -3,10 +3,6 @@ import type {
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import type {
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
 import {
   hasSteps,
   type Run,
@@ -14,8 +10,8 @@ import {
   type WorkflowDefinition,
   type WorkflowRunnability,
 } from '@backstage-self-service/plugin-self-service-common';
-import type { JsonObject } from '@backstage/types';
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
+import type { Audited, Authorize } from './routeHelpers';
 import { type Caller, isApprover } from '../access/accessRules';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import type { RunCommands } from '../runs/RunCommands';
@@ -28,18 +24,8 @@ export interface RunOperationDeps {
   httpAuth: HttpAuthService;
   store: Pick<SelfServiceStore, 'listRunApprovers'>;
   runs: RunCommands;
-  authorize(
-    permission: BasicPermission | ResourcePermission,
-    credentials: BackstageCredentials,
-    resourceRef?: string,
-  ): Promise<boolean>;
-  audited<T>(
-    req: Request | undefined,
-    eventId: string,
-    severityLevel: 'medium' | 'high',
-    meta: JsonObject,
-    write: () => Promise<{ result: T; meta?: JsonObject }>,
-  ): Promise<T>;
+  authorize: Authorize;
+  audited: Audited;
   requireVisibleRun(
     runId: string,
     credentials: BackstageCredentials,
