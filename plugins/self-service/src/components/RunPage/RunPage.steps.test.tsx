@@ -83,6 +83,16 @@ describe('RunPage, runs of steps', () => {
     expect(within(gate).getByText('Waiting for approval')).toBeInTheDocument();
     const deploy = within(order).getByRole('listitem', { name: 'Deploy' });
     expect(within(deploy).getByText('Pending')).toBeInTheDocument();
+    // A line from each step to each of its dependents, hidden from readers
+    // (the "after …" text says it), marked done once its source succeeded.
+    const edges = screen.getByTestId('step-edges');
+    expect(edges).toHaveAttribute('aria-hidden', 'true');
+    const edge = (name: string) =>
+      edges.querySelector(`path[data-edge="${name}"]`)!;
+    expect(edges.querySelectorAll('path')).toHaveLength(2);
+    expect(edge('build->gate').getAttribute('d')).toMatch(/^M .+ C /);
+    expect(edge('build->gate').getAttribute('class')).toMatch(/edgeDone/);
+    expect(edge('gate->deploy').getAttribute('class')).not.toMatch(/edgeDone/);
 
     await user.click(
       within(gate).getByRole('button', { name: 'Approve Production gate' }),
@@ -98,6 +108,12 @@ describe('RunPage, runs of steps', () => {
     expect(
       screen.queryByRole('button', { name: 'Approve Production gate' }),
     ).not.toBeInTheDocument();
+    expect(
+      screen
+        .getByTestId('step-edges')
+        .querySelector('path[data-edge="gate->deploy"]')!
+        .getAttribute('class'),
+    ).toMatch(/edgeDone/);
   });
 
   it('shows why a gate decision was refused', async () => {

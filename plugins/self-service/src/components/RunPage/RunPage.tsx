@@ -101,6 +101,7 @@ export function RunPage() {
               <RunTimeline
                 events={details.events}
                 labelledBy={timelineTitleId}
+                steps={details.workflow.steps}
               />
             </InfoCard>
           </Grid>

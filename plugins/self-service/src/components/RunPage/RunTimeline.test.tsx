@@ -10,11 +10,16 @@ const JS = ['javascript', 'alert(1)'].join(':');
 
 async function renderTimeline(
   events: Parameters<typeof RunTimeline>[0]['events'],
+  steps?: Parameters<typeof RunTimeline>[0]['steps'],
 ) {
   await renderInTestApp(
     <>
       <h2 id="timeline-heading">Timeline</h2>
-      <RunTimeline events={events} labelledBy="timeline-heading" />
+      <RunTimeline
+        events={events}
+        labelledBy="timeline-heading"
+        steps={steps}
+      />
     </>,
     { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
   );
@@ -215,6 +220,51 @@ describe('RunTimeline', () => {
       await waitFor(() =>
         expect(dialog).toHaveTextContent('"service": "payments"'),
       );
+    });
+  });
+
+  describe('in a run of steps', () => {
+    it('heads each event of a step with the name of that step, and leaves run events unheaded', async () => {
+      const entries = await renderTimeline(
+        [
+          makeRunEvent(1, 'triggered'),
+          makeRunEvent(
+            2,
+            'message',
+            { markdown: 'VPC ready' },
+            { stepId: 'network' },
+          ),
+          makeRunEvent(
+            3,
+            'message',
+            { markdown: 'Nodes joining' },
+            { stepId: 'cluster' },
+          ),
+          // A step no longer in the workflow still says which one it was.
+          makeRunEvent(4, 'message', { markdown: 'Old' }, { stepId: 'legacy' }),
+        ],
+        [
+          {
+            id: 'network',
+            name: 'Create the network',
+            dependsOn: [],
+            kind: 'wait',
+            seconds: 1,
+          },
+          {
+            id: 'cluster',
+            name: 'Create the cluster',
+            dependsOn: ['network'],
+            kind: 'wait',
+            seconds: 1,
+          },
+        ],
+      );
+      expect(entries[0]).not.toHaveTextContent(/Step:/);
+      expect(entries[1]).toHaveTextContent(/^Step: Create the network/);
+      expect(entries[1]).toHaveTextContent('VPC ready');
+      expect(entries[2]).toHaveTextContent(/^Step: Create the cluster/);
+      expect(entries[3]).toHaveTextContent(/^Step: legacy/);
     });
   });
 });

@@ -30,6 +30,7 @@ import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
   RunEvent,
   RunStatus,
+  WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { runStatusText } from '../Runs/RunStatusLabel';
 import { Actor, Timestamp, useVisuallyHidden } from './common';
@@ -71,6 +72,12 @@ const useStyles = makeStyles(theme => ({
     minWidth: 0,
   },
   title: {
+    overflowWrap: 'anywhere',
+  },
+  step: {
+    display: 'block',
+    lineHeight: 1.5,
+    color: theme.palette.text.secondary,
     overflowWrap: 'anywhere',
   },
   meta: {
@@ -316,8 +323,12 @@ function TimelineItemFrame(props: {
   );
 }
 
-function TimelineEntry(props: { event: RunEvent; last: boolean }) {
-  const { event, last } = props;
+function TimelineEntry(props: {
+  event: RunEvent;
+  last: boolean;
+  stepName?: string;
+}) {
+  const { event, last, stepName } = props;
   const classes = useStyles();
   const titleId = useId();
   const [viewing, setViewing] = useState(false);
@@ -325,6 +336,11 @@ function TimelineEntry(props: { event: RunEvent; last: boolean }) {
 
   return (
     <TimelineItemFrame icon={described.icon} tone={described.tone} last={last}>
+      {stepName && (
+        <Typography variant="overline" component="p" className={classes.step}>
+          Step: {stepName}
+        </Typography>
+      )}
       <Typography variant="body1" className={classes.title} id={titleId}>
         {described.title}
       </Typography>
@@ -380,9 +396,18 @@ function UnshownEntry(props: { last: boolean }) {
   );
 }
 
-/** The events of a run, oldest first, each with an icon, title and time. */
-export function RunTimeline(props: { events: RunEvent[]; labelledBy: string }) {
-  const { events, labelledBy } = props;
+/**
+ * The events of a run, oldest first, each with an icon, title and time;
+ * in a run of steps, an event of one step is headed with that step's name.
+ */
+export function RunTimeline(props: {
+  events: RunEvent[];
+  labelledBy: string;
+  /** The workflow's steps, for a run of steps. */
+  steps?: WorkflowStep[];
+}) {
+  const { events, labelledBy, steps } = props;
+  const stepNames = new Map(steps?.map(step => [step.id, step.name]));
   const classes = useStyles();
   const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
   if (sorted.length === 0) {
@@ -401,7 +426,15 @@ export function RunTimeline(props: { events: RunEvent[]; labelledBy: string }) {
             key={event.id}
             fallback={<UnshownEntry last={last} />}
           >
-            <TimelineEntry event={event} last={last} />
+            <TimelineEntry
+              event={event}
+              last={last}
+              stepName={
+                event.stepId
+                  ? stepNames.get(event.stepId) ?? event.stepId
+                  : undefined
+              }
+            />
           </TimelineEventBoundary>
         );
       })}
