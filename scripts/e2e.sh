@@ -3,7 +3,8 @@
 # the example external system as scripts/start.sh starts them, and both
 # frontends built for production (`backstage-cli package build`, what users
 # get) and served on their usual ports: every suite against the legacy app
-# (packages/app, :3000) and, alongside them, the main journeys against the
+# (packages/app, :3000), the suite of workflows of several steps alongside
+# them, and, alongside them too, the main journeys against the
 # new-frontend-system app (packages/app-next, :3001), which shares the
 # backend. A production bundle loads in about 3 s here where the dev
 # server's takes 8 to 10, and every test signs in with a fresh page. Needs
@@ -30,8 +31,10 @@ log="$(mktemp)"
 app=''
 frontends=()
 next=''
+steps=''
 cleanup() {
   if [ -n "$next" ]; then kill "$next" 2>/dev/null || true; fi
+  if [ -n "$steps" ]; then kill "$steps" 2>/dev/null || true; fi
   for pid in "${frontends[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -n "$app" ]; then
     kill -TERM -- "-$app" 2>/dev/null || true
@@ -104,6 +107,16 @@ E2E_APP_URL=http://localhost:3001 \
   node --require @backstage/cli/config/nodeTransform.cjs e2e/selfService.e2e.ts >"$next_log" 2>&1 &
 next=$!
 
+# The journeys of workflows of several steps run alongside too, against the
+# legacy app: they start runs of their own, find their workflow by searching
+# for it and their notification by its link, so neither the other suites'
+# cards nor their runs matter to them.
+steps_log="$(mktemp)"
+steps_started=$SECONDS
+E2E_FAILURES_DIR=/tmp/self-service-e2e/steps CHROMIUM="$CHROMIUM" \
+  node --require @backstage/cli/config/nodeTransform.cjs e2e/steps.e2e.ts >"$steps_log" 2>&1 &
+steps=$!
+
 # The legacy suites one after the other (two of them take the stand-in
 # receiver's port); each runs even if one before it failed.
 status=0
@@ -118,6 +131,14 @@ echo "e2e: the main journeys against the new-frontend-system app (packages/app-n
 cat "$next_log"
 rm -f "$next_log"
 [ "$next_status" = 0 ] || status=1
+
+steps_status=0
+wait "$steps" || steps_status=$?
+steps=''
+echo "e2e: the journeys of workflows of several steps, run alongside, took $((SECONDS - steps_started)) s:"
+cat "$steps_log"
+rm -f "$steps_log"
+[ "$steps_status" = 0 ] || status=1
 
 # The at-scale suite publishes 600 workflows, which would push the cards the
 # other journeys look for off their first page, so it runs alone, last (and
