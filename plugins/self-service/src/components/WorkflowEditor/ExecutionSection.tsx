@@ -13,16 +13,28 @@ import { TimeoutUnit } from './workflowForm';
 
 /** Simple or event-driven, and the timeout of event-driven runs. */
 export function ExecutionSection(props: SectionProps) {
-  const { form, errors, onChange } = props;
-  const id = useId();
-  const legendId = `${id}-legend`;
-  const timeoutError = errors['execution.timeoutSeconds'];
-
   return (
     <EditorSection
       title="Execution"
       description="When a run counts as finished."
     >
+      <ExecutionFields {...props} />
+    </EditorSection>
+  );
+}
+
+/**
+ * The fields of {@link ExecutionSection}, also those of each request step
+ * (where `subject` says "step" for "run").
+ */
+export function ExecutionFields(props: SectionProps & { subject?: string }) {
+  const { form, errors, onChange, subject = 'run' } = props;
+  const id = useId();
+  const legendId = `${id}-legend`;
+  const timeoutError = errors['execution.timeoutSeconds'];
+
+  return (
+    <>
       <FormControl
         component="fieldset"
         error={!!errors['execution.type']}
@@ -45,7 +57,7 @@ export function ExecutionSection(props: SectionProps) {
           <RadioOption
             value="simple"
             label="Simple"
-            description="Complete as soon as the request gets a 2xx answer; any other answer or a network error fails the run."
+            description={`Complete as soon as the request gets a 2xx answer; any other answer or a network error fails the ${subject}.`}
           />
           <RadioOption
             value="event-driven"
@@ -72,7 +84,7 @@ export function ExecutionSection(props: SectionProps) {
               error={!!timeoutError}
               helperText={
                 timeoutError ??
-                'Unfinished runs fail as timed out after this long. Empty means 24 hours; from 1 minute to 30 days.'
+                `Unfinished, the ${subject} fails as timed out after this long. Empty means 24 hours; from 1 minute to 30 days.`
               }
               inputProps={{ min: 0, step: 'any' }}
               onChange={event => {
@@ -101,6 +113,6 @@ export function ExecutionSection(props: SectionProps) {
           </Grid>
         </Grid>
       )}
-    </EditorSection>
+    </>
   );
 }

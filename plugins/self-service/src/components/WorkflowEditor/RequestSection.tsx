@@ -17,6 +17,7 @@ import {
 import { DeliveryFields } from './DeliveryFields';
 import { EditorSection, SectionProps } from './EditorSection';
 import { headerFieldKey } from './fieldErrors';
+import { RequestVariableGroup } from './variables';
 import { VariablesHelp } from './VariablesHelp';
 import { HeaderForm, emptyHeader } from './workflowForm';
 
@@ -158,93 +159,105 @@ function HeadersEditor(props: SectionProps) {
 
 /** Method, URL, headers, body and delivery of the request, and the variables. */
 export function RequestSection(props: SectionProps) {
-  const { form, errors, onChange } = props;
-  const classes = useStyles();
-  const id = useId();
-
   return (
     <EditorSection
       title="HTTP request"
       description="The request a run sends to the external system. A 2xx answer counts as success."
     >
-      <Grid container spacing={3}>
-        <Grid item xs={12} md={8}>
-          <Grid container spacing={2}>
-            <Grid item xs={12} sm={3}>
-              <TextField
-                id={`${id}-method`}
-                label="Method"
-                select
-                fullWidth
-                variant="outlined"
-                SelectProps={{ native: true }}
-                value={form.method}
-                error={!!errors['request.method']}
-                helperText={errors['request.method']}
-                onChange={event => {
-                  const method = event.target.value as WorkflowRequestMethod;
-                  onChange(f => ({ ...f, method }));
-                }}
-              >
-                {WORKFLOW_REQUEST_METHODS.map(method => (
-                  <option key={method} value={method}>
-                    {method}
-                  </option>
-                ))}
-              </TextField>
-            </Grid>
-            <Grid item xs={12} sm={9}>
-              <TextField
-                id={`${id}-url`}
-                label="URL"
-                required
-                fullWidth
-                variant="outlined"
-                placeholder="https://ci.example.com/api/pipelines/{{entity.identifier}}/run"
-                value={form.url}
-                error={!!errors['request.url']}
-                helperText={
-                  errors['request.url'] ??
-                  'http:// or https://. Variables may go in the path and query, not in the scheme or host.'
-                }
-                InputProps={{ classes: { input: classes.monospace } }}
-                inputProps={{ spellCheck: false }}
-                onChange={event => {
-                  const url = event.target.value;
-                  onChange(f => ({ ...f, url }));
-                }}
-              />
-            </Grid>
-          </Grid>
-          <HeadersEditor form={form} errors={errors} onChange={onChange} />
-          <TextField
-            id={`${id}-body`}
-            label="Body (optional)"
-            fullWidth
-            multiline
-            minRows={6}
-            variant="outlined"
-            value={form.body}
-            error={!!errors['request.body']}
-            helperText={
-              errors['request.body'] ??
-              (form.method === 'GET'
-                ? 'A GET request cannot have a body.'
-                : 'Sent as is; in JSON bodies a variable that is a whole value keeps its type, like {"replicas": {{data.replicas}}}.')
-            }
-            InputProps={{ classes: { input: classes.monospace } }}
-            inputProps={{ spellCheck: false }}
-            onChange={event => {
-              const body = event.target.value;
-              onChange(f => ({ ...f, body }));
-            }}
-          />
-          <DeliveryFields form={form} errors={errors} onChange={onChange} />
-        </Grid>
-        <Grid item xs={12} md={4}>
-          <VariablesHelp form={form} />
-        </Grid>
-      </Grid>
+      <RequestFields {...props} />
     </EditorSection>
+  );
+}
+
+/**
+ * The fields of {@link RequestSection}, also those of each request step,
+ * whose variables panel also lists the outputs of the steps before it.
+ */
+export function RequestFields(
+  props: SectionProps & { extraVariables?: RequestVariableGroup[] },
+) {
+  const { form, errors, onChange, extraVariables } = props;
+  const classes = useStyles();
+  const id = useId();
+
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={8}>
+        <Grid container spacing={2}>
+          <Grid item xs={12} sm={3}>
+            <TextField
+              id={`${id}-method`}
+              label="Method"
+              select
+              fullWidth
+              variant="outlined"
+              SelectProps={{ native: true }}
+              value={form.method}
+              error={!!errors['request.method']}
+              helperText={errors['request.method']}
+              onChange={event => {
+                const method = event.target.value as WorkflowRequestMethod;
+                onChange(f => ({ ...f, method }));
+              }}
+            >
+              {WORKFLOW_REQUEST_METHODS.map(method => (
+                <option key={method} value={method}>
+                  {method}
+                </option>
+              ))}
+            </TextField>
+          </Grid>
+          <Grid item xs={12} sm={9}>
+            <TextField
+              id={`${id}-url`}
+              label="URL"
+              required
+              fullWidth
+              variant="outlined"
+              placeholder="https://ci.example.com/api/pipelines/{{entity.identifier}}/run"
+              value={form.url}
+              error={!!errors['request.url']}
+              helperText={
+                errors['request.url'] ??
+                'http:// or https://. Variables may go in the path and query, not in the scheme or host.'
+              }
+              InputProps={{ classes: { input: classes.monospace } }}
+              inputProps={{ spellCheck: false }}
+              onChange={event => {
+                const url = event.target.value;
+                onChange(f => ({ ...f, url }));
+              }}
+            />
+          </Grid>
+        </Grid>
+        <HeadersEditor form={form} errors={errors} onChange={onChange} />
+        <TextField
+          id={`${id}-body`}
+          label="Body (optional)"
+          fullWidth
+          multiline
+          minRows={6}
+          variant="outlined"
+          value={form.body}
+          error={!!errors['request.body']}
+          helperText={
+            errors['request.body'] ??
+            (form.method === 'GET'
+              ? 'A GET request cannot have a body.'
+              : 'Sent as is; in JSON bodies a variable that is a whole value keeps its type, like {"replicas": {{data.replicas}}}.')
+          }
+          InputProps={{ classes: { input: classes.monospace } }}
+          inputProps={{ spellCheck: false }}
+          onChange={event => {
+            const body = event.target.value;
+            onChange(f => ({ ...f, body }));
+          }}
+        />
+        <DeliveryFields form={form} errors={errors} onChange={onChange} />
+      </Grid>
+      <Grid item xs={12} md={4}>
+        <VariablesHelp form={form} extraGroups={extraVariables} />
+      </Grid>
+    </Grid>
   );
 }

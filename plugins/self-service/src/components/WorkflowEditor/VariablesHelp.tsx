@@ -2,7 +2,7 @@ import { useEffect, useId } from 'react';
 import { Box, Button, Typography, makeStyles } from '@material-ui/core';
 import useCopyToClipboard from 'react-use/esm/useCopyToClipboard';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
-import { requestVariables } from './variables';
+import { RequestVariableGroup, requestVariables } from './variables';
 import { WorkflowForm } from './workflowForm';
 
 const useStyles = makeStyles(theme => ({
@@ -32,8 +32,12 @@ const useStyles = makeStyles(theme => ({
  * The `{{...}}` variables the request may use for the workflow as edited,
  * each with what it holds; a click copies one.
  */
-export function VariablesHelp(props: { form: WorkflowForm }) {
-  const { form } = props;
+export function VariablesHelp(props: {
+  form: WorkflowForm;
+  /** More groups after the workflow's, like the outputs of earlier steps. */
+  extraGroups?: RequestVariableGroup[];
+}) {
+  const { form, extraGroups = [] } = props;
   const classes = useStyles();
   const id = useId();
   const alertApi = useApi(alertApiRef);
@@ -68,7 +72,7 @@ export function VariablesHelp(props: { form: WorkflowForm }) {
         Use them in the URL path and query, header values and the body. Click
         one to copy it.
       </Typography>
-      {requestVariables(form).map((group, groupIndex) => (
+      {[...requestVariables(form), ...extraGroups].map((group, groupIndex) => (
         <Box key={group.title} mb={2}>
           <Typography
             id={`${id}-group-${groupIndex}`}

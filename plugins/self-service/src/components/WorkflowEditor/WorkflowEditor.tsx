@@ -241,9 +241,7 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
       )}
       <AccessSection form={form} errors={errors} onChange={onChange} />
       <ParametersSection form={form} errors={errors} onChange={onChange} />
-      {form.steps ? (
-        <StepsSection steps={form.steps} />
-      ) : (
+      {!form.steps && (
         <>
           <RequestSection form={form} errors={errors} onChange={onChange} />
           <PreviewSection
@@ -255,6 +253,7 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
           />
         </>
       )}
+      <StepsSection form={form} errors={errors} onChange={onChange} />
 
       <div className={classes.actions}>
         <Button

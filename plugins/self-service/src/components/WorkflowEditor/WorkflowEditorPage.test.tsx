@@ -1,6 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { Workflow } from '@backstage-self-service/plugin-self-service-common';
 import {
   makeResponseError,
   mockSelfServiceApi,
@@ -8,7 +7,6 @@ import {
 import {
   editorDefinition,
   editorWorkflow,
-  stepsDefinition,
 } from '../../testUtils/editorFixtures';
 import {
   fill,
@@ -343,52 +341,6 @@ describe('WorkflowEditorPage', () => {
       ),
     );
     expect(await screen.findByText('Self-Service home')).toBeInTheDocument();
-  });
-
-  it('shows the steps of a workflow of steps and saves them unchanged with the rest', async () => {
-    const user = userEvent.setup();
-    const api = mockSelfServiceApi();
-    const { execution, request, delivery, ...record } = editorWorkflow();
-    const stored: Workflow = { ...record, ...stepsDefinition() };
-    api.getWorkflow.mockResolvedValue(stored);
-    api.updateWorkflow.mockResolvedValue({ ...stored, revision: 4 });
-    await renderEditor('/self-service/workflows/restart-service/edit', {
-      api,
-    });
-
-    const steps = await screen.findByRole('region', { name: 'Steps' });
-    expect(
-      within(steps).getByText(/^3 steps, run as one unit/),
-    ).toBeInTheDocument();
-    const items = within(
-      within(steps).getByRole('list', { name: 'Steps' }),
-    ).getAllByRole('listitem');
-    expect(items.map(item => item.textContent)).toEqual([
-      'Build (build)HTTP request (simple) POST https://ci.example.com/build, at the start',
-      'Production gate (gate)Approval by any of group:default/sre, after build',
-      'Deploy (deploy)HTTP request (event-driven) POST https://cd.example.com/deploy, after gate',
-    ]);
-    expect(
-      screen.queryByRole('region', { name: 'HTTP request' }),
-    ).not.toBeInTheDocument();
-    expect(
-      screen.queryByRole('region', { name: 'Execution' }),
-    ).not.toBeInTheDocument();
-
-    const name = within(region('Basic details')).getByRole('textbox', {
-      name: /^Name/,
-    });
-    await user.clear(name);
-    await fill(user, name, 'Ship it');
-    await user.click(screen.getByRole('button', { name: 'Save changes' }));
-
-    await waitFor(() =>
-      expect(api.updateWorkflow).toHaveBeenCalledWith(
-        'restart-service',
-        { ...stepsDefinition(), name: 'Ship it' },
-        3,
-      ),
-    );
   });
 
   it('shows backend validation errors at the fields they concern', async () => {

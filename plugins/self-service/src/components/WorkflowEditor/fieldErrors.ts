@@ -10,6 +10,7 @@ import {
   parseNumber,
   parseOptions,
 } from './workflowForm';
+import { checkSteps, stepFieldKeyForPath, stepFieldValue } from './stepErrors';
 
 /**
  * Error messages by field key. Keys name what the editor shows, not the
@@ -28,6 +29,7 @@ import {
  *   `request.body`
  * - `delivery.maxAttempts`, `delivery.signingKey`
  * - `preview.entityRef`, `preview.<parameter row>` (sample inputs)
+ * - `steps…`, the steps of a workflow of steps: see `stepFieldKey`
  */
 export type FieldErrors = Record<string, string>;
 
@@ -139,6 +141,9 @@ export function fieldKeyForPath(
 ): string | undefined {
   const entity = form.scopeType === 'entity';
 
+  if (path === 'steps' || path.startsWith('steps[')) {
+    return stepFieldKeyForPath(path, detail, form, fieldKeyForPath);
+  }
   if (['identifier', 'name', 'description', 'icon', 'color'].includes(path)) {
     return path;
   }
@@ -421,6 +426,7 @@ export function checkForm(form: WorkflowForm): FieldErrors {
         delete errors[key];
       }
     }
+    Object.assign(errors, checkSteps(form, checkForm));
   }
 
   return errors;
@@ -466,6 +472,8 @@ function fieldValue(form: WorkflowForm, key: string): unknown {
       return [form.method, form[parts[1] as 'url' | 'body']];
     case 'delivery':
       return form[parts[1] as 'maxAttempts' | 'signingKey'];
+    case 'steps':
+      return stepFieldValue(form, key, fieldValue);
     default:
       return form[parts[0] as keyof WorkflowForm];
   }

@@ -20,10 +20,15 @@ describe('workflowForm', () => {
       expect(toDefinition(toForm(definition))).toEqual(definition);
     });
 
-    it('keeps the steps of a workflow of steps, saving no request fields', () => {
+    it('round-trips the steps of a workflow of steps, saving no request fields', () => {
       const definition = stepsDefinition();
       const form = toForm(definition);
-      expect(form.steps).toEqual(definition.steps);
+      expect(form.steps?.map(step => step.id)).toEqual([
+        'build',
+        'gate',
+        'deploy',
+      ]);
+      expect(toDefinition(form)).toEqual(definition);
       const saved = toDefinition({ ...form, name: 'Ship it' });
       expect(saved).toEqual({ ...definition, name: 'Ship it' });
       expect(saved).not.toHaveProperty('request');

@@ -7,8 +7,8 @@ import {
   WorkflowParameterType,
   WorkflowRequestMethod,
   WorkflowScope,
-  WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
+import { type StepForm, formsToSteps, stepsToForms } from './stepForm';
 
 /** One input parameter as the editor holds it: every field a string. */
 export interface ParameterForm {
@@ -78,11 +78,10 @@ export interface WorkflowForm {
   signingKey: string;
 
   /**
-   * The steps of a workflow of steps, kept as they are: this editor shows
-   * them but does not edit them yet, and saves them back unchanged in
-   * place of the request fields above.
+   * The steps of a workflow of steps, saved in place of the request fields
+   * above (which a workflow of steps does not have).
    */
-  steps?: WorkflowStep[];
+  steps?: StepForm[];
 }
 
 /** Attempts when a workflow sets none: one, no retries. */
@@ -234,7 +233,7 @@ export function toForm(definition: WorkflowDefinition): WorkflowForm {
         execution: { type: empty.executionType },
         request: { method: empty.method, url: empty.url },
       }),
-      steps,
+      steps: stepsToForms(steps),
     };
   }
   const { scope, execution, access, request } = definition;
@@ -423,7 +422,7 @@ export function toDefinition(form: WorkflowForm): WorkflowDefinition {
       ...details,
       access: toAccess(form),
       parameters: form.parameters.map(toParameter),
-      steps: form.steps,
+      steps: formsToSteps(form.steps),
     };
   }
   return {

@@ -1,0 +1,2 @@
+export { StepGraph } from './StepGraph';
+export type { StepGraphProps } from './StepGraph';
