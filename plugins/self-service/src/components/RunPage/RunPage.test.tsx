@@ -1082,7 +1082,23 @@ describe('RunPage', () => {
         jest.useRealTimers();
       });
 
-      it('still polls slowly while the run is unfinished, in case signals are lost', async () => {
+      it('polls at the pace of pages without signals until a signal arrives, since the connection may not be up yet', async () => {
+        const api = mockSelfServiceApi();
+        const running = makeRunDetails({
+          run: { status: 'in_progress', finishedAt: undefined },
+        });
+        api.getRun.mockResolvedValue(running);
+        await renderRunPage({ api, signals: fakeSignalApi() });
+        await detailsTable();
+        expect(api.getRun).toHaveBeenCalledTimes(1);
+
+        await act(async () => {
+          jest.advanceTimersByTime(RUN_POLL_INTERVAL_MS);
+        });
+        expect(api.getRun).toHaveBeenCalledTimes(2);
+      });
+
+      it('once signals arrive, still polls slowly while the run is unfinished, in case signals are lost', async () => {
         const api = mockSelfServiceApi();
         const running = makeRunDetails({
           run: { status: 'in_progress', finishedAt: undefined },
@@ -1095,11 +1111,20 @@ describe('RunPage', () => {
             finishedAt: '2026-01-02T10:00:30.000Z',
           },
         });
-        await renderRunPage({ api, signals: fakeSignalApi() });
+        const signals = fakeSignalApi();
+        await renderRunPage({ api, signals });
 
         const table = await detailsTable();
         expect(valueOf(table, 'Status')).toHaveTextContent('In progress');
         expect(api.getRun).toHaveBeenCalledTimes(1);
+        // A signal of another run: the connection is up.
+        act(() => {
+          signals.publish(RUN_SIGNAL_CHANNEL, {
+            runId: 'r-other',
+            status: 'success',
+            updatedAt: '2026-01-02T10:00:01.000Z',
+          });
+        });
 
         // Not at the fast pace of pages without signals.
         await act(async () => {

@@ -10,11 +10,14 @@ import { useRunSignals } from '../Runs/useRunSignals';
 export { RUN_SIGNAL_CHANNEL } from '../Runs/useRunSignals';
 export type { RunChangedSignal } from '../Runs/useRunSignals';
 
-/** How often an unfinished run is refetched when signals are unavailable. */
+/**
+ * How often an unfinished run is refetched when signals are unavailable, or
+ * not yet known to arrive.
+ */
 export const RUN_POLL_INTERVAL_MS = 5000;
 
 /**
- * How often an unfinished run is refetched when signals are available: they
+ * How often an unfinished run is refetched once signals have arrived: they
  * may still be lost, for instance while the connection to the backend is
  * down, so the page catches up slowly even then.
  */
@@ -31,8 +34,8 @@ interface State {
 /**
  * A run's details, kept up to date: refetched when the backend signals a
  * change to this run, and, while the run is unfinished, every
- * {@link RUN_POLL_INTERVAL_MS} without signals or every
- * {@link RUN_SIGNAL_POLL_INTERVAL_MS} with them.
+ * {@link RUN_POLL_INTERVAL_MS} until a signal has arrived (of any run: the
+ * connection is up), then every {@link RUN_SIGNAL_POLL_INTERVAL_MS}.
  */
 export function useRunDetails(runId: string) {
   const api = useApi(selfServiceApiRef);
@@ -77,7 +80,7 @@ export function useRunDetails(runId: string) {
   }, [refresh]);
 
   // Every message counts: the channel carries the changes of all runs.
-  const signalsAvailable = useRunSignals(signal => {
+  const signals = useRunSignals(signal => {
     if (signal.runId === runId) {
       refresh();
     }
@@ -87,7 +90,7 @@ export function useRunDetails(runId: string) {
   const finished =
     state.details !== undefined &&
     TERMINAL_RUN_STATUSES.includes(state.details.run.status);
-  const interval = signalsAvailable
+  const interval = signals.heard
     ? RUN_SIGNAL_POLL_INTERVAL_MS
     : RUN_POLL_INTERVAL_MS;
   useEffect(() => {

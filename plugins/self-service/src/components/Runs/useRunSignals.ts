@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useApiHolder } from '@backstage/core-plugin-api';
 import { signalApiRef } from '@backstage/plugin-signals-react';
 import { RunStatus } from '@backstage-self-service/plugin-self-service-common';
@@ -26,13 +26,18 @@ function isRunChangedSignal(message: unknown): message is RunChangedSignal {
  * as it arrives: the channel is shared by all runs, so keeping only the
  * latest message (as `useSignal` does) would lose one run's signal when
  * another run's follows before React renders. Gives whether the app has the
- * signal API at all; it says nothing about whether its connection is up.
+ * signal API at all, and whether a message has arrived since: only that
+ * proves the connection is up (Backstage's signals client gives up
+ * connecting after 1 s and tries again 5 s later, and what is published
+ * meanwhile is lost).
  */
-export function useRunSignals(
-  onSignal: (signal: RunChangedSignal) => void,
-): boolean {
+export function useRunSignals(onSignal: (signal: RunChangedSignal) => void): {
+  available: boolean;
+  heard: boolean;
+} {
   const signals = useApiHolder().get(signalApiRef);
   const handler = useRef(onSignal);
+  const [heard, setHeard] = useState(false);
   useEffect(() => {
     handler.current = onSignal;
   });
@@ -43,11 +48,12 @@ export function useRunSignals(
     }
     const { unsubscribe } = signals.subscribe(RUN_SIGNAL_CHANNEL, message => {
       if (isRunChangedSignal(message)) {
+        setHeard(true);
         handler.current(message);
       }
     });
     return () => unsubscribe();
   }, [signals]);
 
-  return signals !== undefined;
+  return { available: signals !== undefined, heard };
 }
