@@ -17,7 +17,7 @@ import type {
   DeliveryStore,
   RecordedAttempt,
 } from './DeliveryStore';
-import { applyStepPlanInTx } from './runStepWrites';
+import { lockRunSteps, writeStepPlanInTx } from './runStepWrites';
 import { appendInTx, transitionInTx } from './runWrites';
 import type { NewRunEvent } from './SelfServiceStore';
 
@@ -168,20 +168,25 @@ export class DatabaseDeliveryStore implements DeliveryStore {
         }
       }
       if (held === 1 && record.steps) {
-        // The attempt first, then what its end starts, on the timeline.
-        if (!(await appendInTx(tx, record.runId, [record.event], now))) {
-          throw new NotFoundError(`No run with id '${record.runId}'`);
+        // The attempt first, then what its end starts, on the timeline:
+        // written with the plan's own events, in one append.
+        const state = await lockRunSteps(tx, record.runId);
+        const plan = record.steps(state, now);
+        if (!plan) {
+          await appendInTx(tx, record.runId, [record.event], now);
+          return { held: true, runChanged: false, steps: state };
         }
-        const steps = await applyStepPlanInTx(
+        const written = await writeStepPlanInTx(
           tx,
           record.runId,
-          record.steps,
+          state,
+          { ...plan, events: [record.event, ...(plan.events ?? [])] },
           now,
         );
         return {
           held: true,
-          runChanged: steps.plan?.run !== undefined,
-          steps,
+          runChanged: plan.run !== undefined,
+          steps: { ...written, plan },
         };
       }
       // Taken over, not ending the run, or the run ended meanwhile (a

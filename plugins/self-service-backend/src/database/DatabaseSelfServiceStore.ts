@@ -33,6 +33,7 @@ import { listCase, workflowListColumns } from './workflowListColumns';
 import { insertClaimedDelivery } from './deliveryRows';
 import { applyStepPlanInTx, writeStepPlanInTx } from './runStepWrites';
 import {
+  bumpEventCount,
   insertEvents,
   type RunEventRow,
   toIsoString,
@@ -709,9 +710,8 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       // The row lock this takes orders concurrent appends to one run, and
       // PostgreSQL checks the conditions again on the row as the append
       // before left it (SQLite writes one transaction at a time).
-      const changed = await update.update({
+      const count = await bumpEventCount(tx, runId, update, events.length, {
         updated_at: now,
-        event_count: tx.raw('event_count + ?', [events.length]),
         ...(callbackEventLimit !== undefined
           ? {
               callback_event_count: tx.raw('callback_event_count + ?', [
@@ -720,10 +720,10 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
             }
           : {}),
       });
-      if (changed !== 1) {
+      if (count === undefined) {
         throw await this.appendRefused(tx, runId, events.length, options);
       }
-      return insertEvents(tx, runId, events, now);
+      return insertEvents(tx, runId, events, now, count);
     });
   }
 

@@ -59,18 +59,17 @@ export async function transitionInTx(
   if (deadlineBefore !== undefined) {
     update.where('deadline_at', '<', deadlineBefore);
   }
-  const changed = await update.update({
+  const count = await bumpEventCount(tx, runId, update, events.length, {
     status: to,
     updated_at: now,
-    event_count: tx.raw('event_count + ?', [events.length]),
     finished_at: TERMINAL_RUN_STATUSES.includes(to) ? now : null,
     ...(deadlineAt !== undefined ? { deadline_at: deadlineAt } : {}),
     ...(transition.tokenHash ? { token_hash: transition.tokenHash } : {}),
   });
-  if (changed !== 1) {
+  if (count === undefined) {
     return false;
   }
-  await insertEvents(tx, runId, events, now);
+  await insertEvents(tx, runId, events, now, count);
   return true;
 }
 
@@ -81,32 +80,72 @@ export async function appendInTx(
   events: NewRunEvent[],
   now: Date,
 ): Promise<RunEvent[] | undefined> {
-  const changed = await tx('runs')
-    .where('id', runId)
-    .update({
-      updated_at: now,
-      event_count: tx.raw('event_count + ?', [events.length]),
-    });
+  const count = await bumpEventCount(
+    tx,
+    runId,
+    tx('runs').where('id', runId),
+    events.length,
+    { updated_at: now },
+  );
+  if (count === undefined) {
+    return undefined;
+  }
+  return insertEvents(tx, runId, events, now, count);
+}
+
+/**
+ * Applies `update` to run `runId` if `query` (of that run's row) selects
+ * it, adding `added` to its event counter, and gives the counter
+ * afterwards; undefined when the run was not updated. On PostgreSQL the
+ * counter comes back with the update (`RETURNING`), saving a round trip on
+ * every step, callback and attempt.
+ */
+export async function bumpEventCount(
+  tx: Knex.Transaction,
+  runId: string,
+  query: Knex.QueryBuilder,
+  added: number,
+  update: Record<string, unknown>,
+): Promise<number | undefined> {
+  const values = {
+    ...update,
+    event_count: tx.raw('event_count + ?', [added]),
+  };
+  if (isPostgres(tx)) {
+    const rows: Array<{ event_count: number }> = await query
+      .update(values)
+      .returning('event_count');
+    return rows.length === 1 ? Number(rows[0].event_count) : undefined;
+  }
+  const changed = await query.update(values);
   if (changed !== 1) {
     return undefined;
   }
-  return insertEvents(tx, runId, events, now);
+  const { event_count: count } = await tx('runs')
+    .where('id', runId)
+    .first<{ event_count: number }>('event_count');
+  return Number(count);
 }
 
-/** Inserts events after the run's counter was bumped by their number. */
+function isPostgres(tx: Knex.Transaction): boolean {
+  return tx.client.config.client === 'pg';
+}
+
+/**
+ * Inserts events after the run's counter was bumped by their number, to
+ * `count`.
+ */
 export async function insertEvents(
   tx: Knex.Transaction,
   runId: string,
   events: NewRunEvent[],
   now: Date,
+  count: number,
 ): Promise<RunEvent[]> {
   if (events.length === 0) {
     return [];
   }
-  const { event_count: count } = await tx('runs')
-    .where('id', runId)
-    .first<{ event_count: number }>('event_count');
-  const first = Number(count) - events.length + 1;
+  const first = count - events.length + 1;
   const rows = events.map((event, i) => ({
     run_id: runId,
     sequence: first + i,
@@ -116,6 +155,12 @@ export async function insertEvents(
     data: JSON.stringify(event.data),
     created_at: now,
   }));
+  if (isPostgres(tx)) {
+    const returned: RunEventRow[] = await tx('run_events')
+      .insert(rows)
+      .returning('*');
+    return returned.map(toRunEvent).sort((a, b) => a.sequence - b.sequence);
+  }
   await tx('run_events').insert(rows);
   const inserted = await tx<RunEventRow>('run_events')
     .where('run_id', runId)
