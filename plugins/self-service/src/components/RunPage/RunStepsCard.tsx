@@ -18,7 +18,7 @@ import {
   type WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { selfServiceApiRef } from '../../api';
-import { StepGraph } from '../StepGraph';
+import { STEP_KIND_TEXT, StepGraph } from '../StepGraph';
 import { errorMessage } from './common';
 
 const STATUS_TEXT: Record<RunStepStatus, string> = {
@@ -30,12 +30,6 @@ const STATUS_TEXT: Record<RunStepStatus, string> = {
   skipped: 'Skipped',
   canceled: 'Canceled',
   timed_out: 'Timed out',
-};
-
-const KIND_TEXT: Record<WorkflowStep['kind'], string> = {
-  request: 'HTTP request',
-  approval: 'Approval',
-  wait: 'Wait',
 };
 
 /** A step status as a coloured indicator followed by its name. */
@@ -191,7 +185,7 @@ export function RunStepsCard(props: {
                   {step.name}
                 </Typography>
                 <Typography variant="caption" color="textSecondary">
-                  {KIND_TEXT[step.kind]}
+                  {STEP_KIND_TEXT[step.kind]}
                   {step.dependsOn.length > 0 &&
                     `, after ${step.dependsOn
                       .map(id => steps.find(s => s.id === id)?.name ?? id)

@@ -1,2 +1,3 @@
 export { StepGraph } from './StepGraph';
 export type { StepGraphProps } from './StepGraph';
+export { STEP_KIND_TEXT } from './stepKindText';

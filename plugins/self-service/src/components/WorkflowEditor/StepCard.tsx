@@ -24,6 +24,7 @@ import {
   upstreamStepIds,
   type WorkflowStepKind,
 } from '@backstage-self-service/plugin-self-service-common';
+import { STEP_KIND_TEXT } from '../StepGraph';
 import { ExecutionFields } from './ExecutionSection';
 import { FieldErrors } from './fieldErrors';
 import { PrincipalPicker } from './PrincipalPicker';
@@ -40,12 +41,6 @@ import {
 } from './stepForm';
 import { RequestVariableGroup } from './variables';
 import { WorkflowForm } from './workflowForm';
-
-const KIND_LABELS: Record<WorkflowStepKind, string> = {
-  request: 'HTTP request',
-  approval: 'Approval',
-  wait: 'Wait',
-};
 
 const useStyles = makeStyles(theme => ({
   card: {
@@ -256,9 +251,9 @@ function StepCardView(props: StepCardProps) {
               update(s => ({ ...s, kind }));
             }}
           >
-            {(Object.keys(KIND_LABELS) as WorkflowStepKind[]).map(kind => (
+            {(Object.keys(STEP_KIND_TEXT) as WorkflowStepKind[]).map(kind => (
               <option key={kind} value={kind}>
-                {KIND_LABELS[kind]}
+                {STEP_KIND_TEXT[kind]}
               </option>
             ))}
           </TextField>

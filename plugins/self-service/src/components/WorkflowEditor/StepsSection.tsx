@@ -12,7 +12,7 @@ import {
   MAX_WORKFLOW_STEPS,
   type WorkflowStepKind,
 } from '@backstage-self-service/plugin-self-service-common';
-import { StepGraph } from '../StepGraph';
+import { STEP_KIND_TEXT, StepGraph } from '../StepGraph';
 import { EditorSection, SectionProps } from './EditorSection';
 import { StepCard, stepLabel } from './StepCard';
 import { stepFieldKey } from './stepErrors';
@@ -23,12 +23,6 @@ import {
   joinSteps,
   splitIntoSteps,
 } from './stepForm';
-
-const KIND_TEXT: Record<WorkflowStepKind, string> = {
-  request: 'HTTP request',
-  approval: 'Approval',
-  wait: 'Wait',
-};
 
 const ADD_TEXT: Record<WorkflowStepKind, string> = {
   request: 'Add request step',
@@ -132,7 +126,7 @@ export function StepsSection(props: SectionProps) {
                   {stepLabel(step, index)}
                 </Typography>
                 <Typography variant="caption" color="textSecondary">
-                  {KIND_TEXT[step.kind]}
+                  {STEP_KIND_TEXT[step.kind]}
                   {hasErrors(step) && ', has a problem to fix'}
                 </Typography>
               </Paper>
@@ -151,7 +145,7 @@ export function StepsSection(props: SectionProps) {
         />
       ))}
       <div className={classes.actions}>
-        {(Object.keys(KIND_TEXT) as WorkflowStepKind[]).map(kind => (
+        {(Object.keys(STEP_KIND_TEXT) as WorkflowStepKind[]).map(kind => (
           <Button
             key={kind}
             startIcon={<Add />}
