@@ -1,3 +1,5 @@
+import { DateTime, Duration } from 'luxon';
+import { durationInWords } from '../format/isoDuration';
 import { relativeTime } from '../Runs/relativeTime';
 
 /** How long ago a time is, in words: `5 minutes ago`, `just now`. */
@@ -5,22 +7,15 @@ export const formatRelativeTime = relativeTime;
 
 /** A time in full, in the user's locale: `2 Jan 2026, 10:00:00`. */
 export function formatAbsoluteTime(iso: string): string {
-  const time = Date.parse(iso);
-  if (Number.isNaN(time)) {
+  const time = DateTime.fromISO(iso);
+  if (!time.isValid) {
     return iso;
   }
-  return new Intl.DateTimeFormat(undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  }).format(time);
+  return time.toLocaleString({ dateStyle: 'medium', timeStyle: 'medium' });
 }
 
-const durationUnits: Array<[string, number]> = [
-  ['day', 24 * 60 * 60],
-  ['hour', 60 * 60],
-  ['minute', 60],
-  ['second', 1],
-];
+/** The units a run's duration is told in, largest first. */
+const durationUnits = ['days', 'hours', 'minutes', 'seconds'] as const;
 
 /**
  * A duration in words, to the two largest units: `45 seconds`,
@@ -30,25 +25,19 @@ export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) {
     return 'unknown';
   }
-  let rest = Math.round(ms / 1000);
-  if (rest === 0) {
+  const whole = Duration.fromObject({ seconds: Math.round(ms / 1000) }).shiftTo(
+    ...durationUnits,
+  );
+  const first = durationUnits.findIndex(unit => whole.get(unit) > 0);
+  if (first === -1) {
     return 'less than a second';
   }
-  const parts: string[] = [];
-  for (const [unit, size] of durationUnits) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) {
-      parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
-    } else if (parts.length > 0) {
-      // Units below a skipped one say little: "1 day 5 seconds".
-      break;
-    }
-    if (parts.length === 2) {
-      break;
-    }
-  }
-  return parts.join(' ');
+  // A zero next unit is left out: units below a skipped one say little,
+  // as in "1 day 5 seconds".
+  const shown = durationUnits
+    .slice(first, first + 2)
+    .map(unit => [unit, whole.get(unit)]);
+  return durationInWords(Duration.fromObject(Object.fromEntries(shown)));
 }
 
 /** The time between two instants, in words; undefined if either is invalid. */
@@ -56,12 +45,12 @@ export function durationBetween(
   startIso: string,
   endIso: string,
 ): string | undefined {
-  const start = Date.parse(startIso);
-  const end = Date.parse(endIso);
-  if (Number.isNaN(start) || Number.isNaN(end)) {
+  const start = DateTime.fromISO(startIso);
+  const end = DateTime.fromISO(endIso);
+  if (!start.isValid || !end.isValid) {
     return undefined;
   }
-  return formatDuration(end - start);
+  return formatDuration(end.diff(start).toMillis());
 }
 
 /** How long a request took: `123 ms`, `4.5 s`. */

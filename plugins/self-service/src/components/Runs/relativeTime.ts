@@ -1,30 +1,37 @@
-const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['year', 365 * 24 * 60 * 60],
-  ['month', 30 * 24 * 60 * 60],
-  ['week', 7 * 24 * 60 * 60],
-  ['day', 24 * 60 * 60],
-  ['hour', 60 * 60],
-  ['minute', 60],
+import { DateTime, ToRelativeUnit } from 'luxon';
+
+/** The units a relative time is told in, largest first. */
+const units: ToRelativeUnit[] = [
+  'years',
+  'months',
+  'weeks',
+  'days',
+  'hours',
+  'minutes',
 ];
 
 /**
  * How long ago (or how far ahead) a time is, in words: `5 minutes ago`,
- * `yesterday`, `just now`.
+ * `in 2 hours`, `1 day ago`; `just now` within 45 seconds either way. Text
+ * that is not an ISO 8601 time is shown as it is.
  */
 export function relativeTime(iso: string, now: number = Date.now()): string {
-  const time = new Date(iso).getTime();
-  if (Number.isNaN(time)) {
+  const time = DateTime.fromISO(iso);
+  if (!time.isValid) {
     return iso;
   }
-  const seconds = Math.round((time - now) / 1000);
-  if (Math.abs(seconds) < 45) {
+  const base = DateTime.fromMillis(now);
+  const seconds = Math.abs(time.diff(base).as('seconds'));
+  if (seconds < 45) {
     return 'just now';
   }
-  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  for (const [unit, size] of units) {
-    if (Math.abs(seconds) >= size) {
-      return format.format(Math.round(seconds / size), unit);
-    }
-  }
-  return format.format(Math.round(seconds / 60), 'minute');
+  return (
+    time.toRelative({
+      base,
+      locale: 'en',
+      rounding: 'round',
+      // Under a minute, but too long for `just now`, is `1 minute`.
+      unit: seconds < 60 ? 'minutes' : units,
+    }) ?? iso
+  );
 }
