@@ -77,7 +77,7 @@ export interface AppliedStepPlan {
 }
 
 export type RunStepRow = {
-  run_id: string;
+  run_id?: string;
   step_id: string;
   position: number;
   status: RunStepStatus;
@@ -132,11 +132,31 @@ export async function lockRunSteps(
   tx: Knex.Transaction,
   runId: string,
 ): Promise<RunStepsState> {
-  const lock = tx('runs').where('id', runId).select('status');
-  if (tx.client.config.client === 'pg') {
-    lock.forUpdate();
+  if (tx.client.config.client !== 'pg') {
+    // One writing transaction at a time: the run and its steps in one read.
+    const rows: Array<Partial<RunStepRow> & { run_status: RunStatus }> =
+      await tx('runs')
+        .leftJoin('run_steps', 'run_steps.run_id', 'runs.id')
+        .where('runs.id', runId)
+        .orderBy('run_steps.position', 'asc')
+        .select('runs.status as run_status', 'run_steps.*');
+    if (rows.length === 0) {
+      throw new NotFoundError(`No run with id '${runId}'`);
+    }
+    return {
+      runStatus: rows[0].run_status,
+      steps: rows
+        .filter(row => row.step_id !== null && row.step_id !== undefined)
+        .map(row => toRunStepRecord(row as RunStepRow)),
+    };
   }
-  const run = await lock.first<{ status: RunStatus } | undefined>();
+  // The steps in a statement of their own, after the lock: PostgreSQL reads
+  // the rows a statement joins as they were before it waited for the lock.
+  const run = await tx('runs')
+    .where('id', runId)
+    .select('status')
+    .forUpdate()
+    .first<{ status: RunStatus } | undefined>();
   if (!run) {
     throw new NotFoundError(`No run with id '${runId}'`);
   }
@@ -198,31 +218,7 @@ export async function writeStepPlanInTx(
     const changed = await tx('run_steps')
       .where({ run_id: runId, step_id: change.stepId })
       .whereIn('status', [...change.from])
-      .update({
-        status: change.to,
-        updated_at: now,
-        ...(change.outputs !== undefined
-          ? { outputs: JSON.stringify(change.outputs) }
-          : {}),
-        ...(change.message !== undefined ? { message: change.message } : {}),
-        ...(change.deadlineAt !== undefined
-          ? { deadline_at: change.deadlineAt }
-          : {}),
-        // Only on entering: an event-driven step's deadline moves while it runs.
-        ...(RUNNING.has(change.to) && !change.from.includes(change.to)
-          ? { started_at: now, finished_at: null }
-          : {}),
-        ...(FINISHED.has(change.to) ? { finished_at: now } : {}),
-        ...(change.to === 'pending'
-          ? {
-              started_at: null,
-              finished_at: null,
-              deadline_at: null,
-              message: null,
-              outputs: null,
-            }
-          : {}),
-      });
+      .update({ ...stepColumns(change, now), updated_at: now });
     if (changed !== 1) {
       throw new Error(
         `Step ${change.stepId} of run ${runId} was not ${change.from.join(
@@ -258,5 +254,80 @@ export async function writeStepPlanInTx(
   } else if (events.length > 0) {
     await appendInTx(tx, runId, events, now);
   }
-  return { plan, steps: await readRunSteps(tx, runId), runStatus };
+  return { plan, steps: stepsAfter(state.steps, plan, now), runStatus };
+}
+
+/** The columns a change writes, `now` stamping what it starts or ends. */
+function stepColumns(change: StepChange, now: Date) {
+  return {
+    status: change.to,
+    ...(change.outputs !== undefined
+      ? { outputs: JSON.stringify(change.outputs) }
+      : {}),
+    ...(change.message !== undefined ? { message: change.message } : {}),
+    ...(change.deadlineAt !== undefined
+      ? { deadline_at: change.deadlineAt }
+      : {}),
+    // Only on entering: an event-driven step's deadline moves while it runs.
+    ...(RUNNING.has(change.to) && !change.from.includes(change.to)
+      ? { started_at: now, finished_at: null }
+      : {}),
+    ...(FINISHED.has(change.to) ? { finished_at: now } : {}),
+    ...(change.to === 'pending'
+      ? {
+          started_at: null,
+          finished_at: null,
+          deadline_at: null,
+          message: null,
+          outputs: null,
+        }
+      : {}),
+  };
+}
+
+/**
+ * The steps as the plan left them, from the steps it was made from and
+ * the columns it wrote, rather than read again: the run is locked, so
+ * nothing else changed them.
+ */
+function stepsAfter(
+  before: ReadonlyArray<RunStepRecord>,
+  plan: StepPlan,
+  now: Date,
+): RunStepRecord[] {
+  const rows = new Map<string, RunStepRow>(
+    before.map(step => [step.stepId, toRunStepRow(step)]),
+  );
+  (plan.create ?? []).forEach((stepId, position) =>
+    rows.set(stepId, {
+      step_id: stepId,
+      position,
+      status: 'pending',
+      outputs: null,
+      message: null,
+      deadline_at: null,
+      started_at: null,
+      finished_at: null,
+    }),
+  );
+  for (const change of plan.changes) {
+    const row = rows.get(change.stepId)!;
+    rows.set(change.stepId, { ...row, ...stepColumns(change, now) });
+  }
+  return [...rows.values()]
+    .map(toRunStepRecord)
+    .sort((a, b) => a.position - b.position);
+}
+
+function toRunStepRow(step: RunStepRecord): RunStepRow {
+  return {
+    step_id: step.stepId,
+    position: step.position,
+    status: step.status,
+    outputs: JSON.stringify(step.outputs),
+    message: step.message ?? null,
+    deadline_at: step.deadlineAt ?? null,
+    started_at: step.startedAt ?? null,
+    finished_at: step.finishedAt ?? null,
+  };
 }

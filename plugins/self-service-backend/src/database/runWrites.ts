@@ -96,9 +96,9 @@ export async function appendInTx(
 /**
  * Applies `update` to run `runId` if `query` (of that run's row) selects
  * it, adding `added` to its event counter, and gives the counter
- * afterwards; undefined when the run was not updated. On PostgreSQL the
- * counter comes back with the update (`RETURNING`), saving a round trip on
- * every step, callback and attempt.
+ * afterwards; undefined when the run was not updated. Where the database
+ * can, the counter comes back with the update (`RETURNING`), saving a
+ * round trip on every step, callback and attempt.
  */
 export async function bumpEventCount(
   tx: Knex.Transaction,
@@ -111,7 +111,7 @@ export async function bumpEventCount(
     ...update,
     event_count: tx.raw('event_count + ?', [added]),
   };
-  if (isPostgres(tx)) {
+  if (hasReturning(tx)) {
     const rows: Array<{ event_count: number }> = await query
       .update(values)
       .returning('event_count');
@@ -127,8 +127,13 @@ export async function bumpEventCount(
   return Number(count);
 }
 
-function isPostgres(tx: Knex.Transaction): boolean {
-  return tx.client.config.client === 'pg';
+/**
+ * Whether writes can give back what they wrote (`RETURNING`): PostgreSQL,
+ * and SQLite since 3.35 (both its Knex clients).
+ */
+function hasReturning(tx: Knex.Transaction): boolean {
+  const client = tx.client.config.client;
+  return client === 'pg' || client === 'better-sqlite3' || client === 'sqlite3';
 }
 
 /**
@@ -155,7 +160,7 @@ export async function insertEvents(
     data: JSON.stringify(event.data),
     created_at: now,
   }));
-  if (isPostgres(tx)) {
+  if (hasReturning(tx)) {
     const returned: RunEventRow[] = await tx('run_events')
       .insert(rows)
       .returning('*');

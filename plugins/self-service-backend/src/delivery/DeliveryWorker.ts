@@ -428,23 +428,22 @@ export class DeliveryWorker {
       ? this.options.config.signingKeys.get(sent.delivery.signingKey) ?? []
       : [];
     const redactor = this.redactor.with([token]);
-    const attempt = await this.withLease(claimed, () =>
-      this.send(target, claimed, token, signingSecrets),
+    const sending = this.withLease(claimed, () =>
+      this.send(target, claimed, token, signingSecrets, redactor),
     );
-    await this.record(
-      target,
+    // Once the request has left (an immediate runs after the socket writes).
+    setImmediate(() => redactor.prepare());
+    const attempt = await sending;
+    const decision = decideAttempt({
       claimed,
-      decideAttempt({
-        claimed,
-        attempt,
-        execution: sent.execution,
-        redactor,
-        maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
-        now: Date.now(),
-        random: this.options.random,
-      }),
+      attempt,
+      execution: sent.execution,
       redactor,
-    );
+      maxResponseBodyBytes: this.options.config.maxResponseBodyBytes,
+      now: Date.now(),
+      random: this.options.random,
+    });
+    await this.record(target, claimed, decision, redactor);
   }
 
   /** Renders and sends one attempt; a request that cannot be built is a failed attempt. */
@@ -453,6 +452,7 @@ export class DeliveryWorker {
     claimed: ClaimedDelivery,
     token: string,
     signingSecrets: ReadonlyArray<string>,
+    redactor: Redactor = this.redactor.with([token]),
   ): Promise<DispatchAttempt> {
     const { request } = requestOf(target);
     try {
@@ -473,7 +473,7 @@ export class DeliveryWorker {
         // limit cuts through is still redacted before the body is cut.
         maxResponseBodyBytes:
           this.options.config.maxResponseBodyBytes +
-          this.redactor.with([token]).longestSecretBytes,
+          redactor.longestSecretBytes,
       });
     } catch (error) {
       if (!(error instanceof InputError)) {

@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
 import {
   createGuardedAgent,
@@ -164,9 +163,10 @@ export class HttpRequestDispatcher implements RequestDispatcher {
         ),
       ),
     };
+    // Read as the Node stream it is: a web stream around it costs a
+    // fraction of a millisecond on every request.
     const body = await readBodyUpTo(
-      // Node's web stream, which the DOM's type describes as well.
-      Readable.toWeb(response.body) as unknown as ReadableStream<Uint8Array>,
+      response.body,
       options.maxResponseBodyBytes,
     );
     return finish({

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { readBodyUpTo, truncateUtf8 } from './readBodyUpTo';
 
 function streamOf(...chunks: Array<string | Uint8Array>) {
@@ -51,6 +52,25 @@ describe('readBodyUpTo', () => {
     });
     expect(body.cancelled()).toBe(true);
     expect(body.pulled()).toBeLessThan(3);
+  });
+
+  it('reads a Node stream, and destroys it past the limit', async () => {
+    await expect(
+      readBodyUpTo(
+        Readable.from([Buffer.from('hello '), Buffer.from('wörld')]),
+        100,
+      ),
+    ).resolves.toEqual({ text: 'hello wörld', truncated: false });
+    const endless = new Readable({
+      read() {
+        this.push(Buffer.from('0123456789'));
+      },
+    });
+    await expect(readBodyUpTo(endless, 25)).resolves.toEqual({
+      text: '0123456789012345678901234',
+      truncated: true,
+    });
+    expect(endless.destroyed).toBe(true);
   });
 
   it('leaves out a character cut by the limit', async () => {

@@ -9,36 +9,31 @@ export interface BoundedBody {
 }
 
 /**
- * Reads a body stream until `maxBytes`, then cancels the rest, so a large or
- * endless body is never buffered. Never throws.
+ * Reads a body (a Node stream, or a web stream) until `maxBytes`, then
+ * stops reading, which destroys (cancels) the rest, so a large or endless
+ * body is never buffered. Never throws.
  */
 export async function readBodyUpTo(
-  stream: ReadableStream<Uint8Array> | null,
+  stream: AsyncIterable<Uint8Array> | null,
   maxBytes: number,
 ): Promise<BoundedBody> {
   if (!stream) {
     return { text: '', truncated: false };
   }
   const decoder = new TextDecoder('utf-8');
-  const reader = stream.getReader();
   let text = '';
   let remaining = Math.max(0, maxBytes);
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        return { text: text + decoder.decode(), truncated: false };
-      }
+    for await (const value of stream) {
       if (value.byteLength > remaining) {
         text += decoder.decode(value.subarray(0, remaining), { stream: true });
-        await reader.cancel().catch(() => {});
         return { text, truncated: true };
       }
       remaining -= value.byteLength;
       text += decoder.decode(value, { stream: true });
     }
+    return { text: text + decoder.decode(), truncated: false };
   } catch (error) {
-    await reader.cancel().catch(() => {});
     return { text, truncated: true, error };
   }
 }

@@ -143,6 +143,25 @@ describe('Redactor', () => {
     expect(new Redactor([]).text('anything')).toBe('anything');
   });
 
+  it('redacts a secret in text exactly as long as it, and leaves shorter text alone', () => {
+    const r = new Redactor(['s3cr3t-value', 'another-longer-secret']);
+    expect(r.text('s3cr3t-value')).toBe(REDACTED);
+    expect(r.text('s3cr3t-valu')).toBe('s3cr3t-valu');
+    expect(r.text('')).toBe('');
+  });
+
+  it('redacts the same once prepared, and again after', () => {
+    const r = new Redactor(['abcdefgh']).with(['run-token-abcdef']);
+    r.prepare();
+    expect(r.text('x run-token-abcdef abcdefgh')).toBe(
+      `x ${REDACTED} ${REDACTED}`,
+    );
+    r.prepare();
+    expect(r.url('http://h/p?q=abcdefgh')).toBe(`http://h/p?q=${REDACTED}`);
+    expect(r.text('x run-token-abcdef')).toBe(`x ${REDACTED}`);
+    expect(() => new Redactor([]).prepare()).not.toThrow();
+  });
+
   it('redacts the longest secret first', () => {
     const nested = new Redactor(['abcd', 'abcdefgh']);
     expect(nested.text('abcdefgh abcd')).toBe(`${REDACTED} ${REDACTED}`);

@@ -67,4 +67,26 @@ describe('PlaceholderMarkers', () => {
       'a<data.x>b<data.y>c',
     );
   });
+
+  it('picks other markers for a template that holds the usual ones', () => {
+    const first = 'a{{data.x}}b';
+    const usual = new PlaceholderMarkers(first, findPlaceholders(first));
+    const usualMarker = usual.marker(0);
+    // The template's own text holds the marker the process uses, upper-cased.
+    const template = `${usualMarker.toUpperCase()}{{data.x}}`;
+    const markers = new PlaceholderMarkers(
+      template,
+      findPlaceholders(template),
+    );
+    expect(markers.marker(0)).not.toBe(usualMarker);
+    const marked = markers.mark(template);
+    expect(markers.in(marked).map(p => p.name)).toEqual(['data.x']);
+    expect(markers.replace(marked, () => 'V')).toBe(
+      `${usualMarker.toUpperCase()}V`,
+    );
+    // Another template is marked as usual again.
+    expect(
+      new PlaceholderMarkers(first, findPlaceholders(first)).marker(0),
+    ).toBe(usualMarker);
+  });
 });

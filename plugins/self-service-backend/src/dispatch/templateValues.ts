@@ -68,6 +68,24 @@ export function renderText(
   return result + template.slice(position);
 }
 
+interface MarkerPatterns {
+  prefix: string;
+  pattern: RegExp;
+  exactPattern: RegExp;
+}
+
+/** A random prefix, so no value can guess it, with its patterns. */
+function newMarkerPatterns(): MarkerPatterns {
+  const prefix = `ssph${randomBytes(6).toString('hex')}n`;
+  return {
+    prefix,
+    pattern: new RegExp(`${prefix}(\\d+)x`, 'g'),
+    exactPattern: new RegExp(`^${prefix}(\\d+)x$`),
+  };
+}
+
+const processMarkers = newMarkerPatterns();
+
 /**
  * Unique stand-ins for the placeholders of one template: lower-case letters
  * and digits only, so URL and JSON parsers keep them as they are. A template
@@ -84,13 +102,15 @@ export class PlaceholderMarkers {
     private readonly placeholders: ReadonlyArray<Placeholder>,
   ) {
     const lowerCase = template.toLocaleLowerCase('en-US');
-    let prefix: string;
-    do {
-      prefix = `ssph${randomBytes(6).toString('hex')}n`;
-    } while (lowerCase.includes(prefix));
-    this.prefix = prefix;
-    this.pattern = new RegExp(`${prefix}(\\d+)x`, 'g');
-    this.exactPattern = new RegExp(`^${prefix}(\\d+)x$`);
+    // This process's markers unless the template holds them: compiling a
+    // marker's patterns anew for every request costs more than the render.
+    let markers = processMarkers;
+    while (lowerCase.includes(markers.prefix)) {
+      markers = newMarkerPatterns();
+    }
+    this.prefix = markers.prefix;
+    this.pattern = markers.pattern;
+    this.exactPattern = markers.exactPattern;
   }
 
   /** The marker of the placeholder at `position` in the list. */
