@@ -17,6 +17,10 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Entities created by Self-Service runs, read from the self-service backend.
+backend.add(
+  import('@backstage-self-service/plugin-catalog-backend-module-self-service'),
+);
 
 // Permissions, decided by this backend's own policy (src/permissionPolicy.ts).
 backend.add(import('@backstage/plugin-permission-backend'));
