@@ -20,6 +20,14 @@ export interface Config {
      * this list stays, and can then be edited and deleted through the API.
      */
     workflows?: Array<{ [key: string]: unknown }>;
+    /** Catalog entities that runs create (`POST /runs/{id}/entities`). */
+    catalog?: {
+      /**
+       * Kinds of entities runs may create, as the catalog spells them;
+       * default Component, Resource and System. Others get 400.
+       */
+      allowedKinds?: string[];
+    };
     /** The callback endpoints (`/runs/{id}/messages`, `/links`, `/status`). */
     callbacks?: {
       /**

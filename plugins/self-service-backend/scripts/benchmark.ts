@@ -32,6 +32,7 @@ import { HttpRequestDispatcher } from '../src/dispatch';
 import { AllowedHosts, ALLOWED_HOSTS_KEY, EgressPolicy } from '../src/egress';
 import { RunNotifier } from '../src/runs/RunNotifier';
 import { DatabaseDeliveryStore } from '../src/database/DatabaseDeliveryStore';
+import { RunEntityStore } from '../src/database/RunEntityStore';
 import { RunStepStore } from '../src/database/RunStepStore';
 import { DeliveryWorker } from '../src/delivery/DeliveryWorker';
 import { RunCommands } from '../src/runs/RunCommands';
@@ -160,13 +161,16 @@ async function startApi(knex: Knex) {
     permissions: mockServices.permissions(),
     auditor,
     catalog,
+    auth: mockServices.auth(),
     store,
+    entities: new RunEntityStore(knex),
     runs,
     config: {
       secrets: {},
       callbackServices: new Set(),
       signingKeys: new Map(),
       egressPolicy,
+      catalogAllowedKinds: ['Component', 'Resource', 'System'],
     },
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });

@@ -29,7 +29,19 @@ describe('readSelfServiceConfig', () => {
       maxResponseBodyBytes: 65_536,
       egressPolicy: expect.any(EgressPolicy),
       workflows: [],
+      catalogAllowedKinds: ['Component', 'Resource', 'System'],
     });
+  });
+
+  it('reads the kinds runs may create, refusing what is not a kind', () => {
+    const read = (allowedKinds: string[]) =>
+      readSelfServiceConfig(
+        new ConfigReader({ selfService: { catalog: { allowedKinds } } }),
+      ).catalogAllowedKinds;
+    expect(read(['Resource', 'Template'])).toEqual(['Resource', 'Template']);
+    expect(() => read(['Resource', 'not a kind'])).toThrow(
+      "selfService.catalog.allowedKinds[1]: 'not a kind' is not an entity kind",
+    );
   });
 
   it('reads where requests may go, stopping at an invalid pattern', () => {

@@ -1,6 +1,9 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import type { WorkflowDefinition } from '@backstage-self-service/plugin-self-service-common';
+import {
+  DEFAULT_RUN_ENTITY_KINDS,
+  type WorkflowDefinition,
+} from '@backstage-self-service/plugin-self-service-common';
 import { type EgressPolicy, readEgressPolicy } from './egress';
 import { validateWorkflowDefinition } from './workflows/validateWorkflowDefinition';
 
@@ -61,6 +64,8 @@ export interface SelfServiceConfig {
   egressPolicy: EgressPolicy;
   /** Workflows published from configuration (`selfService.workflows`). */
   workflows: WorkflowDefinition[];
+  /** Kinds of entities runs may create (`selfService.catalog.allowedKinds`). */
+  catalogAllowedKinds: ReadonlyArray<string>;
 }
 
 /** The fewest random bytes a signing secret holds (Standard Webhooks). */
@@ -186,6 +191,7 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
   return {
     secrets,
     callbackServices,
+    catalogAllowedKinds: readAllowedKinds(config),
     maxCallbackEventsPerRun,
     requestTimeoutMs: timeoutSeconds * 1000,
     maxResponseBodyBytes,
@@ -193,4 +199,20 @@ export function readSelfServiceConfig(config: Config): SelfServiceConfig {
     egressPolicy,
     workflows,
   };
+}
+
+function readAllowedKinds(config: Config): ReadonlyArray<string> {
+  const key = 'selfService.catalog.allowedKinds';
+  const kinds = config.getOptionalStringArray(key);
+  if (kinds === undefined) {
+    return DEFAULT_RUN_ENTITY_KINDS;
+  }
+  kinds.forEach((kind, index) => {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) {
+      throw new Error(
+        `${key}[${index}]: '${kind}' is not an entity kind, like Component`,
+      );
+    }
+  });
+  return kinds;
 }

@@ -21,6 +21,7 @@ import { DatabaseSelfServiceStore } from './database/DatabaseSelfServiceStore';
 import { HttpRequestDispatcher } from './dispatch';
 import { RunNotifier } from './runs/RunNotifier';
 import { DatabaseDeliveryStore } from './database/DatabaseDeliveryStore';
+import { RunEntityStore } from './database/RunEntityStore';
 import { RunStepStore } from './database/RunStepStore';
 import { DeliveryWorker } from './delivery/DeliveryWorker';
 import { RunCommands } from './runs/RunCommands';
@@ -140,6 +141,7 @@ export const selfServicePlugin = createBackendPlugin({
         const client = await deps.database.getClient();
         const deliveries = new DatabaseDeliveryStore(client);
         const runSteps = new RunStepStore(client);
+        const entities = new RunEntityStore(client);
         const timers = new StepDeadlineTimers(logger);
         const worker = new DeliveryWorker({
           store,
@@ -223,7 +225,9 @@ export const selfServicePlugin = createBackendPlugin({
             permissions: deps.permissions,
             auditor: deps.auditor,
             catalog: deps.catalog,
+            auth: deps.auth,
             store,
+            entities,
             runs,
             config,
             callbackBaseUrl,
@@ -235,7 +239,8 @@ export const selfServicePlugin = createBackendPlugin({
         });
         // External systems authenticate with the run's own token, which
         // the handlers check; Backstage tokens are checked there as well.
-        for (const callback of ['messages', 'links', 'status']) {
+        // Entities too; reading a run's entities checks credentials itself.
+        for (const callback of ['messages', 'links', 'status', 'entities']) {
           httpRouter.addAuthPolicy({
             path: `/runs/:runId/${callback}`,
             allow: 'unauthenticated',

@@ -9,3 +9,4 @@ export * from './types';
 export * from './workflowSearch';
 export * from './steps';
 export * from './stepGraph';
+export * from './runEntities';

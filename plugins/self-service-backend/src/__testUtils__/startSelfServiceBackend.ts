@@ -64,6 +64,17 @@ export const entities: Entity[] = [
   owned('Resource', 'payments-db', 'payments-team', { type: 'database' }),
 ];
 
+/** The users of the example organisation, as the catalog has them. */
+export const users: Entity[] = Object.entries(memberships).map(
+  ([ref, groups]) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name: ref.split('/')[1], namespace: 'default' },
+    spec: { memberOf: groups },
+    relations: groups.map(group => ({ type: 'memberOf', targetRef: group })),
+  }),
+);
+
 /** An Authorization header for a user of the example organisation. */
 export function as(user: string): string {
   return mockCredentials.user.header(`user:default/${user}`);
@@ -138,7 +149,7 @@ export async function startSelfServiceBackend(options?: {
         },
       }),
     }),
-    catalogServiceMock.factory({ entities }),
+    catalogServiceMock.factory({ entities: [...entities, ...users] }),
     createServiceFactory({
       service: coreServices.userInfo,
       deps: {},

@@ -1,23 +1,13 @@
-import type {
-  BackstageCredentials,
-  BackstageServicePrincipal,
-  HttpAuthService,
-} from '@backstage/backend-plugin-api';
-import {
-  AuthenticationError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
+import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import type { Request, Router } from 'express';
-import type { Audited, Authorize } from './routeHelpers';
-import type { SelfServiceConfig } from '../config';
-import type { SelfServiceStore } from '../database/SelfServiceStore';
 import type { RunCommands } from '../runs/RunCommands';
-import { isRunToken } from '../runs/runToken';
-import type { RunTokenVerifier } from '../runs/RunTokenVerifier';
+import {
+  type CallbackAuthDeps,
+  type CallbackCaller,
+  callbackAuthenticator,
+} from './callbackAuth';
+import type { Audited } from './routeHelpers';
 import {
   objectBody,
   optionalString,
@@ -28,13 +18,8 @@ import {
 const MAX_MESSAGE_LENGTH = 64 * 1024;
 
 /** What the callback routes work with, from the router that adds them. */
-export interface CallbackRouteDeps {
-  httpAuth: HttpAuthService;
-  store: Pick<SelfServiceStore, 'getRun'>;
+export interface CallbackRouteDeps extends CallbackAuthDeps {
   runs: RunCommands;
-  config: Pick<SelfServiceConfig, 'callbackServices'>;
-  runTokens: RunTokenVerifier;
-  authorize: Authorize;
   audited: Audited;
 }
 
@@ -47,65 +32,8 @@ export function addCallbackRoutes(
   router: Router,
   deps: CallbackRouteDeps,
 ): void {
-  const { httpAuth, store, runs, config, runTokens, authorize, audited } = deps;
-
-  /**
-   * Who is posting to a run: the holder of the run's own token (`ssrt_...`),
-   * or Backstage service credentials of a service listed in
-   * `selfService.callbacks.allowedServices` that the policy allows
-   * `self-service.run.update` on it. User credentials are refused: a
-   * signed-in person never reports a run's progress, and a user token that
-   * leaks to a CI system must not let it write to every run its owner can see.
-   */
-  async function authenticateCallback(req: Request): Promise<CallbackCaller> {
-    const { runId, stepId } = req.params;
-    const authorization = req.header('authorization') ?? '';
-    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    if (!bearer) {
-      throw new AuthenticationError(
-        "Missing credentials: send the run's token or Backstage service credentials as a Bearer token",
-      );
-    }
-    if (isRunToken(bearer)) {
-      if (!(await runTokens.verify(runId, bearer, stepId))) {
-        throw new AuthenticationError(
-          stepId === undefined
-            ? 'The token is not the token of this run'
-            : 'The token is not the token of this step of this run',
-        );
-      }
-      return { token: bearer };
-    }
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['service', 'user'],
-    });
-    if (!isService(credentials)) {
-      throw new NotAllowedError(
-        "Callbacks take the run's token or Backstage service credentials, not a user's credentials",
-      );
-    }
-    // The permission framework allows every service principal without
-    // access restrictions, so which services may report is configured.
-    const { subject } = credentials.principal;
-    if (!config.callbackServices.has(subject)) {
-      throw new NotAllowedError(
-        config.callbackServices.size === 0
-          ? `Service '${subject}' may not post to runs: no services are listed in selfService.callbacks.allowedServices, so callbacks take the run's token only`
-          : `Service '${subject}' may not post to runs: it is not listed in selfService.callbacks.allowedServices`,
-      );
-    }
-    if (!(await store.getRun(runId))) {
-      throw new NotFoundError(`No run with id '${runId}'`);
-    }
-    if (
-      !(await authorize(selfServiceRunUpdatePermission, credentials, runId))
-    ) {
-      throw new NotAllowedError(
-        'These credentials are not allowed to update this run',
-      );
-    }
-    return { actor: `service:${credentials.principal.subject}` };
-  }
+  const { runs, audited } = deps;
+  const authenticateCallback = callbackAuthenticator(deps);
 
   // Messages and links, of a run or of one step of a run of steps.
   for (const [prefix, eventPrefix] of [
@@ -248,23 +176,8 @@ export function addCallbackRoutes(
   });
 }
 
-/**
- * Who posted a callback: an actor for Backstage service credentials, or the
- * run token that was presented (kept to redact it from what they post).
- */
-interface CallbackCaller {
-  actor?: string;
-  token?: string;
-}
-
-function isService(
-  credentials: BackstageCredentials,
-): credentials is BackstageCredentials<BackstageServicePrincipal> {
-  return (credentials.principal as { type?: string }).type === 'service';
-}
-
 /** What the audit event of a callback says about it. */
-function callbackAuditMeta(
+export function callbackAuditMeta(
   runId: string,
   stepId: string | undefined,
   caller: CallbackCaller,
@@ -281,7 +194,7 @@ function callbackAuditMeta(
  * Backstage credentials; a run token is not one, so the event then names the
  * run token as the actor in its metadata instead.
  */
-function callbackAuditRequest(
+export function callbackAuditRequest(
   req: Request,
   caller: CallbackCaller,
 ): Request | undefined {

@@ -1,5 +1,6 @@
 import type {
   AuditorService,
+  AuthService,
   BackstageCredentials,
   BackstageUserPrincipal,
   HttpAuthService,
@@ -52,6 +53,7 @@ import { isApprover, type Caller } from '../access/accessRules';
 import { gatePermissions } from '../access/gatePermissions';
 import { workflowCapabilities } from '../access/workflowCapabilities';
 import type { SelfServiceConfig } from '../config';
+import type { RunEntityStore } from '../database/RunEntityStore';
 import type {
   RunVisibility,
   SelfServiceStore,
@@ -66,6 +68,7 @@ import { validateRunInputs } from '../workflows/validateRunInputs';
 import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { addCallbackRoutes } from './callbackRoutes';
+import { addEntityRoutes } from './entityRoutes';
 import { parseWorkflowListQuery } from './parseWorkflowListQuery';
 import {
   addRunOperationRoutes,
@@ -80,11 +83,17 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   catalog: CatalogService;
+  auth: AuthService;
   store: SelfServiceStore;
+  entities: RunEntityStore;
   runs: RunCommands;
   config: Pick<
     SelfServiceConfig,
-    'secrets' | 'callbackServices' | 'signingKeys' | 'egressPolicy'
+    | 'secrets'
+    | 'callbackServices'
+    | 'signingKeys'
+    | 'egressPolicy'
+    | 'catalogAllowedKinds'
   >;
   /** Where external systems reach this plugin; shown in request previews. */
   callbackBaseUrl: string;
@@ -897,6 +906,21 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     runTokens,
     authorize,
     audited,
+  });
+
+  addEntityRoutes(router, {
+    httpAuth,
+    store,
+    config,
+    runTokens,
+    authorize,
+    audited,
+    auth: options.auth,
+    catalog,
+    entities: options.entities,
+    requireVisibleRun,
+    allowedKinds: config.catalogAllowedKinds,
+    callbackBaseUrl,
   });
 
   return router;

@@ -946,6 +946,297 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/entities': {
+      post: {
+        operationId: 'PostRunEntity',
+        summary:
+          'The external system of a run creates or changes a catalog entity.',
+        description:
+          "Authenticated like callbacks (the run's token, or an\nallowed service), while the run is in progress. The body is the\nentity: checked as the catalog checks entities, of a kind in\n`selfService.catalog.allowedKinds` (default Component, Resource,\nSystem), `spec.owner` one of the requester's groups (the first by\ndefault), annotated with the run and its workflow. 201 when created,\n200 when a run of the same workflow changed it; 400 naming the field;\n409 when the catalog has it from elsewhere, or a run of another\nworkflow created it, or the run has ended.",
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Changed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEntityWrite',
+                },
+              },
+            },
+          },
+          '201': {
+            description: 'Created.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEntityWrite',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      get: {
+        operationId: 'ListRunEntities',
+        summary:
+          'What a run did to catalog entities (created, updated, removed).',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'In the order the run did it.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/RunEntityAction',
+                      },
+                    },
+                  },
+                  required: ['items'],
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/entities/{kind}/{namespace}/{name}': {
+      delete: {
+        operationId: 'DeleteRunEntity',
+        summary:
+          'The external system of a run removes an entity a run created.',
+        description:
+          'Authenticated like callbacks, while the run is in progress; only\nentities runs of the same workflow created (409 otherwise, 404 when\nnone stands).',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            name: 'kind',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'name',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '204': {
+            description:
+              'Removed; the catalog module removes it from the catalog.',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/entities': {
+      post: {
+        operationId: 'PostRunStepEntity',
+        summary:
+          'The external system of a run creates or changes a catalog entity.',
+        description:
+          "Authenticated like callbacks (the run's or the step's token, or an\nallowed service), while the run is in progress. The body is the\nentity: checked as the catalog checks entities, of a kind in\n`selfService.catalog.allowedKinds` (default Component, Resource,\nSystem), `spec.owner` one of the requester's groups (the first by\ndefault), annotated with the run and its workflow. 201 when created,\n200 when a run of the same workflow changed it; 400 naming the field;\n409 when the catalog has it from elsewhere, or a run of another\nworkflow created it, or the run has ended.",
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Changed.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEntityWrite',
+                },
+              },
+            },
+          },
+          '201': {
+            description: 'Created.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RunEntityWrite',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/steps/{stepId}/entities/{kind}/{namespace}/{name}': {
+      delete: {
+        operationId: 'DeleteRunStepEntity',
+        summary:
+          'The external system of a run removes an entity a run created.',
+        description:
+          'Authenticated like callbacks, while the run is in progress; only\nentities runs of the same workflow created (409 otherwise, 404 when\nnone stands).',
+        security: [],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+          {
+            $ref: '#/components/parameters/stepId',
+          },
+          {
+            name: 'kind',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'namespace',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'name',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '204': {
+            description:
+              'Removed; the catalog module removes it from the catalog.',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/catalog/entities': {
+      get: {
+        operationId: 'ReadRunEntityFeed',
+        summary:
+          'The entities runs created, for the catalog module; services only.',
+        description:
+          'Without `after` (or with a cursor this backend did not give), every\nentity that stands (`full: true`); with `after`, those added or\nchanged since, and the refs of those removed, looking back a minute\nmore (entities may repeat).',
+        parameters: [
+          {
+            name: 'after',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Entities, removals and the next cursor.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    entities: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                      },
+                    },
+                    removed: {
+                      type: 'array',
+                      items: {
+                        type: 'string',
+                      },
+                    },
+                    cursor: {
+                      type: 'string',
+                    },
+                    full: {
+                      type: 'boolean',
+                    },
+                  },
+                  required: ['entities', 'removed', 'cursor', 'full'],
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/runs/{runId}/steps/{stepId}/links': {
       post: {
         operationId: 'PostRunStepLink',
@@ -1078,6 +1369,42 @@ export const spec = {
       },
     },
     schemas: {
+      RunEntityAction: {
+        type: 'object',
+        properties: {
+          runId: {
+            type: 'string',
+          },
+          entityRef: {
+            type: 'string',
+          },
+          action: {
+            type: 'string',
+            enum: ['created', 'updated', 'removed'],
+          },
+          at: {
+            type: 'string',
+            format: 'date-time',
+          },
+        },
+        required: ['runId', 'entityRef', 'action', 'at'],
+      },
+      RunEntityWrite: {
+        type: 'object',
+        properties: {
+          action: {
+            type: 'string',
+            enum: ['created', 'updated'],
+          },
+          entityRef: {
+            type: 'string',
+          },
+          entity: {
+            type: 'object',
+          },
+        },
+        required: ['action', 'entityRef', 'entity'],
+      },
       Error: {
         type: 'object',
         properties: {
