@@ -33,6 +33,7 @@ import { AllowedHosts, ALLOWED_HOSTS_KEY, EgressPolicy } from '../src/egress';
 import { RunNotifier } from '../src/runs/RunNotifier';
 import { DatabaseDeliveryStore } from '../src/database/DatabaseDeliveryStore';
 import { RunEntityStore } from '../src/database/RunEntityStore';
+import { RunExpiryStore } from '../src/database/RunExpiryStore';
 import { RunStepStore } from '../src/database/RunStepStore';
 import { DeliveryWorker } from '../src/delivery/DeliveryWorker';
 import { RunCommands } from '../src/runs/RunCommands';
@@ -136,7 +137,7 @@ async function startApi(knex: Knex) {
     config: runConfig,
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
   });
-  const runs = new RunCommands({
+  const runDeps = {
     store,
     deliveries,
     steps: runSteps,
@@ -148,7 +149,8 @@ async function startApi(knex: Knex) {
     auditor,
     config: runConfig,
     callbackBaseUrl: 'http://127.0.0.1/api/self-service',
-  });
+  };
+  const runs = new RunCommands(runDeps);
   const router = await createRouter({
     logger,
     httpAuth: mockServices.httpAuth(),
@@ -164,6 +166,7 @@ async function startApi(knex: Knex) {
     auth: mockServices.auth(),
     store,
     entities: new RunEntityStore(knex),
+    expiry: { ...runDeps, expiries: new RunExpiryStore(knex) },
     runs,
     config: {
       secrets: {},

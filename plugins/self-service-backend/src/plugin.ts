@@ -22,6 +22,8 @@ import { HttpRequestDispatcher } from './dispatch';
 import { RunNotifier } from './runs/RunNotifier';
 import { DatabaseDeliveryStore } from './database/DatabaseDeliveryStore';
 import { RunEntityStore } from './database/RunEntityStore';
+import { RunExpiryStore } from './database/RunExpiryStore';
+import { RunExpirySweep } from './runs/RunExpirySweep';
 import { RunStepStore } from './database/RunStepStore';
 import { DeliveryWorker } from './delivery/DeliveryWorker';
 import { RunCommands } from './runs/RunCommands';
@@ -156,7 +158,7 @@ export const selfServicePlugin = createBackendPlugin({
           config,
           callbackBaseUrl,
         });
-        const runs = new RunCommands({
+        const runDeps = {
           store,
           deliveries,
           steps: runSteps,
@@ -169,6 +171,26 @@ export const selfServicePlugin = createBackendPlugin({
           auditor: deps.auditor,
           config,
           callbackBaseUrl,
+        };
+        const runs = new RunCommands(runDeps);
+        const expiry = { ...runDeps, expiries: new RunExpiryStore(client) };
+        const expirySweep = new RunExpirySweep(expiry);
+        // Global scope: one replica at a time; each notice and teardown
+        // happens once whoever sweeps (see RunExpirySweep).
+        await deps.scheduler.scheduleTask({
+          id: 'self-service-run-expiry',
+          frequency: { seconds: 10 },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          scope: 'global',
+          fn: async () => {
+            const { noticed, tornDown } = await expirySweep.sweep();
+            if (noticed + tornDown > 0) {
+              logger.info(
+                `Expiry: told ${noticed} requester(s), tore down ${tornDown} run(s)`,
+              );
+            }
+          },
         });
         // Every replica polls: for retries that are due, and for deliveries
         // whose replica died mid-attempt (their lease expired).
@@ -228,6 +250,7 @@ export const selfServicePlugin = createBackendPlugin({
             auth: deps.auth,
             store,
             entities,
+            expiry,
             runs,
             config,
             callbackBaseUrl,

@@ -119,6 +119,34 @@ export interface WorkflowDefinitionBase {
   scope: WorkflowScope;
   access: WorkflowAccess;
   parameters: WorkflowParameter[];
+  /** Successful runs expire, and are torn down by another workflow. */
+  lifecycle?: WorkflowLifecycle;
+}
+
+/**
+ * How long what a successful run made lives, and how it is torn down:
+ * at expiry the system triggers the teardown workflow, and once that
+ * succeeds the entities the run created leave the catalog. @public
+ */
+export interface WorkflowLifecycle {
+  ttl: {
+    /** ISO 8601 duration, like `PT2H`. */
+    default: string;
+    /** The longest a run may live, extensions included (ISO 8601). */
+    max: string;
+    /** A string parameter by which the requester picks the TTL (ISO 8601). */
+    parameter?: string;
+  };
+  teardown: {
+    /** Identifier of the workflow that tears a run down. */
+    workflow: string;
+    /**
+     * Its inputs by parameter identifier: templates over the original run's
+     * `{{data.*}}`, `{{entity.*}}`, `{{run.id}}` and, for a workflow of
+     * steps, `{{steps.<id>.outputs.<name>}}`.
+     */
+    inputs?: Record<string, string>;
+  };
 }
 
 /**
@@ -179,6 +207,7 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
   'request',
   'delivery',
   'steps',
+  'lifecycle',
 ];
 
 /**
@@ -357,6 +386,12 @@ export interface Run {
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** When a successful run of a workflow with a lifecycle is torn down. */
+  expiresAt?: string;
+  /** The run that tears this one down, once triggered. */
+  teardownRunId?: string;
+  /** For a teardown run: the run it tears down. */
+  tearsDownRunId?: string;
 }
 
 /** Kinds of events on a run's timeline. @public */
@@ -369,7 +404,9 @@ export type RunEventType =
   | 'request_sent'
   | 'message'
   | 'link'
-  | 'status_changed';
+  | 'status_changed'
+  | 'expiry_extended'
+  | 'teardown_triggered';
 
 /** An immutable entry on a run's timeline. @public */
 export interface RunEvent {

@@ -93,6 +93,9 @@ type RunRow = {
   created_at: Date | string | number;
   updated_at: Date | string | number;
   finished_at: Date | string | number | null;
+  expires_at?: Date | string | number | null;
+  teardown_run_id?: string | null;
+  tears_down_run_id?: string | null;
   /** Joined from workflow_revisions. */
   revision: number;
   definition: string;
@@ -510,7 +513,22 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         finished_at: null,
         deadline_at: run.deadlineAt ?? null,
         event_count: 1 + (run.events?.length ?? 0),
+        ttl_seconds: run.ttlSeconds ?? null,
+        tears_down_run_id: run.tearsDownRunId ?? null,
       };
+      if (run.tearsDownRunId !== undefined) {
+        // Exactly one teardown: whoever sets this first creates it.
+        const claimed = await tx('runs')
+          .where('id', run.tearsDownRunId)
+          .where('status', 'success')
+          .whereNull('teardown_run_id')
+          .update({ teardown_run_id: id, updated_at: now });
+        if (claimed !== 1) {
+          throw new ConflictError(
+            `Run ${run.tearsDownRunId} is already torn down, or not a success`,
+          );
+        }
+      }
       await tx('runs').insert(inserted);
       const owners = [...new Set(run.entityOwners ?? [])];
       if (owners.length > 0) {
@@ -991,6 +1009,11 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
       createdAt: toIsoString(row.created_at),
       updatedAt: toIsoString(row.updated_at),
       ...(row.finished_at ? { finishedAt: toIsoString(row.finished_at) } : {}),
+      ...(row.expires_at ? { expiresAt: toIsoString(row.expires_at) } : {}),
+      ...(row.teardown_run_id ? { teardownRunId: row.teardown_run_id } : {}),
+      ...(row.tears_down_run_id
+        ? { tearsDownRunId: row.tears_down_run_id }
+        : {}),
     };
   }
 

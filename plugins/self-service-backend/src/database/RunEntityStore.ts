@@ -5,6 +5,7 @@ import type {
   RunEntityActionRecord,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
+import { recordEntityActionInTx } from './runSuccessWrites';
 import { toIsoString } from './runWrites';
 
 /** An entity a run created, as stored and published to the catalog. */
@@ -139,7 +140,7 @@ export class RunEntityStore {
           });
         action = recreated ? 'created' : 'updated';
       }
-      await recordAction(tx, runId, entityRef, action, now);
+      await recordEntityActionInTx(tx, runId, entityRef, action, now);
       const row = await tx<RunEntityRow>('run_entities')
         .where('entity_ref', entityRef)
         .first();
@@ -172,7 +173,7 @@ export class RunEntityStore {
       await tx('run_entities')
         .where('entity_ref', entityRef)
         .update({ run_id: runId, updated_at: now, removed_at: now });
-      await recordAction(tx, runId, entityRef, 'removed', now);
+      await recordEntityActionInTx(tx, runId, entityRef, 'removed', now);
       return toStoredRunEntity({
         ...existing,
         run_id: runId,
@@ -255,19 +256,6 @@ export class RunEntityStore {
     }
     return query.first();
   }
-}
-
-async function recordAction(
-  tx: Knex.Transaction,
-  runId: string,
-  entityRef: string,
-  action: RunEntityAction,
-  at: Date,
-): Promise<void> {
-  await tx('run_entity_actions')
-    .insert({ run_id: runId, entity_ref: entityRef, action, at })
-    .onConflict(['run_id', 'entity_ref', 'action'])
-    .merge(['at']);
 }
 
 function parseCursor(after: string | undefined): number | undefined {

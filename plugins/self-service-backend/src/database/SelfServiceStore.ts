@@ -80,6 +80,13 @@ export interface NewRun {
    * the first, in the same transaction.
    */
   steps?: StepPlanner;
+  /** For a workflow with a lifecycle: how long it lives once it succeeds. */
+  ttlSeconds?: number;
+  /**
+   * For a teardown run: the run it tears down, claimed in the same
+   * transaction (ConflictError when another teardown claimed it first).
+   */
+  tearsDownRunId?: string;
 }
 
 /** Filters of a run list; all given ones must hold. */

@@ -4,6 +4,7 @@ import {
   type RunEventType,
 } from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
+import { onRunSucceededInTx } from './runSuccessWrites';
 import type { NewRunEvent, RunTransition } from './SelfServiceStore';
 
 /**
@@ -70,6 +71,9 @@ export async function transitionInTx(
     return false;
   }
   await insertEvents(tx, runId, events, now, count);
+  if (to === 'success') {
+    await onRunSucceededInTx(tx, runId, now);
+  }
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
@@ -115,6 +116,34 @@ export class RunNotifier {
    * Tells the requester their run ended; `reason` says why when it was not
    * their doing or the run's (a canceled run's deleted workflow).
    */
+  /** Tells a run's requester it expires soon, and what they may do. */
+  async runExpiring(run: Run, workflowName: string): Promise<void> {
+    const at = run.expiresAt
+      ? DateTime.fromISO(run.expiresAt)
+          .toUTC()
+          .toFormat("yyyy-LL-dd HH:mm 'UTC'")
+      : 'soon';
+    await this.send(run, async () =>
+      this.options.notifications.send({
+        recipients: { type: 'entity', entityRef: run.requestedBy },
+        payload: {
+          title: `${workflowName} expires ${
+            run.expiresAt
+              ? DateTime.fromISO(run.expiresAt).toRelative() ?? 'soon'
+              : 'soon'
+          }`,
+          description: `What your run of ${workflowName}${
+            run.entityRef ? ` on ${run.entityRef}` : ''
+          } made is torn down at ${at}. Open the run to extend it or tear it down now.`,
+          link: runLink(run),
+          severity: 'high',
+          topic: 'self-service',
+          scope: `self-service:run:${run.id}:expiring`,
+        },
+      }),
+    );
+  }
+
   async runFinished(
     run: Run,
     workflowName: string,

@@ -39,6 +39,7 @@ import {
   type Run,
   type RunStatus,
   type Workflow,
+  type WorkflowDefinition,
   type WorkflowPage,
   MAX_DECISION_COMMENT_LENGTH,
 } from '@backstage-self-service/plugin-self-service-common';
@@ -69,6 +70,8 @@ import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { addCallbackRoutes } from './callbackRoutes';
 import { addEntityRoutes } from './entityRoutes';
+import { addExpiryRoutes } from './expiryRoutes';
+import type { ExpiryDeps } from '../runs/commands/expireRun';
 import { parseWorkflowListQuery } from './parseWorkflowListQuery';
 import {
   addRunOperationRoutes,
@@ -86,6 +89,8 @@ export interface RouterOptions {
   auth: AuthService;
   store: SelfServiceStore;
   entities: RunEntityStore;
+  /** What extending and tearing down runs works with. */
+  expiry: ExpiryDeps;
   runs: RunCommands;
   config: Pick<
     SelfServiceConfig,
@@ -201,6 +206,24 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       ) as SelfServiceFilter;
     }
     return { anyOf: [] };
+  }
+
+  /** A lifecycle's teardown workflow must exist when a workflow is saved. */
+  async function requireTeardownWorkflow(definition: WorkflowDefinition) {
+    const teardown = definition.lifecycle?.teardown.workflow;
+    if (teardown === undefined) {
+      return;
+    }
+    if (teardown === definition.identifier) {
+      throw new InputError(
+        'lifecycle.teardown.workflow: a workflow cannot tear down its own runs',
+      );
+    }
+    if (!(await store.getWorkflow(teardown))) {
+      throw new InputError(
+        `lifecycle.teardown.workflow: no workflow '${teardown}'; publish the teardown workflow first`,
+      );
+    }
   }
 
   async function requireWorkflow(
@@ -352,6 +375,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           req.body,
           validationOptions,
         );
+        await requireTeardownWorkflow(definition);
         const created = await store.createWorkflow({
           definition,
           actor: credentials.principal.userEntityRef,
@@ -472,6 +496,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             `identifier: a workflow's identifier cannot change (it is '${identifier}')`,
           );
         }
+        await requireTeardownWorkflow(definition);
         const updated = await store.updateWorkflow({
           identifier,
           definition,
@@ -906,6 +931,15 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     runTokens,
     authorize,
     audited,
+  });
+
+  addExpiryRoutes(router, {
+    httpAuth,
+    expiry: options.expiry,
+    authorize,
+    audited,
+    requireVisibleRun,
+    callerOf,
   });
 
   addEntityRoutes(router, {

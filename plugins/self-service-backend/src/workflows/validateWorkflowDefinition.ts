@@ -26,6 +26,7 @@ import { readExecution } from './validateExecution';
 import { readPrincipalRefs } from './readPrincipalRefs';
 import { readRequest } from './validateRequest';
 import { validateSteps } from './validateSteps';
+import { readLifecycle } from './validateLifecycle';
 
 /** What a workflow definition is checked against besides itself. */
 export interface ValidationOptions {
@@ -410,7 +411,14 @@ export function validateWorkflowDefinition(
       signingKeyNames: options.signingKeyNames ?? new Set(),
       egressPolicy: options.egressPolicy,
     });
-    return { ...details, access, parameters, steps };
+    const lifecycle = readLifecycle(get(input, 'lifecycle'), parameters);
+    return {
+      ...details,
+      access,
+      parameters,
+      steps,
+      ...(lifecycle && { lifecycle }),
+    };
   }
   const execution = readExecution(get(input, 'execution'));
   const access = readAccess(get(input, 'access'), scope);
@@ -429,6 +437,7 @@ export function validateWorkflowDefinition(
     get(input, 'delivery'),
     options.signingKeyNames ?? new Set(),
   );
+  const lifecycle = readLifecycle(get(input, 'lifecycle'), parameters);
 
   return {
     ...details,
@@ -437,5 +446,6 @@ export function validateWorkflowDefinition(
     parameters,
     request,
     ...(delivery !== undefined && { delivery }),
+    ...(lifecycle && { lifecycle }),
   };
 }

@@ -13,12 +13,15 @@ import {
   evaluateRunAccess,
 } from '../../access/accessRules';
 import { checkRenderable } from '../../delivery/checkRenderable';
+import type { DeliveryEntity } from '../../database/deliveryRows';
+import type { NewRun } from '../../database/SelfServiceStore';
 import { deliveryEntity } from '../../delivery/renderDeliveryRequest';
 import { planRunStart } from '../../steps/planSteps';
 import { followStepPlan } from '../followStepPlan';
 import { validateRunInputs } from '../../workflows/validateRunInputs';
 import type { RunCommandDeps } from './RunCommandDeps';
 import { resolveEntity } from './runLookups';
+import { runTtlSeconds } from './runTtl';
 
 /**
  * Starts a run, or for approval workflows requests one. A run that starts
@@ -58,15 +61,34 @@ export async function triggerRun(
     callbackBaseUrl: deps.callbackBaseUrl,
   });
 
-  const base = {
-    workflowId: workflow.id,
-    revision: workflow.revision,
-    entityRef: entity ? stringifyEntityRef(entity) : undefined,
-    entityOwners: entity ? entityOwnerRefs(entity) : [],
-    requestedBy: caller.userEntityRef,
-    inputs,
-  };
+  return startRun(
+    deps,
+    workflow,
+    {
+      workflowId: workflow.id,
+      revision: workflow.revision,
+      entityRef: entity ? stringifyEntityRef(entity) : undefined,
+      entityOwners: entity ? entityOwnerRefs(entity) : [],
+      requestedBy: caller.userEntityRef,
+      inputs,
+      ttlSeconds: runTtlSeconds(workflow, inputs),
+    },
+    variables,
+  );
+}
 
+/**
+ * Writes a run whose inputs and access were checked, and starts it: asks
+ * for approval, or starts its steps, or sends its request. Shared by the
+ * runs people trigger and the teardown runs the system triggers.
+ */
+export async function startRun(
+  deps: RunCommandDeps,
+  workflow: Workflow,
+  base: Omit<NewRun, 'status'>,
+  variables: DeliveryEntity | undefined,
+): Promise<Run> {
+  const { inputs, requestedBy } = base;
   if (workflow.access.type === 'approval') {
     const approvers = workflow.access.approvers;
     const run = await deps.store.createRun({
@@ -85,7 +107,7 @@ export async function triggerRun(
     // with it, and they are claimed in the same transaction.
     const runId = randomUUID();
     const starts = deps.worker.stepStarts(
-      { id: runId, inputs, requestedBy: caller.userEntityRef },
+      { id: runId, inputs, requestedBy },
       workflow,
       variables,
     );

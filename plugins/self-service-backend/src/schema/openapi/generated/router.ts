@@ -548,6 +548,77 @@ export const spec = {
         },
       },
     },
+    '/runs/{runId}/extend': {
+      post: {
+        operationId: 'ExtendRun',
+        summary: "Moves a successful run's expiry later.",
+        description:
+          '`{"by": "P1D"}` (ISO 8601), up to the workflow\'s\n`lifecycle.ttl.max` counted from the run\'s end (400 naming `by`\npast it). For the run\'s requester, the owners of its entity and whom\nthe policy allows `self-service.run.update`; 409 for a run that does\nnot expire or is torn down.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  by: {
+                    type: 'string',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The run, with its new `expiresAt`.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/teardown': {
+      post: {
+        operationId: 'TearDownRun',
+        summary: 'Tears a successful run down now, before it expires.',
+        description:
+          "Triggers the workflow's `lifecycle.teardown.workflow` with the run's\ninputs, entity and outputs, once (409 when it was torn down\nalready, or its teardown workflow is gone). Allowed like extend.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '201': {
+            description: 'The teardown run.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Run',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/runs/{runId}/cancel': {
       post: {
         operationId: 'CancelRun',
@@ -2037,6 +2108,16 @@ export const spec = {
             type: 'string',
             format: 'date-time',
           },
+          expiresAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          teardownRunId: {
+            type: 'string',
+          },
+          tearsDownRunId: {
+            type: 'string',
+          },
         },
         required: [
           'id',
@@ -2089,6 +2170,8 @@ export const spec = {
               'message',
               'link',
               'status_changed',
+              'expiry_extended',
+              'teardown_triggered',
             ],
           },
           actor: {
@@ -2229,8 +2312,52 @@ export const spec = {
               $ref: '#/components/schemas/WorkflowStep',
             },
           },
+          lifecycle: {
+            $ref: '#/components/schemas/WorkflowLifecycle',
+          },
         },
         required: ['identifier', 'name', 'scope', 'access', 'parameters'],
+      },
+      WorkflowLifecycle: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'Successful runs expire after a TTL (ISO 8601 durations), and at\nexpiry the system triggers the teardown workflow; once it succeeds,\nthe entities the run created leave the catalog.',
+        properties: {
+          ttl: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              default: {
+                type: 'string',
+              },
+              max: {
+                type: 'string',
+              },
+              parameter: {
+                type: 'string',
+              },
+            },
+            required: ['default', 'max'],
+          },
+          teardown: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              workflow: {
+                type: 'string',
+              },
+              inputs: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'string',
+                },
+              },
+            },
+            required: ['workflow'],
+          },
+        },
+        required: ['ttl', 'teardown'],
       },
     },
   },
