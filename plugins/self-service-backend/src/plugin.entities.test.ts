@@ -84,6 +84,18 @@ describe('entities that runs create, end to end', () => {
       'self-service.backstage.io/workflow': 'provision-preview',
     });
 
+    // The entity's runs: the one that created it, though none ran on it.
+    const touching = await api()
+      .get('/api/self-service/runs')
+      .query({ touching: 'resource:default/preview-grace' })
+      .set('authorization', as('grace'));
+    expect(touching.body.items.map((r: any) => r.id)).toEqual([runId]);
+    const onIt = await api()
+      .get('/api/self-service/runs')
+      .query({ entityRef: 'resource:default/preview-grace' })
+      .set('authorization', as('grace'));
+    expect(onIt.body.items).toEqual([]);
+
     const first = await feed();
     expect(first.status).toBe(200);
     expect(first.body.full).toBe(true);

@@ -182,6 +182,15 @@ describe('runs that expire, end to end', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toMatch(/^by: required/);
 
+    const expiring = async () =>
+      (
+        await api()
+          .get('/api/self-service/runs')
+          .query({ expiring: true, mine: true })
+          .set('authorization', as('grace'))
+      ).body.items.map((r: any) => r.id);
+    expect(await expiring()).toEqual([run.id]);
+
     const teardown = await api()
       .post(`/api/self-service/runs/${run.id}/teardown`)
       .set('authorization', as('grace'));
@@ -191,6 +200,7 @@ describe('runs that expire, end to end', () => {
       .post(`/api/self-service/runs/${run.id}/teardown`)
       .set('authorization', as('grace'));
     expect(again.status).toBe(409);
+    expect(await expiring()).toEqual([]);
     await eventually(
       async () => external.received.find(r => r.url === '/teardown'),
       'the teardown request',

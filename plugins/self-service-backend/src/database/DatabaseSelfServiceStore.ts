@@ -611,6 +611,22 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
     if (filter.entityRef !== undefined) {
       query.where('runs.entity_ref', filter.entityRef);
     }
+    if (filter.touching !== undefined) {
+      const ref = filter.touching;
+      const db = this.db;
+      query.where(function onOrTouched() {
+        this.where('runs.entity_ref', ref).orWhereIn(
+          'runs.id',
+          db('run_entity_actions').where('entity_ref', ref).select('run_id'),
+        );
+      });
+    }
+    if (filter.expiring) {
+      query
+        .where('runs.status', 'success')
+        .whereNotNull('runs.expires_at')
+        .whereNull('runs.teardown_run_id');
+    }
     if (filter.workflowIdentifier !== undefined) {
       whereRunOfLiveWorkflow(this.db, query, [filter.workflowIdentifier]);
     }

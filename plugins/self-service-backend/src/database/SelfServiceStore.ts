@@ -93,6 +93,13 @@ export interface NewRun {
 export interface RunFilter {
   entityRef?: string;
   /**
+   * Runs on this entity, or that created, changed or removed it (an
+   * entity a run created has runs that touched it but none on it).
+   */
+  touching?: string;
+  /** Successful runs that expire and are not torn down yet. */
+  expiring?: boolean;
+  /**
    * Runs of the workflow that has this identifier now; not of a deleted
    * workflow that had it.
    */

@@ -292,6 +292,12 @@ describe('RunExpirySweep', () => {
         },
       });
 
+      const expiringIds = async () =>
+        (
+          await store.listRuns({ filter: { expiring: true }, limit: 10 })
+        ).items.map(r => r.id);
+      expect(await expiringIds()).toEqual([run.id]);
+
       jest.setSystemTime(new Date('2026-12-01T12:00:01Z'));
       const results = await Promise.all([
         a.sweep.sweep(),
@@ -335,6 +341,15 @@ describe('RunExpirySweep', () => {
       expect(
         (await entities.listRunActions(teardown.id)).map(x => x.action),
       ).toEqual(['removed']);
+      expect(await expiringIds()).toEqual([]);
+      // Both runs touched the entity: one created it, one removed it.
+      const touching = await store.listRuns({
+        filter: { touching: 'resource:default/preview-x' },
+        limit: 10,
+      });
+      expect(touching.items.map(r => r.id).sort()).toEqual(
+        [run.id, teardown.id].sort(),
+      );
       // A torn-down run is extended no more.
       await expect(
         extendRun(a.deps, original, 'PT1H', grace.userEntityRef),

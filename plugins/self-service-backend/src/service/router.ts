@@ -671,8 +671,17 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     const caller = isUser(credentials)
       ? await callerOf(credentials)
       : undefined;
-    const { entityRef, workflow, status, mine, approvable, cursor, limit } =
-      req.query;
+    const {
+      entityRef,
+      touching,
+      expiring,
+      workflow,
+      status,
+      mine,
+      approvable,
+      cursor,
+      limit,
+    } = req.query;
     if ((mine || approvable) && !caller) {
       throw new InputError(
         `${mine ? 'mine' : 'approvable'}: only for signed-in users`,
@@ -682,6 +691,11 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
       filter: {
         entityRef:
           entityRef === undefined ? undefined : normalizeEntityRef(entityRef),
+        touching:
+          touching === undefined
+            ? undefined
+            : normalizeEntityRef(touching, 'touching'),
+        expiring: expiring === true,
         workflowIdentifier: workflow,
         status: status === undefined ? undefined : parseStatuses(status),
         requestedBy: mine ? caller?.userEntityRef : undefined,
@@ -996,12 +1010,12 @@ function approvePermission(
   return { allowed: true };
 }
 
-function normalizeEntityRef(value: string): string {
+function normalizeEntityRef(value: string, field = 'entityRef'): string {
   try {
     return stringifyEntityRef(parseEntityRef(value));
   } catch {
     throw new InputError(
-      `entityRef: '${value}' is not an entity reference like component:default/my-service`,
+      `${field}: '${value}' is not an entity reference like component:default/my-service`,
     );
   }
 }

@@ -371,6 +371,26 @@ export const spec = {
             },
           },
           {
+            name: 'touching',
+            in: 'query',
+            description:
+              'Only runs on this entity, or that created, changed or removed it.',
+            required: false,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'expiring',
+            in: 'query',
+            description:
+              'Only successful runs that expire and are not torn down yet.',
+            required: false,
+            schema: {
+              type: 'boolean',
+            },
+          },
+          {
             name: 'workflow',
             in: 'query',
             description: 'Only runs of the workflow with this identifier.',
