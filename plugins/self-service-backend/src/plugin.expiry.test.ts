@@ -159,6 +159,23 @@ describe('runs that expire, end to end', () => {
     const expiresAt = Date.parse(run.expiresAt);
     expect(expiresAt - Date.parse(run.finishedAt)).toBe(3600_000);
 
+    const permissionOf = async (user: string) =>
+      (
+        await api()
+          .get(`/api/self-service/runs/${run.id}`)
+          .set('authorization', as(user))
+      ).body.permissions.expiry;
+    expect(await permissionOf('grace')).toEqual({
+      allowed: true,
+      latestExpiresAt: new Date(
+        Date.parse(run.finishedAt) + 5 * 86400_000,
+      ).toISOString(),
+    });
+    expect(await permissionOf('linus')).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/^Only the run's requester/),
+    });
+
     const extend = (user: string, by: unknown) =>
       api()
         .post(`/api/self-service/runs/${run.id}/extend`)
@@ -201,6 +218,10 @@ describe('runs that expire, end to end', () => {
       .set('authorization', as('grace'));
     expect(again.status).toBe(409);
     expect(await expiring()).toEqual([]);
+    expect(await permissionOf('grace')).toEqual({
+      allowed: false,
+      reason: 'The run is being torn down',
+    });
     await eventually(
       async () => external.received.find(r => r.url === '/teardown'),
       'the teardown request',

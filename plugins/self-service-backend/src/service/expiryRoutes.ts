@@ -6,7 +6,9 @@ import { NotAllowedError } from '@backstage/errors';
 import {
   type Run,
   selfServiceRunUpdatePermission,
+  type WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
+import { DateTime } from 'luxon';
 import type { Router } from 'express';
 import type { Caller } from '../access/accessRules';
 import {
@@ -14,6 +16,8 @@ import {
   extendRun,
   tearDownRun,
 } from '../runs/commands/expireRun';
+import { definitionOf } from '../runs/commands/runLookups';
+import { isoDurationSeconds } from '../workflows/validateLifecycle';
 import { objectBody } from './requestBody';
 import type { Audited, Authorize } from './routeHelpers';
 
@@ -36,6 +40,48 @@ export interface ExpiryRouteDeps {
  * requester, the owners of its entity, and whom the policy allows
  * `self-service.run.update` on it.
  */
+/**
+ * Whether the caller may extend or tear down a run, with the reason when
+ * not, and how late it may be extended to; undefined for a run that does
+ * not (or no longer) expire. For the run page's Extend and Tear down.
+ */
+export async function expiryPermission(
+  deps: Pick<ExpiryRouteDeps, 'authorize' | 'expiry'>,
+  run: Run,
+  definition: WorkflowDefinition,
+  credentials: BackstageCredentials,
+  caller: Caller | undefined,
+): Promise<
+  { allowed: boolean; reason?: string; latestExpiresAt?: string } | undefined
+> {
+  const max = definition.lifecycle?.ttl.max;
+  if (run.status !== 'success' || !run.expiresAt || !run.finishedAt || !max) {
+    return undefined;
+  }
+  if (run.teardownRunId) {
+    return { allowed: false, reason: 'The run is being torn down' };
+  }
+  const latestExpiresAt = DateTime.fromISO(run.finishedAt)
+    .plus({ seconds: isoDurationSeconds(max)! })
+    .toUTC()
+    .toISO()!;
+  if (!caller) {
+    return { allowed: false, reason: NOT_ALLOWED, latestExpiresAt };
+  }
+  const owners = await deps.expiry.store.listRunEntityOwners(run.id);
+  if (
+    caller.userEntityRef === run.requestedBy ||
+    owners.some(owner => caller.ownershipEntityRefs.includes(owner)) ||
+    (await deps.authorize(selfServiceRunUpdatePermission, credentials, run.id))
+  ) {
+    return { allowed: true, latestExpiresAt };
+  }
+  return { allowed: false, reason: NOT_ALLOWED, latestExpiresAt };
+}
+
+const NOT_ALLOWED =
+  "Only the run's requester, the owners of its entity and those allowed to update runs can extend or tear down this run";
+
 export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
   const { httpAuth, audited } = deps;
 
@@ -45,21 +91,19 @@ export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
   ) {
     const run = await deps.requireVisibleRun(runId, credentials);
     const caller = await deps.callerOf(credentials);
-    const owners = await deps.expiry.store.listRunEntityOwners(run.id);
-    if (
-      caller.userEntityRef === run.requestedBy ||
-      owners.some(owner => caller.ownershipEntityRefs.includes(owner)) ||
-      (await deps.authorize(
-        selfServiceRunUpdatePermission,
-        credentials,
-        run.id,
-      ))
-    ) {
-      return { run, actor: caller.userEntityRef };
-    }
-    throw new NotAllowedError(
-      "Only the run's requester, the owners of its entity and those allowed to update runs can extend or tear down this run",
+    const definition = await definitionOf(deps.expiry, run);
+    const permission = await expiryPermission(
+      deps,
+      run,
+      definition,
+      credentials,
+      caller,
     );
+    if (permission?.reason === NOT_ALLOWED) {
+      throw new NotAllowedError(NOT_ALLOWED);
+    }
+    // A run that does not expire, or no longer: the commands say why (409).
+    return { run, actor: caller.userEntityRef };
   }
 
   router.post('/runs/:runId/extend', async (req, res) => {

@@ -70,7 +70,7 @@ import { toWorkflowListItem } from '../workflows/toWorkflowListItem';
 import { validateWorkflowDefinition } from '../workflows/validateWorkflowDefinition';
 import { addCallbackRoutes } from './callbackRoutes';
 import { addEntityRoutes } from './entityRoutes';
-import { addExpiryRoutes } from './expiryRoutes';
+import { addExpiryRoutes, expiryPermission } from './expiryRoutes';
 import type { ExpiryDeps } from '../runs/commands/expireRun';
 import { parseWorkflowListQuery } from './parseWorkflowListQuery';
 import {
@@ -732,6 +732,13 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
             caller,
           )
         : undefined;
+    const expiry = await expiryPermission(
+      { authorize, expiry: options.expiry },
+      run,
+      definition,
+      credentials,
+      caller,
+    );
     res.json({
       run,
       workflow: definition,
@@ -763,6 +770,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
           caller,
         ),
         ...(gates && { steps: gates }),
+        ...(expiry && { expiry }),
       },
     });
   });

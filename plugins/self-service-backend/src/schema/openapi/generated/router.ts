@@ -2265,6 +2265,25 @@ export const spec = {
                   $ref: '#/components/schemas/Runnability',
                 },
               },
+              expiry: {
+                type: 'object',
+                additionalProperties: false,
+                description:
+                  'For a run that expires, whether the caller may extend it or tear it down, and how late it may be extended to.',
+                properties: {
+                  allowed: {
+                    type: 'boolean',
+                  },
+                  reason: {
+                    type: 'string',
+                  },
+                  latestExpiresAt: {
+                    type: 'string',
+                    format: 'date-time',
+                  },
+                },
+                required: ['allowed'],
+              },
             },
             required: ['approve', 'withdraw', 'redeliver'],
           },
