@@ -29,7 +29,7 @@ describe('entities that runs create, end to end', () => {
   });
 
   /** Grace's run of an event-driven workflow, and the token it carried. */
-  async function startRun(api: Api) {
+  async function startRun(api: Api, extra: Record<string, unknown> = {}) {
     const published = await api()
       .post('/api/self-service/workflows')
       .set('authorization', as('ada'))
@@ -46,6 +46,7 @@ describe('entities that runs create, end to end', () => {
           headers: { 'content-type': 'application/json' },
           body: '{"token": "{{run.token}}"}',
         },
+        ...extra,
       });
     expect(published.status).toBe(201);
     const triggered = await api()
@@ -151,6 +152,37 @@ describe('entities that runs create, end to end', () => {
       ['run-entity-remove', 'success'],
       ['run-entity-remove', 'fail'],
     ]);
+  });
+
+  it("lets a workflow's runs give entities any owner when it says so", async () => {
+    const { api } = await startSelfServiceBackend();
+    const { runId, bearer } = await startRun(api, {
+      catalog: { anyOwner: true },
+    });
+    const created = await api()
+      .post(`/api/self-service/runs/${runId}/entities`)
+      .set('authorization', bearer)
+      .send(preview('shared-env', { owner: 'group:default/platform-team' }));
+    expect(created.status).toBe(201);
+    expect(created.body.entity.spec.owner).toBe('group:default/platform-team');
+
+    const invalid = await api()
+      .post('/api/self-service/workflows')
+      .set('authorization', as('ada'))
+      .send({
+        identifier: 'bad-catalog',
+        name: 'Bad',
+        scope: { type: 'global' },
+        execution: { type: 'simple' },
+        access: { type: 'everyone' },
+        parameters: [],
+        request: { method: 'POST', url: `${external.baseUrl}/x` },
+        catalog: { anyOwner: 'yes' },
+      });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.message).toMatch(
+      /catalog\/anyOwner|catalog\.anyOwner/,
+    );
   });
 
   it('refuses bad entities naming the field, takeovers with 409, and stores nothing', async () => {

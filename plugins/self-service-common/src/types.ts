@@ -121,6 +121,17 @@ export interface WorkflowDefinitionBase {
   parameters: WorkflowParameter[];
   /** Successful runs expire, and are torn down by another workflow. */
   lifecycle?: WorkflowLifecycle;
+  /** What runs may do to the catalog (`POST /runs/{id}/entities`). */
+  catalog?: WorkflowCatalogRules;
+}
+
+/** What a workflow's runs may do to the catalog. @public */
+export interface WorkflowCatalogRules {
+  /**
+   * Entities its runs create may be owned by any group, not only by the
+   * groups the run's requester belongs to (the default).
+   */
+  anyOwner?: boolean;
 }
 
 /**
@@ -208,6 +219,7 @@ export const WORKFLOW_DEFINITION_FIELDS: ReadonlyArray<
   'delivery',
   'steps',
   'lifecycle',
+  'catalog',
 ];
 
 /**

@@ -16,6 +16,7 @@ import {
 import type { Router } from 'express';
 import { validateRunEntity } from '../catalog/validateRunEntity';
 import type { RunEntityStore } from '../database/RunEntityStore';
+import type { RunCommands } from '../runs/RunCommands';
 import { type CallbackAuthDeps, callbackAuthenticator } from './callbackAuth';
 import { callbackAuditMeta, callbackAuditRequest } from './callbackRoutes';
 import type { Audited } from './routeHelpers';
@@ -25,6 +26,7 @@ export interface EntityRouteDeps extends CallbackAuthDeps {
   auth: AuthService;
   catalog: CatalogService;
   entities: RunEntityStore;
+  runs: Pick<RunCommands, 'definitionOf'>;
   audited: Audited;
   requireVisibleRun(
     runId: string,
@@ -114,7 +116,8 @@ export function addEntityRoutes(router: Router, deps: EntityRouteDeps): void {
             workflowIdentifier: run.workflowIdentifier,
             runUrl: `${deps.callbackBaseUrl}/runs/${runId}`,
             requesterGroups: await requesterGroups(run),
-            anyOwner: false,
+            anyOwner:
+              (await deps.runs.definitionOf(run)).catalog?.anyOwner === true,
           });
           await refuseTakeover(entityRef);
           const result = await entities.putEntity({

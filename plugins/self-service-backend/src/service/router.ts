@@ -974,6 +974,7 @@ export async function createRouter(options: RouterOptions): Promise<Router> {
     auth: options.auth,
     catalog,
     entities: options.entities,
+    runs,
     requireVisibleRun,
     allowedKinds: config.catalogAllowedKinds,
     callbackBaseUrl,

@@ -27,6 +27,7 @@ import { readPrincipalRefs } from './readPrincipalRefs';
 import { readRequest } from './validateRequest';
 import { validateSteps } from './validateSteps';
 import { readLifecycle } from './validateLifecycle';
+import type { WorkflowCatalogRules } from '@backstage-self-service/plugin-self-service-common';
 
 /** What a workflow definition is checked against besides itself. */
 export interface ValidationOptions {
@@ -412,12 +413,14 @@ export function validateWorkflowDefinition(
       egressPolicy: options.egressPolicy,
     });
     const lifecycle = readLifecycle(get(input, 'lifecycle'), parameters);
+    const catalog = readCatalogRules(get(input, 'catalog'));
     return {
       ...details,
       access,
       parameters,
       steps,
       ...(lifecycle && { lifecycle }),
+      ...(catalog && { catalog }),
     };
   }
   const execution = readExecution(get(input, 'execution'));
@@ -438,6 +441,7 @@ export function validateWorkflowDefinition(
     options.signingKeyNames ?? new Set(),
   );
   const lifecycle = readLifecycle(get(input, 'lifecycle'), parameters);
+  const catalog = readCatalogRules(get(input, 'catalog'));
 
   return {
     ...details,
@@ -447,5 +451,22 @@ export function validateWorkflowDefinition(
     request,
     ...(delivery !== undefined && { delivery }),
     ...(lifecycle && { lifecycle }),
+    ...(catalog && { catalog }),
   };
+}
+
+function readCatalogRules(value: unknown): WorkflowCatalogRules | undefined {
+  if (isAbsent(value)) {
+    return undefined;
+  }
+  const rules = readObject(value, 'catalog');
+  checkKeys(rules, 'catalog', ['anyOwner']);
+  const anyOwner = get(rules, 'anyOwner');
+  if (isAbsent(anyOwner)) {
+    return {};
+  }
+  if (typeof anyOwner !== 'boolean') {
+    fail('catalog.anyOwner', 'must be true or false');
+  }
+  return { anyOwner };
 }

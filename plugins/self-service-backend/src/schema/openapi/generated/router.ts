@@ -2354,6 +2354,17 @@ export const spec = {
           lifecycle: {
             $ref: '#/components/schemas/WorkflowLifecycle',
           },
+          catalog: {
+            type: 'object',
+            additionalProperties: false,
+            description:
+              "What runs may do to the catalog; `anyOwner` lets the entities they create be owned by any group, not only the requester's.",
+            properties: {
+              anyOwner: {
+                type: 'boolean',
+              },
+            },
+          },
         },
         required: ['identifier', 'name', 'scope', 'access', 'parameters'],
       },
