@@ -9,6 +9,11 @@
  *
  * Dispatches must carry `Authorization: Bearer $EXAMPLE_CI_TOKEN`, which the
  * example workflows send from `{{secrets.EXAMPLE_CI_TOKEN}}`.
+ *
+ * A preview environment is registered in the catalog as a `Resource` with
+ * the run's token (`POST {callback}/entities`) before the run succeeds; its
+ * teardown pipeline deletes it here, and the backend removes the entity
+ * once the teardown run succeeds.
  */
 'use strict';
 
@@ -25,6 +30,12 @@ const failedOnce = new Set();
 const pipelines = new Map();
 let nextId = 1;
 
+/** Preview environments by name, for their pages. */
+const environments = new Map();
+
+/** What the catalog accepts as an entity name. */
+const ENTITY_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
 function log(message) {
   process.stdout.write(`[example-ci] ${message}\n`);
 }
@@ -32,6 +43,13 @@ function log(message) {
 function send(res, status, body, type = 'application/json') {
   res.writeHead(status, { 'content-type': type });
   res.end(type === 'application/json' ? JSON.stringify(body) : body);
+}
+
+function escapeHtml(text) {
+  return String(text).replace(
+    /[<>&"]/g,
+    c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' }[c]),
+  );
 }
 
 async function callback(pipeline, path, body) {
@@ -50,6 +68,47 @@ async function callback(pipeline, path, body) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+const environmentUrl = name => `http://localhost:${PORT}/environments/${name}`;
+
+/**
+ * What some pipelines do after their steps and before they report success:
+ * a preview environment registers itself in the catalog, with a link to
+ * it; a teardown deletes it. Each returns a message for the run, or throws
+ * to fail it.
+ */
+const FINISH = {
+  'preview-environment': async pipeline => {
+    const { name, branch, region } = pipeline.environment;
+    const url = environmentUrl(name);
+    environments.set(name, { ...pipeline.environment, status: 'running' });
+    await callback(pipeline, 'links', { label: 'Preview environment', url });
+    await callback(pipeline, 'entities', {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name,
+        title: `Preview of ${branch}`,
+        description: `The preview environment of branch ${branch}, in ${region}.`,
+        links: [{ url, title: 'Preview environment', icon: 'cloud' }],
+      },
+      spec: { type: 'preview-environment' },
+    });
+    return `Preview environment ${name} is up at ${url}`;
+  },
+  'teardown-preview-environment': async pipeline => {
+    const { name } = pipeline.environment;
+    const environment = environments.get(name);
+    if (!environment || environment.status !== 'running') {
+      await callback(pipeline, 'messages', {
+        markdown: `Preview environment \`${name}\` was not running here; nothing left to delete.`,
+      });
+    } else {
+      environment.status = 'torn down';
+    }
+    return `Preview environment ${name} is torn down`;
+  },
+};
+
 /** Plays a pipeline's steps, reporting each back to the run. */
 async function play(pipeline) {
   const { steps, fail } = pipeline;
@@ -67,14 +126,23 @@ async function play(pipeline) {
       });
     }
     await sleep(STEP_MS);
-    pipeline.status = fail ? 'failed' : 'success';
+    let finished = `Pipeline #${pipeline.id} finished`;
+    let failure = fail
+      ? 'The pipeline failed on purpose (simulateFailure was set)'
+      : undefined;
+    if (!failure && FINISH[pipeline.kind]) {
+      try {
+        finished = await FINISH[pipeline.kind](pipeline);
+      } catch (error) {
+        failure = `Pipeline #${pipeline.id} failed: ${error.message}`;
+      }
+    }
+    pipeline.status = failure ? 'failed' : 'success';
     await callback(pipeline, 'status', {
       status: pipeline.status,
-      message: fail
-        ? 'The pipeline failed on purpose (simulateFailure was set)'
-        : `Pipeline #${pipeline.id} finished`,
+      message: failure ?? finished,
       // A step of a workflow of steps reports the outputs it declares.
-      ...(pipeline.outputs && !fail && { outputs: pipeline.outputs }),
+      ...(pipeline.outputs && !failure && { outputs: pipeline.outputs }),
     });
     log(`pipeline ${pipeline.id} ${pipeline.status}`);
   } catch (error) {
@@ -100,6 +168,10 @@ const STEPS = {
     'Deploying the branch',
     'Seeding data',
     'Environment is reachable',
+  ],
+  'teardown-preview-environment': [
+    'Deleting the deployments',
+    'Deleting the namespace',
   ],
 };
 
@@ -136,6 +208,25 @@ const server = http.createServer(async (req, res) => {
     return;
   }
 
+  const environmentPage = /^\/environments\/([a-z0-9-]+)$/.exec(url.pathname);
+  if (req.method === 'GET' && environmentPage) {
+    const environment = environments.get(environmentPage[1]);
+    if (!environment) {
+      send(res, 404, 'No such preview environment', 'text/plain');
+      return;
+    }
+    const name = escapeHtml(environment.name);
+    send(
+      res,
+      200,
+      `<!doctype html><title>${name}</title><h1>${name}</h1><p>Branch ${escapeHtml(
+        environment.branch,
+      )}, in ${escapeHtml(environment.region)}: ${environment.status}</p>`,
+      'text/html',
+    );
+    return;
+  }
+
   if (req.method !== 'POST') {
     send(res, 405, { error: 'method not allowed' });
     return;
@@ -158,6 +249,22 @@ const server = http.createServer(async (req, res) => {
       send(res, 400, { error: 'run, token and callback are required' });
       return;
     }
+    // Preview environments and their teardowns: the environment's name
+    // is its catalog entity's, which the workflows derive from the run id.
+    const withEnvironment = Object.hasOwn(FINISH, pipelineKind);
+    const environmentName = String(
+      body.environment ?? `preview-${String(body.run).slice(0, 8)}`,
+    );
+    if (
+      withEnvironment &&
+      (!ENTITY_NAME.test(environmentName) || environmentName.length > 63)
+    ) {
+      send(res, 400, {
+        error:
+          'environment must be lowercase letters, digits and dashes, 63 at most',
+      });
+      return;
+    }
     const pipeline = {
       id: nextId++,
       kind: pipelineKind,
@@ -170,6 +277,14 @@ const server = http.createServer(async (req, res) => {
       log: [],
       ...(pipelineKind === 'database' && {
         outputs: { host: `db-${nextId - 1}.example.internal` },
+      }),
+      ...(withEnvironment && {
+        environment: {
+          name: environmentName,
+          branch: String(body.branch ?? ''),
+          region: String(body.region ?? 'eu-west-1'),
+          runId: body.run,
+        },
       }),
     };
     pipelines.set(pipeline.id, pipeline);
