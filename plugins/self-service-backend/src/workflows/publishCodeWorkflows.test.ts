@@ -59,6 +59,41 @@ describe('publishCodeWorkflows', () => {
     });
   });
 
+  it('says when a teardown workflow is missing, and not once it is published too', async () => {
+    const store = await createStore();
+    const logger = mockServices.logger.mock();
+    const expiring = {
+      definition: {
+        ...definition,
+        identifier: 'preview',
+        lifecycle: {
+          ttl: { default: 'PT2H', max: 'P5D' },
+          teardown: { workflow: 'teardown' },
+        },
+      },
+      managedBy: 'config' as const,
+    };
+    await publishCodeWorkflows({ store, logger, definitions: [expiring] });
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /workflow 'preview': lifecycle\.teardown\.workflow: no workflow 'teardown'/,
+      ),
+    );
+
+    logger.warn.mockClear();
+    const teardown = {
+      definition: { ...definition, identifier: 'teardown' },
+      managedBy: 'config' as const,
+    };
+    // Listed after the workflow that names it, as the demo does.
+    await publishCodeWorkflows({
+      store,
+      logger,
+      definitions: [expiring, teardown],
+    });
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
   it('lets several replicas publish at once without failing or duplicating', async () => {
     const store = await createStore();
     const logger = mockServices.logger.mock();

@@ -142,6 +142,17 @@ export async function publishCodeWorkflows(options: {
     }
   }
 
+  // A teardown workflow may come from the API later, so a missing one is
+  // said now rather than refused: its runs could not be torn down.
+  for (const { definition, managedBy } of definitions) {
+    const teardown = definition.lifecycle?.teardown.workflow;
+    if (teardown !== undefined && !(await store.getWorkflow(teardown))) {
+      logger.warn(
+        `${SOURCE_NAMES[managedBy]}: workflow '${definition.identifier}': lifecycle.teardown.workflow: no workflow '${teardown}'; its runs cannot be torn down until it is published`,
+      );
+    }
+  }
+
   const published = new Set(definitions.map(d => d.definition.identifier));
   for (const workflow of await store.listWorkflows()) {
     if (workflow.managedBy && !published.has(workflow.identifier)) {
