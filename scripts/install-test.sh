@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs the four packages into a fresh Backstage app the way README.md's
+# Installs the five packages into a fresh Backstage app the way README.md's
 # "Installing into an existing Backstage" tells a platform team to, and checks
 # that it works:
-#   1. builds and packs the four packages; the packed manifests must be
+#   1. builds and packs the five packages; the packed manifests must be
 #      publishable (no workspace: ranges, entry points in dist/, no run-time
 #      dependency on @backstage/backend-defaults);
 #   2. creates an app with @backstage/create-app 0.9.2 (new frontend system,
 #      feature discovery), adds the backend and frontend plugins with
-#      `yarn --cwd packages/<backend|app> add`, and the README's one backend line;
+#      `yarn --cwd packages/<backend|app> add`, and the README's backend lines
+#      (the plugin, and the catalog module that publishes runs' entities);
 #   3. installs, requires a single copy of @backstage/backend-defaults, and
 #      type-checks the app;
 #   4. builds the frontend, starts the backend on 127.0.0.1:7420 (serving the
@@ -24,7 +25,7 @@ PORT=7420
 CREATE_APP_VERSION=0.9.2
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 # The packages' directories and names, in build order.
-DIRS=(self-service-common self-service-node self-service self-service-backend)
+DIRS=(self-service-common self-service-node self-service self-service-backend catalog-backend-module-self-service)
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/self-service-install-test.XXXXXX")"
 PKGS="$TMP/packages"
@@ -101,7 +102,7 @@ export YARN_ENABLE_TELEMETRY=0
 export BACKSTAGE_CLI_TELEMETRY=0
 
 # ---------------------------------------------------------------------------
-phase "build and pack the four packages"
+phase "build and pack the five packages"
 mkdir -p "$PKGS"
 # The packages' .d.ts files come from the repository's type check (dist-types/).
 bounded 600 "yarn tsc in this repository" yarn tsc
@@ -185,7 +186,7 @@ const [repoManifest, pkgs] = process.argv.slice(2);
 const repo = JSON.parse(fs.readFileSync(repoManifest, 'utf8'));
 const app = JSON.parse(fs.readFileSync('package.json', 'utf8'));
 app.resolutions = { ...repo.resolutions, ...app.resolutions };
-for (const dir of ['self-service-common', 'self-service-node', 'self-service', 'self-service-backend'])
+for (const dir of ['self-service-common', 'self-service-node', 'self-service', 'self-service-backend', 'catalog-backend-module-self-service'])
   app.resolutions[`@backstage-self-service/plugin-${dir}`] = `file:${pkgs}/${dir}.tgz`;
 app.dependenciesMeta = { ...repo.dependenciesMeta, ...app.dependenciesMeta };
 fs.writeFileSync('package.json', `${JSON.stringify(app, null, 2)}\n`);
@@ -202,12 +203,17 @@ phase "install: yarn --cwd packages/backend add, yarn --cwd packages/app add (RE
 # with the version the registry would pick, which the resolutions send to the tarballs.
 bounded 900 "yarn add of the backend plugin" \
   yarn --cwd packages/backend add "@backstage-self-service/plugin-self-service-backend@^0.1.0"
+bounded 600 "yarn add of the catalog module" \
+  yarn --cwd packages/backend add "@backstage-self-service/plugin-catalog-backend-module-self-service@^0.1.0"
 bounded 600 "yarn add of the frontend plugin" \
   yarn --cwd packages/app add "@backstage-self-service/plugin-self-service@^0.1.0"
-# The README's one backend line, before backend.start().
-line="backend.add(import('@backstage-self-service/plugin-self-service-backend'));"
-sed -i "s|^backend.start();|${line}\n\nbackend.start();|" packages/backend/src/index.ts
-grep -qF "$line" packages/backend/src/index.ts || fail "could not add the backend line"
+# The README's backend lines, before backend.start().
+for line in \
+  "backend.add(import('@backstage-self-service/plugin-self-service-backend'));" \
+  "backend.add(import('@backstage-self-service/plugin-catalog-backend-module-self-service'));"; do
+  sed -i "s|^backend.start();|${line}\n\nbackend.start();|" packages/backend/src/index.ts
+  grep -qF "$line" packages/backend/src/index.ts || fail "could not add the backend line $line"
+done
 bounded 600 "yarn install" yarn install
 # No frontend code: the app's source does not name the plugin.
 if grep -rq self-service packages/app/src; then fail "the app's frontend code names the plugin"; fi

@@ -36,6 +36,7 @@ describe('validateRunEntity', () => {
     expect(entity.metadata.annotations).toEqual({
       'backstage.io/managed-by-location': `url:${rules.runUrl}`,
       'backstage.io/managed-by-origin-location': `url:${rules.runUrl}`,
+      'backstage.io/view-url': '/self-service/runs/run-1',
       'self-service.backstage.io/run-id': 'run-1',
       'self-service.backstage.io/workflow': 'provision-preview',
     });

@@ -1,6 +1,7 @@
 import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
+  ANNOTATION_VIEW_URL,
   apiEntityV1alpha1Validator,
   componentEntityV1alpha1Validator,
   DefaultNamespaceEntityPolicy,
@@ -111,6 +112,8 @@ export async function validateRunEntity(
         ...(annotations as Record<string, string>),
         [ANNOTATION_LOCATION]: location,
         [ANNOTATION_ORIGIN_LOCATION]: location,
+        // The catalog's "View" link: the run's page in the app.
+        [ANNOTATION_VIEW_URL]: `/self-service/runs/${rules.runId}`,
         [RUN_ENTITY_ANNOTATIONS.run]: rules.runId,
         [RUN_ENTITY_ANNOTATIONS.workflow]: rules.workflowIdentifier,
       },
