@@ -16,5 +16,7 @@ export { selfServiceApiRef, SelfServiceClient } from './api';
 export type {
   ListRunsOptions,
   ListWorkflowsOptions,
+  RunExpiryPermission,
+  RunPageDetails,
   SelfServiceApi,
 } from './api';

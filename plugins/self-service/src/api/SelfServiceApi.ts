@@ -4,6 +4,7 @@ import {
   RequestPreview,
   Run,
   RunDetails,
+  RunEntityActionRecord,
   RunInputs,
   RunStatus,
   RunStep,
@@ -34,6 +35,13 @@ export interface ListWorkflowsOptions extends WorkflowListFilters {
 export interface ListRunsOptions {
   /** Only runs against this entity, as a full entity ref. */
   entityRef?: string;
+  /**
+   * Only runs against this entity, or that created, changed or removed it
+   * in the catalog, as a full entity ref.
+   */
+  touching?: string;
+  /** Only successful runs that expire and are not torn down yet. */
+  expiring?: boolean;
   /** Only runs of the workflow with this identifier. */
   workflow?: string;
   /** Only runs in one of these statuses. */
@@ -47,6 +55,33 @@ export interface ListRunsOptions {
   /** The largest number of runs to return. */
   limit?: number;
 }
+
+/**
+ * Whether the caller may extend or tear down a run that expires, why not
+ * when they may not, and the latest time it may be extended to.
+ *
+ * @public
+ */
+export interface RunExpiryPermission {
+  allowed: boolean;
+  reason?: string;
+  /** ISO time: the run's end plus its workflow's `lifecycle.ttl.max`. */
+  latestExpiresAt?: string;
+}
+
+/**
+ * A run with everything its page shows, as `GET /runs/{id}` answers it:
+ * for a successful run that expires, `permissions.expiry` says whether the
+ * caller may extend or tear it down.
+ *
+ * @public
+ */
+export type RunPageDetails = RunDetails & {
+  permissions: RunDetails['permissions'] & {
+    /** Present only for a successful run that expires. */
+    expiry?: RunExpiryPermission;
+  };
+};
 
 /**
  * Client of the Self-Service backend.
@@ -65,7 +100,25 @@ export interface SelfServiceApi {
   /** One page of runs, newest first. */
   listRuns(options?: ListRunsOptions): Promise<Page<Run>>;
   /** A run with its timeline and what the caller may do with it. */
-  getRun(runId: string): Promise<RunDetails>;
+  getRun(runId: string): Promise<RunPageDetails>;
+  /**
+   * What a run did to catalog entities (created, updated, removed), in
+   * the order it did it.
+   */
+  listRunEntities(runId: string): Promise<RunEntityActionRecord[]>;
+  /**
+   * Moves a successful run's expiry later by an ISO 8601 duration such as
+   * `PT1H` or `P1D`; resolves to the run with its new `expiresAt`. Fails
+   * with 400 (a message starting `by:`) past the workflow's longest time
+   * to live, and with 409 for a run that does not expire or is torn down.
+   */
+  extendRun(runId: string, by: string): Promise<Run>;
+  /**
+   * Tears a successful run down now: triggers its workflow's teardown
+   * workflow, once. Resolves to the teardown run; fails with 409 when the
+   * run is torn down already.
+   */
+  tearDownRun(runId: string): Promise<Run>;
   /** Triggers a run, or requests one for approval workflows. */
   triggerRun(
     identifier: string,

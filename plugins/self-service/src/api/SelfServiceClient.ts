@@ -4,7 +4,7 @@ import {
   Page,
   RequestPreview,
   Run,
-  RunDetails,
+  RunEntityActionRecord,
   RunInputs,
   RunStep,
   Workflow,
@@ -14,6 +14,7 @@ import {
 import {
   ListRunsOptions,
   ListWorkflowsOptions,
+  RunPageDetails,
   SelfServiceApi,
 } from './SelfServiceApi';
 
@@ -79,6 +80,12 @@ export class SelfServiceClient implements SelfServiceApi {
     if (options.entityRef) {
       query.set('entityRef', options.entityRef);
     }
+    if (options.touching) {
+      query.set('touching', options.touching);
+    }
+    if (options.expiring) {
+      query.set('expiring', 'true');
+    }
     if (options.workflow) {
       query.set('workflow', options.workflow);
     }
@@ -105,8 +112,28 @@ export class SelfServiceClient implements SelfServiceApi {
     return this.request<Page<Run>>(withQuery('/runs', query));
   }
 
-  async getRun(runId: string): Promise<RunDetails> {
-    return this.request<RunDetails>(`/runs/${encodeURIComponent(runId)}`);
+  async getRun(runId: string): Promise<RunPageDetails> {
+    return this.request<RunPageDetails>(`/runs/${encodeURIComponent(runId)}`);
+  }
+
+  async listRunEntities(runId: string): Promise<RunEntityActionRecord[]> {
+    const { items } = await this.request<{ items: RunEntityActionRecord[] }>(
+      `/runs/${encodeURIComponent(runId)}/entities`,
+    );
+    return items;
+  }
+
+  async extendRun(runId: string, by: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/extend`, {
+      method: 'POST',
+      body: { by },
+    });
+  }
+
+  async tearDownRun(runId: string): Promise<Run> {
+    return this.request<Run>(`/runs/${encodeURIComponent(runId)}/teardown`, {
+      method: 'POST',
+    });
   }
 
   async triggerRun(

@@ -1,10 +1,10 @@
 import { SignalApi } from '@backstage/plugin-signals-react';
 import {
   RequestWorkflowDefinition,
-  RunDetails,
   RunEvent,
   RunEventType,
 } from '@backstage-self-service/plugin-self-service-common';
+import { RunPageDetails } from '../api';
 import { makeRun } from './fixtures';
 
 /** A JSON object, as signals carry them. */
@@ -58,9 +58,9 @@ export function makeRunDetails(
     workflow?: Partial<RequestWorkflowDefinition>;
     events?: RunEvent[];
     approvers?: string[];
-    permissions?: Partial<RunDetails['permissions']>;
+    permissions?: Partial<RunPageDetails['permissions']>;
   } = {},
-): RunDetails {
+): RunPageDetails {
   return {
     run: makeRun(overrides.run),
     workflow: makeRunWorkflow(overrides.workflow),

@@ -225,6 +225,62 @@ describe('EntityWorkflowsContent', () => {
     ).not.toBeInTheDocument();
   });
 
+  describe('an entity a run created', () => {
+    const created: Entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'preview-42',
+        namespace: 'default',
+        annotations: {
+          'self-service.backstage.io/run-id': 'r-7',
+          'self-service.backstage.io/workflow': 'preview-environment',
+        },
+      },
+      spec: { type: 'environment', owner: 'group:default/team-a' },
+    };
+
+    it('links the run that created it', async () => {
+      await renderContent(mockSelfServiceApi(), created);
+
+      expect(
+        await screen.findByText(/^Created by run/, { selector: 'p' }),
+      ).toHaveTextContent('Created by run r-7 of workflow preview-environment');
+      expect(screen.getByRole('link', { name: 'r-7' })).toHaveAttribute(
+        'href',
+        '/self-service/runs/r-7',
+      );
+    });
+
+    it('lists the runs that touched it, not only the runs on it', async () => {
+      const api = mockSelfServiceApi();
+      api.listRuns.mockResolvedValue({
+        items: [makeRun({ id: 'r-7', workflowName: 'Preview environment' })],
+      });
+      await renderContent(api, created);
+
+      const table = await screen.findByRole('table', { name: 'Recent runs' });
+      expect(
+        within(table).getByRole('link', { name: 'Preview environment' }),
+      ).toHaveAttribute('href', '/self-service/runs/r-7');
+      expect(api.listRuns).toHaveBeenCalledWith(
+        expect.objectContaining({ touching: 'resource:default/preview-42' }),
+      );
+      expect(api.listRuns).not.toHaveBeenCalledWith(
+        expect.objectContaining({ entityRef: 'resource:default/preview-42' }),
+      );
+    });
+
+    it('says nothing of a creating run for an entity without the annotation', async () => {
+      await renderContent();
+
+      await screen.findByText(
+        'No workflow has run against this component yet.',
+      );
+      expect(screen.queryByText(/Created by run/)).not.toBeInTheDocument();
+    });
+  });
+
   it('shows an error when the workflows cannot be loaded', async () => {
     const api = mockSelfServiceApi();
     api.listWorkflows.mockRejectedValue(new Error('Backend is down'));

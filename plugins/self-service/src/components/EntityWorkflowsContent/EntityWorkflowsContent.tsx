@@ -3,8 +3,9 @@ import { Box, Typography } from '@material-ui/core';
 import { EmptyState } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { RUN_ENTITY_ANNOTATIONS } from '@backstage-self-service/plugin-self-service-common';
 import { WorkflowList } from '../Workflows';
-import { RunList } from '../Runs';
+import { RunLink, RunList } from '../Runs';
 
 /** How a kind reads in a sentence: `component`, but `API` stays `API`. */
 function kindInSentence(kind: string): string {
@@ -16,6 +17,9 @@ function kindInSentence(kind: string): string {
 /**
  * The Workflows tab of an entity page: the workflows that apply to the
  * entity, whether the caller may run each, and the entity's recent runs.
+ * For an entity a run created (it carries the run's annotation), the run
+ * that created it, and the runs that created, changed or removed it among
+ * the recent runs.
  */
 export function EntityWorkflowsContent() {
   const { entity } = useEntity();
@@ -23,9 +27,26 @@ export function EntityWorkflowsContent() {
   const kind = kindInSentence(entity.kind);
   const workflowsHeadingId = useId();
   const runsHeadingId = useId();
+  const createdBy = entity.metadata.annotations?.[RUN_ENTITY_ANNOTATIONS.run];
 
   return (
     <>
+      {createdBy && (
+        <Box mb={3}>
+          <Typography variant="body1">
+            Created by run <RunLink runId={createdBy} />
+            {entity.metadata.annotations?.[RUN_ENTITY_ANNOTATIONS.workflow] && (
+              <>
+                {' '}
+                of workflow{' '}
+                <code>
+                  {entity.metadata.annotations[RUN_ENTITY_ANNOTATIONS.workflow]}
+                </code>
+              </>
+            )}
+          </Typography>
+        </Box>
+      )}
       <section aria-labelledby={workflowsHeadingId}>
         <Typography
           id={workflowsHeadingId}
@@ -51,9 +72,13 @@ export function EntityWorkflowsContent() {
           Recent runs
         </Typography>
         <RunList
-          filter={{ entityRef }}
+          filter={createdBy ? { touching: entityRef } : { entityRef }}
           labelledBy={runsHeadingId}
-          emptyText={`No workflow has run against this ${kind} yet.`}
+          emptyText={
+            createdBy
+              ? `No workflow has run against or changed this ${kind} yet.`
+              : `No workflow has run against this ${kind} yet.`
+          }
           showEntity={false}
         />
       </Box>

@@ -15,6 +15,8 @@ import { runStatusText } from '../Runs/RunStatusLabel';
 import { errorMessage, errorStatus, useVisuallyHidden } from './common';
 import { RunActions } from './RunActions';
 import { RunDetailsCard } from './RunDetailsCard';
+import { RunEntitiesCard } from './RunEntitiesCard';
+import { RunExpiryCard } from './RunExpiryCard';
 import { RunOperations } from './RunOperations';
 import { RunStepsCard } from './RunStepsCard';
 import { RunTimeline } from './RunTimeline';
@@ -85,6 +87,7 @@ export function RunPage() {
           <Grid item xs={12} md={8}>
             <RunActions details={details} onChanged={refresh} />
             <RunOperations details={details} onChanged={refresh} />
+            <RunExpiryCard details={details} onChanged={refresh} />
             {details.steps && details.workflow.steps && (
               <RunStepsCard
                 runId={details.run.id}
@@ -107,6 +110,10 @@ export function RunPage() {
           </Grid>
           <Grid item xs={12} md={4}>
             <RunDetailsCard details={details} />
+            <RunEntitiesCard
+              runId={details.run.id}
+              version={`${details.run.updatedAt} ${details.events.length}`}
+            />
           </Grid>
         </Grid>
       </>

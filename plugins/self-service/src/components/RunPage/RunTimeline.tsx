@@ -16,6 +16,7 @@ import {
 } from '@material-ui/lab';
 import BlockIcon from '@material-ui/icons/Block';
 import ChatIcon from '@material-ui/icons/Chat';
+import DeleteSweepIcon from '@material-ui/icons/DeleteSweep';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import ErrorOutlineIcon from '@material-ui/icons/ErrorOutline';
 import FlagIcon from '@material-ui/icons/Flag';
@@ -25,6 +26,7 @@ import LinkIcon from '@material-ui/icons/Link';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import SendIcon from '@material-ui/icons/Send';
 import UndoIcon from '@material-ui/icons/Undo';
+import UpdateIcon from '@material-ui/icons/Update';
 import WarningIcon from '@material-ui/icons/Warning';
 import { EntityRefLinks } from '@backstage/plugin-catalog-react';
 import {
@@ -32,6 +34,8 @@ import {
   RunStatus,
   WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
+import { formatIsoDuration } from '../format/isoDuration';
+import { RunLink } from '../Runs/RunLink';
 import { runStatusText } from '../Runs/RunStatusLabel';
 import { Actor, Timestamp, useVisuallyHidden } from './common';
 import {
@@ -110,6 +114,9 @@ const useStyles = makeStyles(theme => ({
 }));
 
 const FINAL_FAILURES: string[] = ['failed', 'timed_out', 'rejected'];
+
+/** The actor of what the expiry sweep does, such as triggering a teardown. */
+export const EXPIRY_ACTOR = 'self-service:expiry';
 
 /** A status in words if it is one, else as it came. */
 function statusText(status: string | undefined): string {
@@ -289,6 +296,45 @@ function describe(event: RunEvent): DescribedEvent {
         )} to ${statusText(to)}`,
         showActor: true,
         body: message ? <Quote text={message} /> : undefined,
+      };
+    }
+    case 'expiry_extended': {
+      const by = stringField(data, 'by');
+      const to = stringField(data, 'to');
+      return {
+        icon: <UpdateIcon />,
+        tone: 'neutral',
+        title: (
+          <>
+            Expiry extended{by ? ` by ${formatIsoDuration(by)}` : ''}
+            {to && (
+              <>
+                , to <time dateTime={to}>{formatAbsoluteTime(to)}</time>
+              </>
+            )}
+          </>
+        ),
+        showActor: true,
+      };
+    }
+    case 'teardown_triggered': {
+      const teardownRunId = stringField(data, 'teardownRunId');
+      const byExpiry = actor === EXPIRY_ACTOR;
+      const run = teardownRunId ? (
+        <>
+          : run <RunLink runId={teardownRunId} />
+        </>
+      ) : null;
+      return {
+        icon: <DeleteSweepIcon />,
+        tone: 'warning',
+        title: (
+          <>
+            Teardown triggered{byExpiry ? ' by expiry' : byActor(actor)}
+            {run}
+          </>
+        ),
+        showActor: false,
       };
     }
     default:

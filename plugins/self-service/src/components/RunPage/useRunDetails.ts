@@ -1,10 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  RunDetails,
-  TERMINAL_RUN_STATUSES,
-} from '@backstage-self-service/plugin-self-service-common';
-import { selfServiceApiRef } from '../../api';
+import { TERMINAL_RUN_STATUSES } from '@backstage-self-service/plugin-self-service-common';
+import { RunPageDetails, selfServiceApiRef } from '../../api';
 import { useRunSignals } from '../Runs/useRunSignals';
 
 export { RUN_SIGNAL_CHANNEL } from '../Runs/useRunSignals';
@@ -25,7 +22,7 @@ export const RUN_SIGNAL_POLL_INTERVAL_MS = 30_000;
 
 interface State {
   /** The latest details fetched; kept while refetching or after a failure. */
-  details?: RunDetails;
+  details?: RunPageDetails;
   /** The error of the latest fetch, if it failed. */
   error?: Error;
   loading: boolean;

@@ -1,5 +1,6 @@
 export { RunList } from './RunList';
 export type { RunListProps } from './RunList';
+export { RunLink } from './RunLink';
 export { RunsTable } from './RunsTable';
 export type { RunsTableProps } from './RunsTable';
 export { RunStatusLabel, runStatusText } from './RunStatusLabel';

@@ -21,7 +21,16 @@ interface RunPagesState {
  */
 export function useRunPages(filter: RunFilter) {
   const api = useApi(selfServiceApiRef);
-  const { entityRef, workflow, status, mine, approvable, limit } = filter;
+  const {
+    entityRef,
+    touching,
+    expiring,
+    workflow,
+    status,
+    mine,
+    approvable,
+    limit,
+  } = filter;
   const [state, setState] = useState<RunPagesState>({
     loading: true,
     loadingMore: false,
@@ -32,24 +41,45 @@ export function useRunPages(filter: RunFilter) {
   useEffect(() => {
     const current = ++generation.current;
     setState({ loading: true, loadingMore: false });
-    api.listRuns({ entityRef, workflow, status, mine, approvable, limit }).then(
-      page => {
-        if (current === generation.current) {
-          setState({
-            runs: page.items,
-            nextCursor: page.nextCursor,
-            loading: false,
-            loadingMore: false,
-          });
-        }
-      },
-      error => {
-        if (current === generation.current) {
-          setState({ loading: false, loadingMore: false, error });
-        }
-      },
-    );
-  }, [api, entityRef, workflow, status, mine, approvable, limit]);
+    api
+      .listRuns({
+        entityRef,
+        touching,
+        expiring,
+        workflow,
+        status,
+        mine,
+        approvable,
+        limit,
+      })
+      .then(
+        page => {
+          if (current === generation.current) {
+            setState({
+              runs: page.items,
+              nextCursor: page.nextCursor,
+              loading: false,
+              loadingMore: false,
+            });
+          }
+        },
+        error => {
+          if (current === generation.current) {
+            setState({ loading: false, loadingMore: false, error });
+          }
+        },
+      );
+  }, [
+    api,
+    entityRef,
+    touching,
+    expiring,
+    workflow,
+    status,
+    mine,
+    approvable,
+    limit,
+  ]);
 
   const { nextCursor, loadingMore } = state;
   const loadMore = useCallback(async () => {
@@ -65,6 +95,8 @@ export function useRunPages(filter: RunFilter) {
     try {
       const page = await api.listRuns({
         entityRef,
+        touching,
+        expiring,
         workflow,
         status,
         mine,
@@ -92,6 +124,8 @@ export function useRunPages(filter: RunFilter) {
   }, [
     api,
     entityRef,
+    touching,
+    expiring,
     workflow,
     status,
     mine,

@@ -54,6 +54,7 @@ import {
   useOptionalRouteRef,
   useRunSignals,
 } from '../Runs';
+import { ExpiringRunsList } from './ExpiringRunsList';
 
 const useStyles = makeStyles(theme => ({
   tabs: {
@@ -94,9 +95,9 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** The tabs of the page; the `?tab=` search parameter holds the open one. */
-type TabId = 'workflows' | 'mine' | 'approvals' | 'all';
+type TabId = 'workflows' | 'mine' | 'expiring' | 'approvals' | 'all';
 
-const TAB_IDS: TabId[] = ['workflows', 'mine', 'approvals', 'all'];
+const TAB_IDS: TabId[] = ['workflows', 'mine', 'expiring', 'approvals', 'all'];
 
 /**
  * `self-service.run.read` is a resource permission, and the permission
@@ -384,9 +385,28 @@ function RunsPanel(props: {
   );
 }
 
+/** The caller's runs that expire, soonest first. */
+function ExpiringPanel() {
+  const headingId = useId();
+  return (
+    <>
+      <ContentHeader
+        titleComponent={
+          <Typography id={headingId} variant="h4" component="h2">
+            Expiring
+          </Typography>
+        }
+        description="Your runs that expire, soonest first. When one expires, its workflow's teardown runs. Open a run to extend it or tear it down now."
+      />
+      <ExpiringRunsList labelledBy={headingId} />
+    </>
+  );
+}
+
 /**
- * The workflows the caller may see and run, their runs, the runs waiting for
- * their approval and, for those the policy lets see every run, all runs.
+ * The workflows the caller may see and run, their runs, those of their runs
+ * that expire, the runs waiting for their approval and, for those the
+ * policy lets see every run, all runs.
  */
 export function SelfServiceContent() {
   const classes = useStyles();
@@ -439,6 +459,9 @@ export function SelfServiceContent() {
         />
       );
       break;
+    case 'expiring':
+      panel = <ExpiringPanel />;
+      break;
     case 'approvals':
       panel = (
         <RunsPanel
@@ -477,6 +500,7 @@ export function SelfServiceContent() {
       >
         <Tab label="Workflows" {...tabProps('workflows')} />
         <Tab label="My runs" {...tabProps('mine')} />
+        <Tab label="Expiring" {...tabProps('expiring')} />
         <Tab
           label={
             <span>

@@ -5,8 +5,8 @@ import { http, HttpResponse } from 'msw';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { signalApiRef } from '@backstage/plugin-signals-react';
-import { RunDetails } from '@backstage-self-service/plugin-self-service-common';
-import { selfServiceApiRef } from '../../../api';
+import { RunEntityActionRecord } from '@backstage-self-service/plugin-self-service-common';
+import { RunPageDetails, selfServiceApiRef } from '../../../api';
 import { RunPage } from '../RunPage';
 import { rootRouteRef } from '../../../routes';
 import {
@@ -27,18 +27,43 @@ import { fakeSignalApi } from '../../../testUtils/runFixtures';
 export interface ServedRun {
   /** The ids of the runs fetched, in order. */
   fetched: string[];
-  readonly current: RunDetails;
-  set(next: RunDetails): void;
+  readonly current: RunPageDetails;
+  set(next: RunPageDetails): void;
+  /** What GET /runs/:runId/entities answers for the run; none at first. */
+  entities: RunEntityActionRecord[];
 }
 
 /**
  * Serves GET /runs/:runId with `details` until a test moves it on, 404 for
- * any other run, and remembers which runs were fetched.
+ * any other run, and remembers which runs were fetched; GET
+ * /runs/:runId/entities answers the run's `entities`.
  */
-export function serveRun(server: SetupServer, details: RunDetails): ServedRun {
+export function serveRun(
+  server: SetupServer,
+  details: RunPageDetails,
+): ServedRun {
   let current = details;
   const fetched: string[] = [];
+  const served: ServedRun = {
+    fetched,
+    get current() {
+      return current;
+    },
+    set(next: RunPageDetails) {
+      current = next;
+    },
+    entities: [],
+  };
   server.use(
+    http.get(`${SELF_SERVICE_URL}/runs/:runId/entities`, ({ params }) =>
+      String(params.runId) === current.run.id
+        ? HttpResponse.json({ items: served.entities })
+        : backstageErrorResponse(
+            404,
+            'NotFoundError',
+            `No run with id '${params.runId}'`,
+          ),
+    ),
     http.get(`${SELF_SERVICE_URL}/runs/:runId`, ({ params }) => {
       const runId = String(params.runId);
       fetched.push(runId);
@@ -51,15 +76,7 @@ export function serveRun(server: SetupServer, details: RunDetails): ServedRun {
           );
     }),
   );
-  return {
-    fetched,
-    get current() {
-      return current;
-    },
-    set(next: RunDetails) {
-      current = next;
-    },
-  };
+  return served;
 }
 
 /**
@@ -68,7 +85,13 @@ export function serveRun(server: SetupServer, details: RunDetails): ServedRun {
  */
 export function onRunAction(
   server: SetupServer,
-  action: 'approve' | 'reject' | 'withdraw' | 'redeliver',
+  action:
+    | 'approve'
+    | 'reject'
+    | 'withdraw'
+    | 'redeliver'
+    | 'extend'
+    | 'teardown',
   answer: () => Response,
 ): SeenRequest[] {
   const seen: SeenRequest[] = [];
