@@ -293,12 +293,9 @@ const tests: E2eTest[] = [
       await tabTo(page, dialog.getByRole('combobox', { name: 'Region' }));
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
-      await tabTo(
-        page,
-        dialog.getByRole('textbox', { name: 'Lifetime (hours)' }),
-      );
+      await tabTo(page, dialog.getByRole('textbox', { name: 'Lifetime' }));
       await page.keyboard.press('Control+A');
-      await page.keyboard.type('4');
+      await page.keyboard.type('PT4H');
       await tabTo(page, dialog.getByRole('checkbox', { name: /Seed/ }));
       await page.keyboard.press('Space');
       assert.equal(

@@ -32,9 +32,11 @@ app=''
 frontends=()
 next=''
 steps=''
+expiry=''
 cleanup() {
   if [ -n "$next" ]; then kill "$next" 2>/dev/null || true; fi
   if [ -n "$steps" ]; then kill "$steps" 2>/dev/null || true; fi
+  if [ -n "$expiry" ]; then kill "$expiry" 2>/dev/null || true; fi
   for pid in "${frontends[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -n "$app" ]; then
     kill -TERM -- "-$app" 2>/dev/null || true
@@ -117,6 +119,14 @@ E2E_FAILURES_DIR=/tmp/self-service-e2e/steps CHROMIUM="$CHROMIUM" \
   node --require @backstage/cli/config/nodeTransform.cjs e2e/steps.e2e.ts >"$steps_log" 2>&1 &
 steps=$!
 
+# Runs that write to the catalog and expire: mostly waiting three minutes
+# for a run to expire, so alongside too; it starts a run of its own.
+expiry_log="$(mktemp)"
+expiry_started=$SECONDS
+E2E_FAILURES_DIR=/tmp/self-service-e2e/expiry CHROMIUM="$CHROMIUM" \
+  node --require @backstage/cli/config/nodeTransform.cjs e2e/expiry.e2e.ts >"$expiry_log" 2>&1 &
+expiry=$!
+
 # The legacy suites one after the other (two of them take the stand-in
 # receiver's port); each runs even if one before it failed.
 status=0
@@ -139,6 +149,14 @@ echo "e2e: the journeys of workflows of several steps, run alongside, took $((SE
 cat "$steps_log"
 rm -f "$steps_log"
 [ "$steps_status" = 0 ] || status=1
+
+expiry_status=0
+wait "$expiry" || expiry_status=$?
+expiry=''
+echo "e2e: the journey of a run that writes to the catalog and expires, run alongside, took $((SECONDS - expiry_started)) s:"
+cat "$expiry_log"
+rm -f "$expiry_log"
+[ "$expiry_status" = 0 ] || status=1
 
 # The at-scale suite publishes 600 workflows, which would push the cards the
 # other journeys look for off their first page, so it runs alone, last (and

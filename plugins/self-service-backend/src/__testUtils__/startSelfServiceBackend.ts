@@ -23,6 +23,7 @@ import {
   type SignalPayload,
 } from '@backstage/plugin-signals-node';
 import type { JsonObject } from '@backstage/types';
+import type { Knex } from 'knex';
 import request from 'supertest';
 import { selfServicePlugin } from '../plugin';
 import { closingDatabaseServiceFactory } from './closingDatabaseServiceFactory';
@@ -102,6 +103,11 @@ export async function startSelfServiceBackend(options?: {
   permissions?: PermissionsService;
   config?: JsonObject;
   features?: BackendFeature[];
+  /**
+   * The plugin's database, such as one of `TestDatabases` (PostgreSQL);
+   * an in-memory SQLite database by default.
+   */
+  database?: Knex;
 }) {
   const notifications: NotificationSendOptions[] = [];
   const signals: SignalPayload[] = [];
@@ -110,7 +116,9 @@ export async function startSelfServiceBackend(options?: {
 
   const features = [
     selfServicePlugin,
-    closingDatabaseServiceFactory,
+    options?.database
+      ? mockServices.database.factory({ knex: options.database })
+      : closingDatabaseServiceFactory,
     mockServices.rootConfig.factory({
       data: {
         selfService: {
