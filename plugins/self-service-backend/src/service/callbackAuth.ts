@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
+import type { JsonObject } from '@backstage/types';
 import type { Request } from 'express';
 import type { SelfServiceConfig } from '../config';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
@@ -106,4 +107,29 @@ function isService(
   credentials: BackstageCredentials,
 ): credentials is BackstageCredentials<BackstageServicePrincipal> {
   return (credentials.principal as { type?: string }).type === 'service';
+}
+
+/** What the audit event of a callback says about it. */
+export function callbackAuditMeta(
+  runId: string,
+  stepId: string | undefined,
+  caller: CallbackCaller,
+): JsonObject {
+  return {
+    runId,
+    ...(stepId !== undefined && { stepId }),
+    authenticatedBy: caller.actor ?? 'run-token',
+  };
+}
+
+/**
+ * The request for the auditor to identify the caller by, when the caller has
+ * Backstage credentials; a run token is not one, so the event then names the
+ * run token as the actor in its metadata instead.
+ */
+export function callbackAuditRequest(
+  req: Request,
+  caller: CallbackCaller,
+): Request | undefined {
+  return caller.actor ? req : undefined;
 }

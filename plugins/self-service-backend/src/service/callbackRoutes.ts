@@ -1,10 +1,10 @@
 import { InputError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
 import type { RunCommands } from '../runs/RunCommands';
 import {
+  callbackAuditMeta,
+  callbackAuditRequest,
   type CallbackAuthDeps,
-  type CallbackCaller,
   callbackAuthenticator,
 } from './callbackAuth';
 import type { Audited } from './routeHelpers';
@@ -174,29 +174,4 @@ export function addCallbackRoutes(
     );
     res.json(step);
   });
-}
-
-/** What the audit event of a callback says about it. */
-export function callbackAuditMeta(
-  runId: string,
-  stepId: string | undefined,
-  caller: CallbackCaller,
-): JsonObject {
-  return {
-    runId,
-    ...(stepId !== undefined && { stepId }),
-    authenticatedBy: caller.actor ?? 'run-token',
-  };
-}
-
-/**
- * The request for the auditor to identify the caller by, when the caller has
- * Backstage credentials; a run token is not one, so the event then names the
- * run token as the actor in its metadata instead.
- */
-export function callbackAuditRequest(
-  req: Request,
-  caller: CallbackCaller,
-): Request | undefined {
-  return caller.actor ? req : undefined;
 }

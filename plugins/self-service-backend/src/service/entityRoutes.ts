@@ -17,8 +17,12 @@ import type { Router } from 'express';
 import { validateRunEntity } from '../catalog/validateRunEntity';
 import type { RunEntityStore } from '../database/RunEntityStore';
 import type { RunCommands } from '../runs/RunCommands';
-import { type CallbackAuthDeps, callbackAuthenticator } from './callbackAuth';
-import { callbackAuditMeta, callbackAuditRequest } from './callbackRoutes';
+import {
+  callbackAuditMeta,
+  callbackAuditRequest,
+  type CallbackAuthDeps,
+  callbackAuthenticator,
+} from './callbackAuth';
 import type { Audited } from './routeHelpers';
 
 /** What the entity routes work with, from the router that adds them. */

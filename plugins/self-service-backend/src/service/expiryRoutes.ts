@@ -8,16 +8,15 @@ import {
   selfServiceRunUpdatePermission,
   type WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
-import { DateTime } from 'luxon';
 import type { Router } from 'express';
 import type { Caller } from '../access/accessRules';
 import {
   type ExpiryDeps,
   extendRun,
+  latestExpiry,
   tearDownRun,
 } from '../runs/commands/expireRun';
 import { definitionOf } from '../runs/commands/runLookups';
-import { isoDurationSeconds } from '../workflows/validateLifecycle';
 import { objectBody } from './requestBody';
 import type { Audited, Authorize } from './routeHelpers';
 
@@ -34,12 +33,9 @@ export interface ExpiryRouteDeps {
   callerOf(credentials: BackstageCredentials): Promise<Caller>;
 }
 
-/**
- * `POST /runs/{id}/extend` (`{"by": "P1D"}`, up to the workflow's
- * `lifecycle.ttl.max`) and `POST /runs/{id}/teardown` (now): for the run's
- * requester, the owners of its entity, and whom the policy allows
- * `self-service.run.update` on it.
- */
+const NOT_ALLOWED =
+  "Only the run's requester, the owners of its entity and those allowed to update runs can extend or tear down this run";
+
 /**
  * Whether the caller may extend or tear down a run, with the reason when
  * not, and how late it may be extended to; undefined for a run that does
@@ -54,17 +50,14 @@ export async function expiryPermission(
 ): Promise<
   { allowed: boolean; reason?: string; latestExpiresAt?: string } | undefined
 > {
-  const max = definition.lifecycle?.ttl.max;
-  if (run.status !== 'success' || !run.expiresAt || !run.finishedAt || !max) {
+  const latest = latestExpiry(run, definition);
+  if (run.status !== 'success' || !run.expiresAt || !latest) {
     return undefined;
   }
   if (run.teardownRunId) {
     return { allowed: false, reason: 'The run is being torn down' };
   }
-  const latestExpiresAt = DateTime.fromISO(run.finishedAt)
-    .plus({ seconds: isoDurationSeconds(max)! })
-    .toUTC()
-    .toISO()!;
+  const latestExpiresAt = latest.toUTC().toISO()!;
   if (!caller) {
     return { allowed: false, reason: NOT_ALLOWED, latestExpiresAt };
   }
@@ -79,9 +72,12 @@ export async function expiryPermission(
   return { allowed: false, reason: NOT_ALLOWED, latestExpiresAt };
 }
 
-const NOT_ALLOWED =
-  "Only the run's requester, the owners of its entity and those allowed to update runs can extend or tear down this run";
-
+/**
+ * `POST /runs/{id}/extend` (`{"by": "P1D"}`, up to the workflow's
+ * `lifecycle.ttl.max`) and `POST /runs/{id}/teardown` (now): for the run's
+ * requester, the owners of its entity, and whom the policy allows
+ * `self-service.run.update` on it.
+ */
 export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
   const { httpAuth, audited } = deps;
 

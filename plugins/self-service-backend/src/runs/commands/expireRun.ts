@@ -3,6 +3,7 @@ import { ConflictError, InputError } from '@backstage/errors';
 import {
   hasSteps,
   type Run,
+  type WorkflowDefinition,
 } from '@backstage-self-service/plugin-self-service-common';
 import { DateTime } from 'luxon';
 import { entityOwnerRefs } from '../../access/accessRules';
@@ -21,6 +22,23 @@ import { startRun } from './triggerRun';
 
 /** What expiry commands need beyond the run commands' own. */
 export type ExpiryDeps = RunCommandDeps & { expiries: RunExpiryStore };
+
+/**
+ * The latest a run may be extended to: its workflow's `lifecycle.ttl.max`
+ * after the run ended; undefined for a run that does not expire.
+ */
+export function latestExpiry(
+  run: Pick<Run, 'finishedAt'>,
+  definition: Pick<WorkflowDefinition, 'lifecycle'>,
+): DateTime | undefined {
+  const max = definition.lifecycle?.ttl.max;
+  if (!max || !run.finishedAt) {
+    return undefined;
+  }
+  return DateTime.fromISO(run.finishedAt).plus({
+    seconds: isoDurationSeconds(max)!,
+  });
+}
 
 /**
  * Moves a successful run's expiry later by an ISO 8601 duration, up to the
@@ -46,21 +64,18 @@ export async function extendRun(
     throw new ConflictError(`Run ${run.id} is already being torn down`);
   }
   const definition = await definitionOf(deps, run);
-  const max = definition.lifecycle?.ttl.max;
-  if (!max) {
+  const latest = latestExpiry(run, definition);
+  if (!latest) {
     throw new ConflictError(`Run ${run.id} does not expire`);
   }
   const expiresAt = DateTime.fromISO(run.expiresAt).plus({
     seconds: isoDurationSeconds(by)!,
   });
-  const latest = DateTime.fromISO(run.finishedAt).plus({
-    seconds: isoDurationSeconds(max)!,
-  });
   if (expiresAt > latest) {
     throw new InputError(
-      `by: extending by ${by} would keep the run past the most its workflow allows (${max} after it ended, until ${latest
-        .toUTC()
-        .toISO()})`,
+      `by: extending by ${by} would keep the run past the most its workflow allows (${
+        definition.lifecycle!.ttl.max
+      } after it ended, until ${latest.toUTC().toISO()})`,
     );
   }
   const extended = await deps.expiries.extend(run.id, expiresAt.toJSDate(), {
