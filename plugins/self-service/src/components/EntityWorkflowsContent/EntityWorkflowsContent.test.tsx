@@ -252,6 +252,42 @@ describe('EntityWorkflowsContent', () => {
       );
     });
 
+    it('says when its run expires, and when it is being torn down', async () => {
+      const api = mockSelfServiceApi();
+      const expiresAt = new Date(
+        Date.now() + 2 * 3600_000 + 60_000,
+      ).toISOString();
+      api.getRun.mockResolvedValue({
+        run: makeRun({ id: 'r-7', status: 'success', expiresAt }),
+      } as any);
+      await renderContent(api, created);
+      expect(
+        await screen.findByText(
+          /^Expires in 2 hours, when its run is torn down/,
+        ),
+      ).toBeInTheDocument();
+      expect(api.getRun).toHaveBeenCalledWith('r-7');
+    });
+
+    it('says its run is being torn down, linking the teardown run', async () => {
+      const api = mockSelfServiceApi();
+      api.getRun.mockResolvedValue({
+        run: makeRun({
+          id: 'r-7',
+          status: 'success',
+          expiresAt: new Date(Date.now() - 60_000).toISOString(),
+          teardownRunId: 'r-8',
+        }),
+      } as any);
+      await renderContent(api, created);
+      const line = await screen.findByText(/^Being torn down by run/);
+      expect(within(line).getByRole('link')).toHaveAttribute(
+        'href',
+        '/self-service/runs/r-8',
+      );
+      expect(screen.queryByText(/^Expires/)).not.toBeInTheDocument();
+    });
+
     it('lists the runs that touched it, not only the runs on it', async () => {
       const api = mockSelfServiceApi();
       api.listRuns.mockResolvedValue({

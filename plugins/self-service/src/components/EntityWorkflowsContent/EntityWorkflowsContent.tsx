@@ -5,7 +5,8 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { RUN_ENTITY_ANNOTATIONS } from '@backstage-self-service/plugin-self-service-common';
 import { WorkflowList } from '../Workflows';
-import { RunLink, RunList } from '../Runs';
+import { RunList } from '../Runs';
+import { CreatedByRun } from './CreatedByRun';
 
 /** How a kind reads in a sentence: `component`, but `API` stays `API`. */
 function kindInSentence(kind: string): string {
@@ -32,20 +33,12 @@ export function EntityWorkflowsContent() {
   return (
     <>
       {createdBy && (
-        <Box mb={3}>
-          <Typography variant="body1">
-            Created by run <RunLink runId={createdBy} />
-            {entity.metadata.annotations?.[RUN_ENTITY_ANNOTATIONS.workflow] && (
-              <>
-                {' '}
-                of workflow{' '}
-                <code>
-                  {entity.metadata.annotations[RUN_ENTITY_ANNOTATIONS.workflow]}
-                </code>
-              </>
-            )}
-          </Typography>
-        </Box>
+        <CreatedByRun
+          runId={createdBy}
+          workflow={
+            entity.metadata.annotations?.[RUN_ENTITY_ANNOTATIONS.workflow]
+          }
+        />
       )}
       <section aria-labelledby={workflowsHeadingId}>
         <Typography
