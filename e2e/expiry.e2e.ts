@@ -122,24 +122,24 @@ const tests: E2eTest[] = [
         'the entity links to the run that created it',
       );
 
-      // Extended once, by a minute.
+      // Extended once, by half a minute.
       await runLink.click();
       await page.waitForURL(RUN_URL, { timeout: 30_000 });
       await page.getByRole('button', { name: 'Extend' }).click();
       const extend = page.getByRole('dialog', { name: /Extend this run/ });
       await extend.getByRole('radio', { name: 'Another duration' }).check();
-      await extend.getByRole('textbox', { name: /Duration/ }).fill('PT1M');
+      await extend.getByRole('textbox', { name: /Duration/ }).fill('PT30S');
       await extend.getByRole('button', { name: 'Extend' }).click();
       await page
-        .getByText('You extended this run by 1 minute.')
+        .getByText('You extended this run by 30 seconds.')
         .waitFor({ state: 'visible', timeout: 15_000 });
       await page
-        .getByText(/^Expiry extended by 1 minute/)
+        .getByText(/^Expiry extended by 30 seconds/)
         .first()
         .waitFor({ state: 'visible', timeout: 15_000 });
 
-      // At expiry (three minutes after the run's end, and the sweep's ten
-      // seconds), the teardown starts; the page follows live.
+      // At expiry (two and a half minutes after the run's end, and the
+      // sweep's ten seconds), the teardown starts; the page follows live.
       const tornDown = page.getByText(/^Torn down by run/).first();
       await tornDown.waitFor({ state: 'visible', timeout: 240_000 });
       assert.equal(
