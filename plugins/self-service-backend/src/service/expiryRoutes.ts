@@ -99,7 +99,7 @@ export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
       throw new NotAllowedError(NOT_ALLOWED);
     }
     // A run that does not expire, or no longer: the commands say why (409).
-    return { run, actor: caller.userEntityRef };
+    return { run, definition, actor: caller.userEntityRef };
   }
 
   router.post('/runs/:runId/extend', async (req, res) => {
@@ -111,15 +111,17 @@ export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
       'medium',
       { runId },
       async () => {
-        const { run: current, actor } = await requireOperator(
-          runId,
-          credentials,
-        );
+        const {
+          run: current,
+          definition,
+          actor,
+        } = await requireOperator(runId, credentials);
         const extended = await extendRun(
           deps.expiry,
           current,
           objectBody(req).by,
           actor,
+          definition,
         );
         return {
           result: extended,
@@ -139,11 +141,17 @@ export function addExpiryRoutes(router: Router, deps: ExpiryRouteDeps): void {
       'high',
       { runId, trigger: 'user' },
       async () => {
-        const { run: current, actor } = await requireOperator(
-          runId,
-          credentials,
+        const {
+          run: current,
+          definition,
+          actor,
+        } = await requireOperator(runId, credentials);
+        const started = await tearDownRun(
+          deps.expiry,
+          current,
+          actor,
+          definition,
         );
-        const started = await tearDownRun(deps.expiry, current, actor);
         return { result: started, meta: { teardownRunId: started.id } };
       },
     );

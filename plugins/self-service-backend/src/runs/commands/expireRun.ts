@@ -51,6 +51,8 @@ export async function extendRun(
   run: Run,
   by: unknown,
   actor: string,
+  /** The run's definition, when the caller has read it already. */
+  known?: WorkflowDefinition,
 ): Promise<Run> {
   if (typeof by !== 'string' || isoDurationSeconds(by) === undefined) {
     throw new InputError(
@@ -63,7 +65,7 @@ export async function extendRun(
   if (run.teardownRunId) {
     throw new ConflictError(`Run ${run.id} is already being torn down`);
   }
-  const definition = await definitionOf(deps, run);
+  const definition = known ?? (await definitionOf(deps, run));
   const latest = latestExpiry(run, definition);
   if (!latest) {
     throw new ConflictError(`Run ${run.id} does not expire`);
@@ -103,6 +105,8 @@ export async function tearDownRun(
   deps: ExpiryDeps,
   run: Run,
   actor: string,
+  /** The run's definition, when the caller has read it already. */
+  known?: WorkflowDefinition,
 ): Promise<Run> {
   if (run.status !== 'success' || !run.expiresAt) {
     throw new ConflictError(
@@ -114,7 +118,7 @@ export async function tearDownRun(
       `Run ${run.id} is already torn down by run ${run.teardownRunId}`,
     );
   }
-  const definition = await definitionOf(deps, run);
+  const definition = known ?? (await definitionOf(deps, run));
   const teardown = definition.lifecycle?.teardown;
   if (!teardown) {
     throw new ConflictError(`Run ${run.id} does not expire`);
