@@ -1,10 +1,7 @@
-import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { mockServices } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
 import {
   as,
   eventually,
+  denyingRunUpdate,
   startSelfServiceBackend,
 } from './__testUtils__/startSelfServiceBackend';
 import { startExternalSystem } from './__testUtils__/startExternalSystem';
@@ -139,20 +136,8 @@ describe('runs that expire, end to end', () => {
   });
 
   it('extends a run as its requester up to max, and tears it down now, once', async () => {
-    // Runs are visible to all; only the policy's update is denied.
-    const allowAll = mockServices.permissions();
-    const denyRunUpdate: PermissionsService = {
-      authorize: (async (requests: any[], options: any) =>
-        (await allowAll.authorize(requests, options)).map((d, i) =>
-          requests[i].permission.name === selfServiceRunUpdatePermission.name
-            ? { result: AuthorizeResult.DENY }
-            : d,
-        )) as PermissionsService['authorize'],
-      authorizeConditional: (requests, options) =>
-        allowAll.authorizeConditional(requests, options),
-    };
     const { api, audits } = await startSelfServiceBackend({
-      permissions: denyRunUpdate,
+      permissions: denyingRunUpdate(),
     });
     await publishPair(api);
     const run = await succeededRun(api, { branch: 'feature/a', ttl: 'PT1H' });

@@ -1,10 +1,7 @@
-import type { PermissionsService } from '@backstage/backend-plugin-api';
-import { mockServices } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
 import {
   as,
   eventually,
+  denyingRunUpdate,
   startSelfServiceBackend,
 } from './__testUtils__/startSelfServiceBackend';
 import {
@@ -771,19 +768,8 @@ describe('workflows of steps, end to end with a real external system', () => {
   });
 
   it('lets only the requester, approvers and whom the policy allows cancel; a run of one request too', async () => {
-    const allowAll = mockServices.permissions();
-    const denyRunUpdate: PermissionsService = {
-      authorize: (async (requests: any[], options: any) =>
-        (await allowAll.authorize(requests, options)).map((d, i) =>
-          requests[i].permission.name === selfServiceRunUpdatePermission.name
-            ? { result: AuthorizeResult.DENY }
-            : d,
-        )) as PermissionsService['authorize'],
-      authorizeConditional: (requests, options) =>
-        allowAll.authorizeConditional(requests, options),
-    };
     const { api } = await startSelfServiceBackend({
-      permissions: denyRunUpdate,
+      permissions: denyingRunUpdate(),
     });
     external.replyWith(() => ({ status: 202, body: '{}' }));
     await publish(api, {

@@ -3,15 +3,13 @@ import {
   type PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import {
-  selfServiceRunReadPermission,
-  selfServiceRunUpdatePermission,
-} from '@backstage-self-service/plugin-self-service-common';
+import { selfServiceRunReadPermission } from '@backstage-self-service/plugin-self-service-common';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { selfServiceWorkflowsExtensionPoint } from '@backstage-self-service/plugin-self-service-node';
 import {
   as,
   eventually,
+  denyingRunUpdate,
   startSelfServiceBackend,
 } from './__testUtils__/startSelfServiceBackend';
 import { startExternalSystem } from './__testUtils__/startExternalSystem';
@@ -652,19 +650,8 @@ describe('selfServicePlugin, end to end with a real external system', () => {
   });
 
   it('refuses Backstage credentials the policy does not allow to update runs', async () => {
-    const allowAll = mockServices.permissions();
-    const denyRunUpdate: PermissionsService = {
-      authorize: (async (requests: any[], options: any) =>
-        (await allowAll.authorize(requests, options)).map((d, i) =>
-          requests[i].permission.name === selfServiceRunUpdatePermission.name
-            ? { result: AuthorizeResult.DENY }
-            : d,
-        )) as PermissionsService['authorize'],
-      authorizeConditional: (requests, options) =>
-        allowAll.authorizeConditional(requests, options),
-    };
     const { api } = await startSelfServiceBackend({
-      permissions: denyRunUpdate,
+      permissions: denyingRunUpdate(),
       // Listed, so it is the policy that refuses.
       config: {
         selfService: {

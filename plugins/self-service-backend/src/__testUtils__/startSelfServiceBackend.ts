@@ -27,6 +27,8 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import { selfServicePlugin } from '../plugin';
 import { closingDatabaseServiceFactory } from './closingDatabaseServiceFactory';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { selfServiceRunUpdatePermission } from '@backstage-self-service/plugin-self-service-common';
 
 /** The example organisation: who belongs to which team. */
 export const memberships: Record<string, string[]> = {
@@ -75,6 +77,25 @@ export const users: Entity[] = Object.entries(memberships).map(
     relations: groups.map(group => ({ type: 'memberOf', targetRef: group })),
   }),
 );
+
+/**
+ * A permission policy that allows everything but `self-service.run.update`,
+ * so that only the built-in rules (requester, approvers, owners) let a
+ * caller operate a run.
+ */
+export function denyingRunUpdate(): PermissionsService {
+  const allowAll = mockServices.permissions();
+  return {
+    authorize: (async (requests: any[], options: any) =>
+      (await allowAll.authorize(requests, options)).map((d, i) =>
+        requests[i].permission.name === selfServiceRunUpdatePermission.name
+          ? { result: AuthorizeResult.DENY }
+          : d,
+      )) as PermissionsService['authorize'],
+    authorizeConditional: (requests, options) =>
+      allowAll.authorizeConditional(requests, options),
+  };
+}
 
 /** An Authorization header for a user of the example organisation. */
 export function as(user: string): string {
