@@ -19,6 +19,7 @@ import type {
 } from './DeliveryStore';
 import { lockRunSteps, writeStepPlanInTx } from './runStepWrites';
 import { appendInTx, transitionInTx } from './runWrites';
+import { recordStepAttemptInOneStatement } from './stepPlanInOneStatement';
 import type { NewRunEvent } from './SelfServiceStore';
 
 /**
@@ -130,6 +131,29 @@ export class DatabaseDeliveryStore implements DeliveryStore {
 
   async recordAttempt(record: AttemptRecord): Promise<RecordedAttempt> {
     const now = new Date();
+    const recorded = {
+      ...(record.attemptsMade !== undefined
+        ? { attempts: record.attemptsMade }
+        : {}),
+      status: record.next.status,
+      next_attempt_at:
+        record.next.status === 'scheduled' ? record.next.nextAttemptAt : null,
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: now,
+    };
+    const { steps } = record;
+    if (this.isPostgres && steps && !record.run) {
+      const inOneStatement = await recordStepAttemptInOneStatement(
+        this.db,
+        { ...record, steps },
+        recorded,
+        now,
+      );
+      if (inOneStatement) {
+        return inOneStatement;
+      }
+    }
     return this.db.transaction(async tx => {
       const held = await tx('deliveries')
         .where({
@@ -138,19 +162,7 @@ export class DatabaseDeliveryStore implements DeliveryStore {
           lease_owner: record.owner,
           attempts: record.attempt,
         })
-        .update({
-          ...(record.attemptsMade !== undefined
-            ? { attempts: record.attemptsMade }
-            : {}),
-          status: record.next.status,
-          next_attempt_at:
-            record.next.status === 'scheduled'
-              ? record.next.nextAttemptAt
-              : null,
-          lease_owner: null,
-          lease_expires_at: null,
-          updated_at: now,
-        });
+        .update(recorded);
       if (held === 1 && record.run) {
         const changed = await transitionInTx(
           tx,

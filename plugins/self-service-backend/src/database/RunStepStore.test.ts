@@ -1,93 +1,24 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import type {
-  RunStepStatus,
   WorkflowApprovalStep,
-  WorkflowDefinition,
-  WorkflowRequestStep,
   WorkflowStep,
 } from '@backstage-self-service/plugin-self-service-common';
 import { approvalOutcome } from '../steps/approvalOutcome';
 import { planCancel, planRetry } from '../steps/operateRun';
 import { planStepDeadlines } from '../steps/stepDeadlines';
 import {
-  planRunStart,
-  planStepProgress,
-  type StepEnd,
-  type StepEngineContext,
-} from '../steps/planSteps';
-import { DatabaseSelfServiceStore } from './DatabaseSelfServiceStore';
+  claim,
+  engine,
+  planner,
+  startStepRun,
+  step,
+} from './__testUtils__/stepRuns';
 import { DatabaseDeliveryStore } from './DatabaseDeliveryStore';
 import { newDeliveryIds } from './deliveryRows';
 import { type DecisionState, RunStepStore } from './RunStepStore';
-import type { RunStepsState, StepPlan } from './runStepWrites';
 
 jest.setTimeout(60_000);
-
-const definition: WorkflowDefinition = {
-  identifier: 'provision',
-  name: 'Provision environment',
-  scope: { type: 'global' },
-  execution: { type: 'simple' },
-  access: { type: 'everyone' },
-  parameters: [],
-  request: { method: 'POST', url: 'https://infra.example.com/provision' },
-};
-
-const step = (id: string, ...dependsOn: string[]): WorkflowRequestStep => ({
-  id,
-  name: id,
-  kind: 'request',
-  dependsOn,
-  execution: { type: 'simple' },
-  request: { method: 'POST', url: `https://infra.example.com/${id}` },
-});
-
-let tokens = 0;
-const claim = () => {
-  tokens += 1;
-  return {
-    owner: 'replica-a',
-    leaseMs: 10_000,
-    tokenHash: `s${tokens}`.padStart(64, '0'),
-  };
-};
-
-const engine = (
-  graph: ReadonlyArray<WorkflowStep>,
-  now = new Date(),
-): StepEngineContext => ({
-  steps: graph,
-  inputs: {},
-  now,
-  prepareRequest: () => ({
-    ...newDeliveryIds(),
-    maxAttempts: 1,
-    claim: claim(),
-  }),
-});
-
-/**
- * The engine's plan when a step ends: the step's change, then every step
- * that can start (with its request claimed) or must be skipped, and the
- * run's status once no step is left unfinished.
- */
-function planner(
-  graph: ReadonlyArray<WorkflowStep>,
-  ended?: {
-    stepId: string;
-    to: StepEnd['to'];
-    from?: RunStepStatus[];
-    outputs?: StepEnd['outputs'];
-  },
-) {
-  return (state: RunStepsState, now: Date): StepPlan | undefined =>
-    planStepProgress(
-      engine(graph, now),
-      state,
-      ended ? [{ from: ['running'], ...ended }] : [],
-    );
-}
 
 describe('RunStepStore', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -95,26 +26,7 @@ describe('RunStepStore', () => {
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     async function setup(graph: ReadonlyArray<WorkflowStep>) {
       const knex = await databases.init(databaseId);
-      const store = await DatabaseSelfServiceStore.create({
-        database: mockServices.database({ knex }),
-      });
-      const steps = new RunStepStore(knex);
-      const workflow = await store.createWorkflow({
-        definition,
-        actor: 'user:default/ada',
-      });
-      const run = await store.createRun({
-        workflowId: workflow.id,
-        revision: 1,
-        requestedBy: 'user:default/grace',
-        status: 'in_progress',
-        inputs: {},
-      });
-      // Created and started in one transaction, as a run that becomes due is.
-      const started = await steps.updateSteps(run.id, (_, now) =>
-        planRunStart(engine(graph, now)),
-      );
-      return { knex, store, steps, run, started };
+      return { knex, ...(await startStepRun(knex, graph)) };
     }
 
     const statusesOf = async (steps: RunStepStore, runId: string) =>

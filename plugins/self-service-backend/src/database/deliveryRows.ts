@@ -108,21 +108,7 @@ export async function insertClaimedDelivery(
   now: Date,
   stepId?: string,
 ): Promise<void> {
-  const row = {
-    id: delivery.id,
-    run_id: runId,
-    ...(stepId !== undefined ? { step_id: stepId } : {}),
-    webhook_id: delivery.webhookId,
-    status: 'sending',
-    attempts: 1,
-    max_attempts: delivery.maxAttempts,
-    next_attempt_at: now,
-    lease_owner: delivery.claim.owner,
-    lease_expires_at: new Date(now.getTime() + delivery.claim.leaseMs),
-    entity: delivery.entity ? JSON.stringify(delivery.entity) : null,
-    created_at: now,
-    updated_at: now,
-  };
+  const row = claimedDeliveryRow(runId, delivery, now, stepId);
   if (tx.client.config.client === 'pg') {
     const insertDelivery = tx('deliveries').insert(row).toSQL();
     await tx.raw(
@@ -140,6 +126,30 @@ export async function insertClaimedDelivery(
   }
   await tx('deliveries').insert(row);
   await insertRunToken(tx, runId, delivery.claim.tokenHash, now, stepId);
+}
+
+/** The row of a delivery claimed for its first attempt, starting `now`. */
+export function claimedDeliveryRow(
+  runId: string,
+  delivery: NewDelivery,
+  now: Date,
+  stepId?: string,
+) {
+  return {
+    id: delivery.id,
+    run_id: runId,
+    ...(stepId !== undefined ? { step_id: stepId } : {}),
+    webhook_id: delivery.webhookId,
+    status: 'sending',
+    attempts: 1,
+    max_attempts: delivery.maxAttempts,
+    next_attempt_at: now,
+    lease_owner: delivery.claim.owner,
+    lease_expires_at: new Date(now.getTime() + delivery.claim.leaseMs),
+    entity: delivery.entity ? JSON.stringify(delivery.entity) : null,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 export async function insertRunToken(

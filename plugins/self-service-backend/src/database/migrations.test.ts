@@ -379,4 +379,55 @@ describe('migrations', () => {
       await knex.destroy();
     },
   );
+  it.each(databases.eachSupportedId())(
+    '20261208120000_run_steps_version starts existing runs at version 0, and rolls back keeping them, on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await knex.migrate.latest({ directory: migrationsDir });
+      await migrateDownOnce(knex);
+      const now = new Date();
+      await knex('workflows').insert({
+        id: 'w1',
+        identifier: 'provision',
+        name: 'Provision',
+        scope_type: 'global',
+        latest_revision: 1,
+        created_by: 'user:default/ada',
+        created_at: now,
+        updated_by: 'user:default/ada',
+        updated_at: now,
+      });
+      await knex('workflow_revisions').insert({
+        id: 'r1',
+        workflow_id: 'w1',
+        revision: 1,
+        definition: '{}',
+        created_by: 'user:default/ada',
+        created_at: now,
+      });
+      await knex('runs').insert({
+        id: 'run1',
+        workflow_id: 'w1',
+        workflow_identifier: 'provision',
+        revision_id: 'r1',
+        requested_by: 'user:default/ada',
+        status: 'in_progress',
+        inputs: '{}',
+        created_at: now,
+        updated_at: now,
+      });
+
+      await migrateUpOnce(knex);
+      await expect(
+        knex('runs').where('id', 'run1').first('steps_version'),
+      ).resolves.toEqual({ steps_version: 0 });
+
+      await migrateDownOnce(knex);
+      await expect(
+        knex.schema.hasColumn('runs', 'steps_version'),
+      ).resolves.toBe(false);
+      await expect(knex('runs').pluck('id')).resolves.toEqual(['run1']);
+      await knex.destroy();
+    },
+  );
 });

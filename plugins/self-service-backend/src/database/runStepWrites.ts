@@ -124,8 +124,9 @@ export async function readRunSteps(
 }
 
 /**
- * Locks the run's row (PostgreSQL: `FOR UPDATE`; SQLite runs one writing
- * transaction at a time) and reads where it and its steps stand.
+ * Locks the run's row (PostgreSQL: an update of its `steps_version`;
+ * SQLite runs one writing transaction at a time) and reads where it and
+ * its steps stand.
  * @throws NotFoundError when there is no such run.
  */
 export async function lockRunSteps(
@@ -150,13 +151,15 @@ export async function lockRunSteps(
         .map(row => toRunStepRecord(row as RunStepRow)),
     };
   }
-  // The steps in a statement of their own, after the lock: PostgreSQL reads
-  // the rows a statement joins as they were before it waited for the lock.
-  const run = await tx('runs')
+  // The lock is an update of the steps' version, which tells a step's end
+  // planned without the lock (stepPlanInOneStatement) that its plan is
+  // stale. The steps in a statement of their own, after the lock:
+  // PostgreSQL reads the rows a statement joins as they were before it
+  // waited for the lock.
+  const [run]: Array<{ status: RunStatus }> = await tx('runs')
     .where('id', runId)
-    .select('status')
-    .forUpdate()
-    .first<{ status: RunStatus } | undefined>();
+    .update({ steps_version: tx.raw('steps_version + 1') })
+    .returning('status');
   if (!run) {
     throw new NotFoundError(`No run with id '${runId}'`);
   }
@@ -167,7 +170,7 @@ export async function lockRunSteps(
  * Locks the run, reads its steps, asks the planner what to change and
  * writes that: step changes (each conditional on the status it was planned
  * from), the deliveries of steps that start, events, and the run's own
- * status. On PostgreSQL the run's row is locked first (`FOR UPDATE`), so
+ * status. On PostgreSQL the run's row is locked first (see {@link lockRunSteps}), so
  * concurrent plans for one run, on any replica, see each other's writes;
  * SQLite runs one writing transaction at a time.
  *
@@ -258,7 +261,7 @@ export async function writeStepPlanInTx(
 }
 
 /** The columns a change writes, `now` stamping what it starts or ends. */
-function stepColumns(change: StepChange, now: Date) {
+export function stepColumns(change: StepChange, now: Date) {
   return {
     status: change.to,
     ...(change.outputs !== undefined
@@ -290,7 +293,7 @@ function stepColumns(change: StepChange, now: Date) {
  * the columns it wrote, rather than read again: the run is locked, so
  * nothing else changed them.
  */
-function stepsAfter(
+export function stepsAfter(
   before: ReadonlyArray<RunStepRecord>,
   plan: StepPlan,
   now: Date,

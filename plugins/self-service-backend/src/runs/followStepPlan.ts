@@ -45,6 +45,9 @@ export async function followStepPlan(
       deps.timers?.schedule(options.runId, change.deadlineAt);
     }
   }
+  // The requests just handed over leave on the next turn of the event loop;
+  // what follows (a read, notifications) waits for that rather than delay them.
+  await new Promise(resolve => setImmediate(resolve));
   const run = await deps.store.getRun(options.runId);
   if (!run) {
     return undefined;
