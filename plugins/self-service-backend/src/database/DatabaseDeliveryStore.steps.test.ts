@@ -5,7 +5,7 @@ import type { StepEnd } from '../steps/planSteps';
 import { planner, startStepRun, step } from './__testUtils__/stepRuns';
 import { DatabaseDeliveryStore } from './DatabaseDeliveryStore';
 import type { AttemptRecord } from './DeliveryStore';
-import type { AppliedStepPlan } from './runStepWrites';
+import type { AppliedStepPlan, RunStepsState } from './runStepWrites';
 
 jest.setTimeout(60_000);
 
@@ -15,10 +15,17 @@ async function setup(knex: Knex, graph: ReadonlyArray<WorkflowStep>) {
   const deliveries = new DatabaseDeliveryStore(knex);
   /** Delivery ids of the step requests started so far, by step. */
   const requests = new Map<string, string>();
+  /** Where the steps stood once each step was started, by step. */
+  const startedWith = new Map<string, RunStepsState>();
   const track = (applied?: AppliedStepPlan) =>
-    (applied?.plan?.deliveries ?? []).forEach(({ stepId, delivery }) =>
-      requests.set(stepId, delivery.id),
-    );
+    (applied?.plan?.deliveries ?? []).forEach(({ stepId, delivery }) => {
+      requests.set(stepId, delivery.id);
+      startedWith.set(stepId, {
+        runStatus: applied!.runStatus,
+        steps: applied!.steps,
+        version: applied!.version,
+      });
+    });
   track(started.started);
 
   /** Replica a's record of a step's response. */
@@ -41,6 +48,11 @@ async function setup(knex: Knex, graph: ReadonlyArray<WorkflowStep>) {
       },
     },
     steps: planner(graph, { stepId, to, outputs }),
+  });
+  /** The record by the replica that started the step, as the worker makes it. */
+  const startedResponse = (stepId: string, to?: StepEnd['to']) => ({
+    ...response(stepId, to),
+    knownSteps: startedWith.get(stepId),
   });
   const record = async (attempt: AttemptRecord) => {
     const recorded = await deliveries.recordAttempt(attempt);
@@ -71,6 +83,7 @@ async function setup(knex: Knex, graph: ReadonlyArray<WorkflowStep>) {
     deliveries,
     requests,
     response,
+    startedResponse,
     record,
     statuses,
     stepRequests,
@@ -282,13 +295,74 @@ describe('DatabaseDeliveryStore recording the responses of step requests', () =>
       counted.stop();
 
       expect(counted.statements).toEqual([
-        expect.stringMatching(/^select "runs"."status" as "run_status"/),
+        expect.stringMatching(/^SELECT runs.status AS run_status/),
         expect.stringMatching(/^WITH gate AS \(/),
       ]);
       expect(await statuses()).toEqual({
         network: 'success',
         database: 'running',
       });
+    });
+
+    it('records the response of a step it started in one write, planned from where the steps stood when it started them', async () => {
+      const graph = [
+        step('network'),
+        step('database', 'network'),
+        step('service', 'database'),
+      ];
+      const { knex, startedResponse, record, statuses } = await start(graph);
+
+      const counted = countStatements(knex);
+      await record(startedResponse('network'));
+      await record(startedResponse('database'));
+      counted.stop();
+
+      expect(counted.statements).toEqual([
+        expect.stringMatching(/^WITH gate AS \(/),
+        expect.stringMatching(/^WITH gate AS \(/),
+      ]);
+      expect(await statuses()).toEqual({
+        network: 'success',
+        database: 'success',
+        service: 'running',
+      });
+    });
+
+    it('plans from a read when the steps changed since it started the step, and starts a fan-in once', async () => {
+      const graph = [
+        step('root'),
+        step('a', 'root'),
+        step('b', 'root'),
+        step('join', 'a', 'b'),
+      ];
+      const { knex, startedResponse, record, statuses, stepRequests } =
+        await start(graph);
+      await record(startedResponse('root'));
+      // a and b were started by one plan; a's end changes what b's knew.
+      await record(startedResponse('a'));
+
+      const counted = countStatements(knex);
+      const recorded = await record(startedResponse('b'));
+      counted.stop();
+
+      // The write planned from what b knew wrote nothing; then a read.
+      expect(counted.statements).toEqual([
+        expect.stringMatching(/^WITH gate AS \(/),
+        expect.stringMatching(/^SELECT runs.status AS run_status/),
+        expect.stringMatching(/^WITH gate AS \(/),
+      ]);
+      expect(recorded.steps?.plan?.deliveries?.map(d => d.stepId)).toEqual([
+        'join',
+      ]);
+      expect(await statuses()).toEqual({
+        root: 'success',
+        a: 'success',
+        b: 'success',
+        join: 'running',
+      });
+      expect(
+        (await stepRequests()).filter(r => r.step_id === 'join'),
+      ).toHaveLength(1);
     });
 
     it('plans again under the run’s lock when a sibling’s end lands between reading the steps and writing', async () => {

@@ -568,11 +568,14 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         await insertClaimedDelivery(tx, id, run.delivery, now);
       }
       if (run.steps) {
+        // A new run's steps are at their first version, as the column's
+        // default says.
+        const created = { runStatus: run.status, steps: [], version: 0 };
         const applied = await writeStepPlanInTx(
           tx,
           id,
-          { runStatus: run.status, steps: [] },
-          run.steps({ runStatus: run.status, steps: [] }, now),
+          created,
+          run.steps(created, now),
           now,
         );
         // Steps that all finish at once (zero-second waits) end the run.

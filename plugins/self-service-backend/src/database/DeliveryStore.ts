@@ -5,7 +5,11 @@ import type {
   DeliveryEntity,
   DeliveryStatus,
 } from './deliveryRows';
-import type { AppliedStepPlan, StepPlanner } from './runStepWrites';
+import type {
+  AppliedStepPlan,
+  RunStepsState,
+  StepPlanner,
+} from './runStepWrites';
 import type { NewRunEvent } from './SelfServiceStore';
 
 /** A delivery some replica just took, for the attempt it is to make. */
@@ -45,6 +49,13 @@ export interface AttemptRecord {
    * steps that start, the run's end).
    */
   steps?: StepPlanner;
+  /**
+   * Where the run's steps stood once the plan that started this step's
+   * request was written, if this replica wrote it: on PostgreSQL the
+   * record is planned from it, without reading them, and lands only if
+   * nothing changed them since.
+   */
+  knownSteps?: RunStepsState;
 }
 
 /** What {@link DeliveryStore.recordAttempt} did. */

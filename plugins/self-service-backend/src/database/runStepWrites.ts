@@ -54,6 +54,11 @@ export interface StepPlan {
 export interface RunStepsState {
   runStatus: RunStatus;
   steps: RunStepRecord[];
+  /**
+   * PostgreSQL: the steps' version (`runs.steps_version`) this state is
+   * of, which a write planned from it without the lock is checked against.
+   */
+  version?: number;
 }
 
 /**
@@ -74,6 +79,8 @@ export interface AppliedStepPlan {
   /** The steps afterwards. */
   steps: RunStepRecord[];
   runStatus: RunStatus;
+  /** PostgreSQL: the steps' version afterwards. */
+  version?: number;
 }
 
 export type RunStepRow = {
@@ -156,14 +163,20 @@ export async function lockRunSteps(
   // stale. The steps in a statement of their own, after the lock:
   // PostgreSQL reads the rows a statement joins as they were before it
   // waited for the lock.
-  const [run]: Array<{ status: RunStatus }> = await tx('runs')
+  const [run]: Array<{ status: RunStatus; steps_version: number }> = await tx(
+    'runs',
+  )
     .where('id', runId)
     .update({ steps_version: tx.raw('steps_version + 1') })
-    .returning('status');
+    .returning(['status', 'steps_version']);
   if (!run) {
     throw new NotFoundError(`No run with id '${runId}'`);
   }
-  return { runStatus: run.status, steps: await readRunSteps(tx, runId) };
+  return {
+    runStatus: run.status,
+    steps: await readRunSteps(tx, runId),
+    version: Number(run.steps_version),
+  };
 }
 
 /**
@@ -257,7 +270,13 @@ export async function writeStepPlanInTx(
   } else if (events.length > 0) {
     await appendInTx(tx, runId, events, now);
   }
-  return { plan, steps: stepsAfter(state.steps, plan, now), runStatus };
+  return {
+    plan,
+    steps: stepsAfter(state.steps, plan, now),
+    runStatus,
+    // The lock bumped it; nothing else in this transaction does.
+    ...(state.version !== undefined && { version: state.version }),
+  };
 }
 
 /** The columns a change writes, `now` stamping what it starts or ends. */

@@ -22,6 +22,7 @@ import type {
   DeliveryStore,
 } from '../database/DeliveryStore';
 import type { RunStepStore } from '../database/RunStepStore';
+import type { RunStepsState } from '../database/runStepWrites';
 import type {
   NewRunEvent,
   SelfServiceStore,
@@ -204,6 +205,7 @@ export class DeliveryWorker {
     run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
     definition: StepsWorkflowDefinition,
     outputs: StepOutputs,
+    startedWith?: RunStepsState,
   ): void {
     const step = definition.steps.find(s => s.id === stepId);
     if (step?.kind !== 'request') {
@@ -213,7 +215,11 @@ export class DeliveryWorker {
       { ...this.firstAttempt(prepared, run.id), stepId },
       prepared.token,
       undefined,
-      { run, definition, step: { step, outputs } },
+      {
+        run,
+        definition,
+        step: { step, outputs, ...(startedWith && { startedWith }) },
+      },
     );
   }
 
@@ -517,6 +523,9 @@ export class DeliveryWorker {
       ...(attemptsMade !== undefined && { attemptsMade }),
       next: decision.next,
       event: decision.event,
+      ...(target.step?.startedWith && {
+        knownSteps: target.step.startedWith,
+      }),
       ...(decision.ending &&
         (target.step
           ? {

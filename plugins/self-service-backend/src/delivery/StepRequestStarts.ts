@@ -8,11 +8,12 @@ import {
   type NewDelivery,
   newDeliveryIds,
 } from '../database/deliveryRows';
-import type {
-  AppliedStepPlan,
-  RunStepsState,
-  StepPlan,
-  StepPlanner,
+import {
+  type AppliedStepPlan,
+  type RunStepsState,
+  type StepPlan,
+  type StepPlanner,
+  stepsAfter,
 } from '../database/runStepWrites';
 import type { StepEngineContext } from '../steps/planSteps';
 import { upstreamOutputs } from '../steps/upstreamOutputs';
@@ -27,8 +28,13 @@ import type { DeliveryWorker } from './DeliveryWorker';
 export class StepRequestStarts {
   /** Tokens of the deliveries prepared, by delivery id. */
   private readonly tokens = new Map<string, string>();
-  /** The plan the planner made last: the one its transaction committed. */
-  private lastPlan: StepPlan | undefined;
+  /**
+   * The plan the planner made last, with what it was made from: the one
+   * its transaction committed.
+   */
+  private last:
+    | { plan: StepPlan | undefined; state: RunStepsState; now: Date }
+    | undefined;
 
   constructor(
     private readonly worker: DeliveryWorker,
@@ -66,25 +72,43 @@ export class StepRequestStarts {
     ) => StepPlan | undefined,
   ): StepPlanner {
     return (state, now) => {
-      this.lastPlan = plan(this.context(now), state);
-      return this.lastPlan;
+      const made = plan(this.context(now), state);
+      this.last = { plan: made, state, now };
+      return made;
     };
   }
 
   /**
    * The plan that started the run, once the run is written with its
-   * steps, as applied: at the start no step has outputs yet, so the
-   * requests it started need none.
+   * steps, as applied (computed from what it was made from, as the store
+   * computes a plan's result).
    */
   startedPlan(runStatus: RunStatus): AppliedStepPlan {
-    return { plan: this.lastPlan, steps: [], runStatus };
+    if (!this.last?.plan) {
+      return { steps: [], runStatus };
+    }
+    const { plan, state, now } = this.last;
+    return {
+      plan,
+      steps: stepsAfter(state.steps, plan, now),
+      runStatus,
+      ...(state.version !== undefined && { version: state.version }),
+    };
   }
 
-  /** Sends the first attempts of the requests the applied plan started. */
+  /**
+   * Sends the first attempts of the requests the applied plan started,
+   * each knowing where the steps stood once it started.
+   */
   send(applied: AppliedStepPlan | undefined): void {
     if (!applied) {
       return;
     }
+    const startedWith: RunStepsState = {
+      runStatus: applied.runStatus,
+      steps: applied.steps,
+      ...(applied.version !== undefined && { version: applied.version }),
+    };
     for (const { stepId, delivery } of applied.plan?.deliveries ?? []) {
       const token = this.tokens.get(delivery.id);
       if (token === undefined) {
@@ -96,6 +120,7 @@ export class StepRequestStarts {
         this.run,
         this.definition,
         upstreamOutputs(this.definition.steps, stepId, applied.steps),
+        startedWith,
       );
     }
   }

@@ -10,6 +10,7 @@ import {
 } from '@backstage-self-service/plugin-self-service-common';
 import type { AttemptRecord, ClaimedDelivery } from '../database/DeliveryStore';
 import type { RunStepStore } from '../database/RunStepStore';
+import type { RunStepsState } from '../database/runStepWrites';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import { upstreamOutputs } from '../steps/upstreamOutputs';
 import type { AttemptEnding } from './decideAttempt';
@@ -24,7 +25,12 @@ import type { AttemptEnding } from './decideAttempt';
 export interface AttemptTarget {
   run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>;
   definition: WorkflowDefinition;
-  step?: { step: WorkflowRequestStep; outputs: StepOutputs };
+  step?: {
+    step: WorkflowRequestStep;
+    outputs: StepOutputs;
+    /** Where the steps stood once this replica started the step. */
+    startedWith?: RunStepsState;
+  };
   /** The run (or step) ended meanwhile: nothing is sent. */
   ended?: boolean;
 }
