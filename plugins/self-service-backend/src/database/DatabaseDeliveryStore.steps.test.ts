@@ -2,7 +2,12 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import type { WorkflowStep } from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
 import type { StepEnd } from '../steps/planSteps';
-import { planner, startStepRun, step } from './__testUtils__/stepRuns';
+import {
+  fanOutAndIn,
+  planner,
+  startStepRun,
+  step,
+} from './__testUtils__/stepRuns';
 import { DatabaseDeliveryStore } from './DatabaseDeliveryStore';
 import type { AttemptRecord } from './DeliveryStore';
 import type { AppliedStepPlan, RunStepsState } from './runStepWrites';
@@ -172,14 +177,8 @@ describe('DatabaseDeliveryStore recording the responses of step requests', () =>
     });
 
     it('starts the step after a 20-way fan-in once when the 20 responses are recorded at the same time', async () => {
-      const middle = Array.from({ length: 20 }, (_, i) =>
-        step(`m${i}`, 'root'),
-      );
-      const graph = [
-        step('root'),
-        ...middle,
-        step('join', ...middle.map(m => m.id)),
-      ];
+      const graph = fanOutAndIn(20);
+      const middle = graph.slice(1, -1);
       const { response, record, statuses, stepRequests, sequences } =
         await start(graph);
       await record(response('root'));

@@ -10,6 +10,7 @@ import { planStepDeadlines } from '../steps/stepDeadlines';
 import {
   claim,
   engine,
+  fanOutAndIn,
   planner,
   startStepRun,
   step,
@@ -118,14 +119,8 @@ describe('RunStepStore', () => {
     });
 
     it('starts the step after a 20-way fan-in once, however many of its dependencies end at the same time', async () => {
-      const middle = Array.from({ length: 20 }, (_, i) =>
-        step(`m${i}`, 'root'),
-      );
-      const graph = [
-        step('root'),
-        ...middle,
-        step('join', ...middle.map(m => m.id)),
-      ];
+      const graph = fanOutAndIn(20);
+      const middle = graph.slice(1, -1);
       const { knex, steps, run } = await setup(graph);
       const fannedOut = await steps.updateSteps(
         run.id,

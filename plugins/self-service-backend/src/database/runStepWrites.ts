@@ -72,15 +72,13 @@ export type StepPlanner = (
   now: Date,
 ) => StepPlan | undefined;
 
-/** What {@link applyStepPlanInTx} did. */
-export interface AppliedStepPlan {
+/**
+ * What {@link applyStepPlanInTx} did: the plan, and where the run and its
+ * steps stand afterwards (on PostgreSQL with the steps' version after it).
+ */
+export interface AppliedStepPlan extends RunStepsState {
   /** The plan, as applied; undefined when the planner changed nothing. */
   plan?: StepPlan;
-  /** The steps afterwards. */
-  steps: RunStepRecord[];
-  runStatus: RunStatus;
-  /** PostgreSQL: the steps' version afterwards. */
-  version?: number;
 }
 
 export type RunStepRow = {

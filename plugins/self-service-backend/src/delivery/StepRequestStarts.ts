@@ -104,11 +104,6 @@ export class StepRequestStarts {
     if (!applied) {
       return;
     }
-    const startedWith: RunStepsState = {
-      runStatus: applied.runStatus,
-      steps: applied.steps,
-      ...(applied.version !== undefined && { version: applied.version }),
-    };
     for (const { stepId, delivery } of applied.plan?.deliveries ?? []) {
       const token = this.tokens.get(delivery.id);
       if (token === undefined) {
@@ -120,7 +115,7 @@ export class StepRequestStarts {
         this.run,
         this.definition,
         upstreamOutputs(this.definition.steps, stepId, applied.steps),
-        startedWith,
+        applied,
       );
     }
   }

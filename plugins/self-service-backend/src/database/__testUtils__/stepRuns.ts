@@ -42,6 +42,12 @@ export const step = (
   request: { method: 'POST', url: `https://infra.example.com/${id}` },
 });
 
+/** `root`, then `width` steps after it, then `join` after all of them. */
+export function fanOutAndIn(width: number): WorkflowStep[] {
+  const middle = Array.from({ length: width }, (_, i) => step(`m${i}`, 'root'));
+  return [step('root'), ...middle, step('join', ...middle.map(m => m.id))];
+}
+
 let tokens = 0;
 /** A claim of replica-a, with a token hash of its own. */
 export const claim = () => {
