@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import type { WorkflowStep } from '@backstage-self-service/plugin-self-service-common';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import type { StepEnd } from '../steps/planSteps';
 import {
   fanOutAndIn,
@@ -364,6 +364,40 @@ describe('DatabaseDeliveryStore recording the responses of step requests', () =>
       ).toHaveLength(1);
     });
 
+    it('records through a pool whose server forgot the statements it prepared', async () => {
+      const testKnex = await databases.init('POSTGRES_15');
+      // One connection, so that the server forgets what this one prepared.
+      const single = knexFactory({
+        client: 'pg',
+        connection: testKnex.client.config.connection,
+        pool: { min: 1, max: 1 },
+      });
+      try {
+        const graph = [
+          step('network'),
+          step('database', 'network'),
+          step('service', 'database'),
+        ];
+        const { startedResponse, record, statuses } = await setup(
+          single,
+          graph,
+        );
+        await record(startedResponse('network'));
+        // As a pooler handing the next statement to another server
+        // connection would: the same statement, no longer prepared.
+        await single.raw('DEALLOCATE ALL');
+        await record(startedResponse('database'));
+
+        expect(await statuses()).toEqual({
+          network: 'success',
+          database: 'success',
+          service: 'running',
+        });
+      } finally {
+        await single.destroy();
+      }
+    });
+
     it('plans again under the run’s lock when a sibling’s end lands between reading the steps and writing', async () => {
       const graph = [
         step('database'),
@@ -382,12 +416,16 @@ describe('DatabaseDeliveryStore recording the responses of step requests', () =>
         value: (sql: string, bindings: Knex.RawBinding[]) => {
           if (!interfered && sql.startsWith('WITH gate')) {
             interfered = true;
-            return steps
-              .updateSteps(
-                run.id,
-                planner(graph, { stepId: 'cluster', to: 'success' }),
-              )
-              .then(() => raw(sql, bindings));
+            // The statement is run with options (its prepared name).
+            return {
+              options: (options: Readonly<Record<string, unknown>>) =>
+                steps
+                  .updateSteps(
+                    run.id,
+                    planner(graph, { stepId: 'cluster', to: 'success' }),
+                  )
+                  .then(() => raw(sql, bindings).options(options)),
+            };
           }
           return raw(sql, bindings);
         },

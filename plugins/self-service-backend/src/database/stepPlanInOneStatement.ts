@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RunStatus } from '@backstage-self-service/plugin-self-service-common';
 import type { Knex } from 'knex';
 import { claimedDeliveryRow } from './deliveryRows';
@@ -274,14 +275,16 @@ async function writeIfUnchanged(
         THEN (SELECT steps_version FROM gate)
       ELSE CAST(? || (SELECT count(*) FROM held) AS integer)
     END AS version`;
+  const bindings = [
+    ...parts.flatMap(part => part.bindings),
+    changes.length,
+    `${STALE_PLAN}: `,
+  ] as Knex.RawBinding[];
   try {
-    const result = await db.raw<{ rows: Array<{ version: number | null }> }>(
+    const result = await runPrepared<{ version: number | null }>(
+      db,
       statement,
-      [
-        ...parts.flatMap(part => part.bindings),
-        changes.length,
-        `${STALE_PLAN}: `,
-      ] as Knex.RawBinding[],
+      bindings,
     );
     const version = result.rows[0]?.version;
     return version === null || version === undefined
@@ -294,6 +297,45 @@ async function writeIfUnchanged(
     throw error;
   }
 }
+
+/** Databases whose server lost a statement prepared on a connection. */
+const preparingRefused = new WeakSet<Knex>();
+
+/**
+ * Runs the statement prepared under a name of its own on each connection:
+ * one per shape of plan (how many steps change, start and log), so that
+ * the end of a step of a workflow seen before is neither parsed nor
+ * planned again (most of a millisecond of the statement's time here).
+ * Behind a pool that moves statements between server connections (such
+ * as PgBouncer in transaction mode without prepared statement support)
+ * the server does not know the name: the statement, which then did
+ * nothing, runs again unnamed, as does every later one on this database.
+ */
+async function runPrepared<Row>(
+  db: Knex,
+  statement: string,
+  bindings: Knex.RawBinding[],
+): Promise<{ rows: Row[] }> {
+  if (!preparingRefused.has(db)) {
+    const name = `self-service-step-plan-${createHash('sha1')
+      .update(statement)
+      .digest('base64url')}`;
+    try {
+      return await db
+        .raw<{ rows: Row[] }>(statement, bindings)
+        .options({ name });
+    } catch (error) {
+      if ((error as { code?: string })?.code !== INVALID_STATEMENT_NAME) {
+        throw error;
+      }
+      preparingRefused.add(db);
+    }
+  }
+  return db.raw<{ rows: Row[] }>(statement, bindings);
+}
+
+/** PostgreSQL's `invalid_sql_statement_name`: no statement of that name. */
+const INVALID_STATEMENT_NAME = '26000';
 
 /** `UPDATE ... WHERE ... AND EXISTS (gate)`: only if the gate passed. */
 function updateIfGated(
