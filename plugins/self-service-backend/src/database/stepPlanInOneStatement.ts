@@ -298,6 +298,9 @@ async function writeIfUnchanged(
   }
 }
 
+/** PostgreSQL's `invalid_sql_statement_name`: no statement of that name. */
+const INVALID_STATEMENT_NAME = '26000';
+
 /** Databases whose server lost a statement prepared on a connection. */
 const preparingRefused = new WeakSet<Knex>();
 
@@ -333,9 +336,6 @@ async function runPrepared<Row>(
   }
   return db.raw<{ rows: Row[] }>(statement, bindings);
 }
-
-/** PostgreSQL's `invalid_sql_statement_name`: no statement of that name. */
-const INVALID_STATEMENT_NAME = '26000';
 
 /** `UPDATE ... WHERE ... AND EXISTS (gate)`: only if the gate passed. */
 function updateIfGated(
