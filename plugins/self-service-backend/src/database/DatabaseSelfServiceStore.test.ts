@@ -873,6 +873,38 @@ describe('DatabaseSelfServiceStore', () => {
         await expect(store.listRunEvents(run.id)).resolves.toHaveLength(21);
       });
 
+      it('keeps the step an event is of, appended alone or with others', async () => {
+        const { store, workflow } = await storeWithWorkflow();
+        const run = await store.createRun({
+          workflowId: workflow.id,
+          revision: 1,
+          requestedBy: 'user:default/grace',
+          status: 'in_progress',
+          inputs: {},
+        });
+
+        const [alone] = await store.appendRunEvents(
+          run.id,
+          [{ type: 'message', stepId: 'database', data: { markdown: 'a' } }],
+          { whileStatusIn: ['in_progress'], callbackEventLimit: 10 },
+        );
+        const together = await store.appendRunEvents(run.id, [
+          { type: 'message', stepId: 'cluster', data: { markdown: 'b' } },
+          { type: 'message', data: { markdown: 'c' } },
+        ]);
+
+        expect(alone.stepId).toBe('database');
+        expect(together.map(e => e.stepId)).toEqual(['cluster', undefined]);
+        expect(
+          (await store.listRunEvents(run.id)).map(e => [e.type, e.stepId]),
+        ).toEqual([
+          ['triggered', undefined],
+          ['message', 'database'],
+          ['message', 'cluster'],
+          ['message', undefined],
+        ]);
+      });
+
       const limitMessage = (runId: string, limit: number) =>
         `Run ${runId} has reached its limit of ${limit} messages and links (selfService.callbacks.maxEventsPerRun); post its final status instead`;
 

@@ -858,8 +858,8 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
          WHERE id = ? ${statusClause} ${limitClause}
          RETURNING event_count
        )
-       INSERT INTO run_events (run_id, sequence, type, actor, data, created_at)
-       SELECT ?, event_count, ?, ?, ?, ? FROM bumped
+       INSERT INTO run_events (run_id, sequence, type, actor, step_id, data, created_at)
+       SELECT ?, event_count, ?, ?, ?, ?, ? FROM bumped
        RETURNING *`,
       [
         now,
@@ -869,6 +869,7 @@ export class DatabaseSelfServiceStore implements SelfServiceStore {
         runId,
         event.type,
         event.actor ?? null,
+        event.stepId ?? null,
         JSON.stringify(event.data),
         now,
       ],
