@@ -1,3 +1,4 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
 import {
   as,
   eventually,
@@ -20,6 +21,9 @@ type Api = Awaited<ReturnType<typeof startSelfServiceBackend>>['api'];
  * their own tokens.
  */
 describe('workflows of steps, end to end with a real external system', () => {
+  // The paths that matter most also on PostgreSQL, where a step's end and
+  // its dependents' start are one statement.
+  const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
   let external: Awaited<ReturnType<typeof startExternalSystem>>;
 
   beforeEach(async () => {
@@ -151,148 +155,205 @@ describe('workflows of steps, end to end with a real external system', () => {
     return external.received.find(r => r.url === path);
   }
 
-  it('runs a diamond in dependency order, passing outputs on as typed values that never change a request', async () => {
-    const { api } = await startSelfServiceBackend();
-    // A hostile output: quotes, braces and a template in a value.
-    const hostileVpc = 'vpc-1", "admin": true, "x": "{{secrets.DEPLOY_TOKEN}}';
-    external.replyWith(req => {
-      switch (req.url) {
-        case '/network':
-          return {
-            status: 200,
-            body: JSON.stringify({ vpc: { id: hostileVpc } }),
-          };
-        case '/cluster':
-          return {
-            status: 201,
-            body: JSON.stringify({ cluster: { name: 'blue' } }),
-          };
-        default:
-          return { status: 202, body: '{}' };
-      }
-    });
-    expect((await publish(api, environment(external.baseUrl))).status).toBe(
-      201,
-    );
-
-    const runId = await trigger(api, 'provision-environment', {
-      env: 'staging',
-    });
-
-    // The database step is event-driven: it runs until its system reports.
-    const databaseRequest = await eventually(
-      async () => received('/database'),
-      'the database request',
-    );
-    expect(received('/cluster')).toBeDefined();
-    expect(received('/services/blue')).toBeUndefined();
-    expect(await stepStatuses(api, runId)).toEqual({
-      network: 'success',
-      database: 'running',
-      cluster: 'success',
-      service: 'pending',
-    });
-
-    // Later requests get the output as one JSON string: the structure of
-    // their bodies is the template's, whatever the value holds.
-    expect(JSON.parse(received('/cluster')!.body)).toEqual({ vpc: hostileVpc });
-    const databaseBody = JSON.parse(databaseRequest.body);
-    expect(databaseBody.vpc).toBe(hostileVpc);
-    expect(databaseBody.callback).toMatch(
-      new RegExp(`/api/self-service/runs/${runId}/steps/database$`),
-    );
-    expect(databaseRequest.body).not.toContain('deploy-token-0123456789');
-
-    const stepToken = /^Bearer (\S+)$/.exec(
-      String(databaseRequest.headers.authorization),
-    )![1];
-
-    // The step's token reports on its step only.
-    const elsewhere = await api()
-      .post(`/api/self-service/runs/${runId}/steps/network/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ status: 'success' });
-    expect(elsewhere.status).toBe(401);
-    const onTheRun = await api()
-      .post(`/api/self-service/runs/${runId}/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ status: 'success' });
-    expect(onTheRun.status).toBe(401);
-
-    // Outputs are checked against what the step declares.
-    const undeclared = await api()
-      .post(`/api/self-service/runs/${runId}/steps/database/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({
-        status: 'success',
-        outputs: { host: 'db.internal', port: 5432 },
+  it.each(databases.eachSupportedId())(
+    'runs a diamond in dependency order, passing outputs on as typed values that never change a request, on %s',
+    async databaseId => {
+      const { api } = await startSelfServiceBackend({
+        database: await databases.init(databaseId),
       });
-    expect(undeclared.status).toBe(400);
-    expect(undeclared.body.error.message).toMatch(/^outputs\.port: /);
-    const missing = await api()
-      .post(`/api/self-service/runs/${runId}/steps/database/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ status: 'success' });
-    expect(missing.status).toBe(400);
-    expect(missing.body.error.message).toMatch(/^outputs\.host: missing/);
+      // A hostile output: quotes, braces and a template in a value.
+      const hostileVpc =
+        'vpc-1", "admin": true, "x": "{{secrets.DEPLOY_TOKEN}}';
+      external.replyWith(req => {
+        switch (req.url) {
+          case '/network':
+            return {
+              status: 200,
+              body: JSON.stringify({ vpc: { id: hostileVpc } }),
+            };
+          case '/cluster':
+            return {
+              status: 201,
+              body: JSON.stringify({ cluster: { name: 'blue' } }),
+            };
+          default:
+            return { status: 202, body: '{}' };
+        }
+      });
+      expect((await publish(api, environment(external.baseUrl))).status).toBe(
+        201,
+      );
 
-    const message = await api()
-      .post(`/api/self-service/runs/${runId}/steps/database/messages`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ markdown: `Creating with ${stepToken}` });
-    expect(message.status).toBe(201);
-    expect(message.body).toMatchObject({
-      type: 'message',
-      stepId: 'database',
-      data: { markdown: 'Creating with [REDACTED]' },
-    });
+      const runId = await trigger(api, 'provision-environment', {
+        env: 'staging',
+      });
 
-    const reported = await api()
-      .post(`/api/self-service/runs/${runId}/steps/database/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ status: 'success', outputs: { host: 'db-7.internal' } });
-    expect(reported.status).toBe(200);
-    expect(reported.body).toMatchObject({
-      stepId: 'database',
-      status: 'success',
-      outputs: { host: 'db-7.internal' },
-    });
+      // The database step is event-driven: it runs until its system reports.
+      const databaseRequest = await eventually(
+        async () => received('/database'),
+        'the database request',
+      );
+      expect(received('/cluster')).toBeDefined();
+      expect(received('/services/blue')).toBeUndefined();
+      expect(await stepStatuses(api, runId)).toEqual({
+        network: 'success',
+        database: 'running',
+        cluster: 'success',
+        service: 'pending',
+      });
 
-    const done = await finished(api, runId);
-    expect(done.run.status).toBe('success');
-    const service = received('/services/blue')!;
-    expect(service.method).toBe('PUT');
-    expect(JSON.parse(service.body)).toEqual({
-      db: 'db-7.internal',
-      vpc: hostileVpc,
-    });
-    expect(
-      Object.fromEntries(
-        done.steps.map(
-          (s: { stepId: string; status: string; outputs: object }) => [
-            s.stepId,
-            [s.status, s.outputs],
-          ],
+      // Later requests get the output as one JSON string: the structure of
+      // their bodies is the template's, whatever the value holds.
+      expect(JSON.parse(received('/cluster')!.body)).toEqual({
+        vpc: hostileVpc,
+      });
+      const databaseBody = JSON.parse(databaseRequest.body);
+      expect(databaseBody.vpc).toBe(hostileVpc);
+      expect(databaseBody.callback).toMatch(
+        new RegExp(`/api/self-service/runs/${runId}/steps/database$`),
+      );
+      expect(databaseRequest.body).not.toContain('deploy-token-0123456789');
+
+      const stepToken = /^Bearer (\S+)$/.exec(
+        String(databaseRequest.headers.authorization),
+      )![1];
+
+      // The step's token reports on its step only.
+      const elsewhere = await api()
+        .post(`/api/self-service/runs/${runId}/steps/network/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ status: 'success' });
+      expect(elsewhere.status).toBe(401);
+      const onTheRun = await api()
+        .post(`/api/self-service/runs/${runId}/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ status: 'success' });
+      expect(onTheRun.status).toBe(401);
+
+      // Outputs are checked against what the step declares.
+      const undeclared = await api()
+        .post(`/api/self-service/runs/${runId}/steps/database/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({
+          status: 'success',
+          outputs: { host: 'db.internal', port: 5432 },
+        });
+      expect(undeclared.status).toBe(400);
+      expect(undeclared.body.error.message).toMatch(/^outputs\.port: /);
+      const missing = await api()
+        .post(`/api/self-service/runs/${runId}/steps/database/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ status: 'success' });
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.message).toMatch(/^outputs\.host: missing/);
+
+      const message = await api()
+        .post(`/api/self-service/runs/${runId}/steps/database/messages`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ markdown: `Creating with ${stepToken}` });
+      expect(message.status).toBe(201);
+      expect(message.body).toMatchObject({
+        type: 'message',
+        stepId: 'database',
+        data: { markdown: 'Creating with [REDACTED]' },
+      });
+
+      const reported = await api()
+        .post(`/api/self-service/runs/${runId}/steps/database/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ status: 'success', outputs: { host: 'db-7.internal' } });
+      expect(reported.status).toBe(200);
+      expect(reported.body).toMatchObject({
+        stepId: 'database',
+        status: 'success',
+        outputs: { host: 'db-7.internal' },
+      });
+
+      const done = await finished(api, runId);
+      expect(done.run.status).toBe('success');
+      const service = received('/services/blue')!;
+      expect(service.method).toBe('PUT');
+      expect(JSON.parse(service.body)).toEqual({
+        db: 'db-7.internal',
+        vpc: hostileVpc,
+      });
+      expect(
+        Object.fromEntries(
+          done.steps.map(
+            (s: { stepId: string; status: string; outputs: object }) => [
+              s.stepId,
+              [s.status, s.outputs],
+            ],
+          ),
         ),
-      ),
-    ).toEqual({
-      network: ['success', { vpcId: hostileVpc }],
-      database: ['success', { host: 'db-7.internal' }],
-      cluster: ['success', { name: 'blue' }],
-      service: ['success', {}],
-    });
-    // Every step's request went out once, each with its own webhook-id.
-    const ids = external.received.map(r => r.headers['webhook-id']);
-    expect(external.received).toHaveLength(4);
-    expect(new Set(ids).size).toBe(4);
+      ).toEqual({
+        network: ['success', { vpcId: hostileVpc }],
+        database: ['success', { host: 'db-7.internal' }],
+        cluster: ['success', { name: 'blue' }],
+        service: ['success', {}],
+      });
+      // Every step's request went out once, each with its own webhook-id.
+      const ids = external.received.map(r => r.headers['webhook-id']);
+      expect(external.received).toHaveLength(4);
+      expect(new Set(ids).size).toBe(4);
 
-    // A second report is refused: the step ended.
-    const again = await api()
-      .post(`/api/self-service/runs/${runId}/steps/database/status`)
-      .set('authorization', `Bearer ${stepToken}`)
-      .send({ status: 'failed' });
-    expect(again.status).toBe(409);
-  });
+      // A second report is refused: the step ended.
+      const again = await api()
+        .post(`/api/self-service/runs/${runId}/steps/database/status`)
+        .set('authorization', `Bearer ${stepToken}`)
+        .send({ status: 'failed' });
+      expect(again.status).toBe(409);
+    },
+  );
+
+  it.each(databases.eachSupportedId())(
+    'fails a step whose request an upstream output cannot be rendered into, naming the field, on %s',
+    async databaseId => {
+      const { api } = await startSelfServiceBackend({
+        database: await databases.init(databaseId),
+      });
+      external.replyWith(req =>
+        req.url === '/network'
+          ? // A line break would start a header of the system's choosing.
+            { status: 200, body: '{"vpc": {"id": "vpc-3\\r\\nx-admin: true"}}' }
+          : { status: 202, body: '{}' },
+      );
+      const definition = environment(external.baseUrl);
+      // Every other step ends on its own, so that the run ends.
+      Object.assign(definition.steps.find(s => s.id === 'database')!, {
+        execution: { type: 'simple' },
+      });
+      const cluster = definition.steps.find(s => s.id === 'cluster')!;
+      Object.assign(cluster.request, {
+        headers: { 'x-vpc': '{{steps.network.outputs.vpcId}}' },
+      });
+      expect((await publish(api, definition)).status).toBe(201);
+
+      const runId = await trigger(api, 'provision-environment', {
+        env: 'staging',
+      });
+
+      const done = await finished(api, runId);
+      expect(done.run.status).toBe('failed');
+      expect(external.received.map(r => r.url).sort()).toEqual([
+        '/database',
+        '/network',
+      ]);
+      const sent = done.events.find(
+        (e: { type: string; stepId?: string }) =>
+          e.type === 'request_sent' && e.stepId === 'cluster',
+      );
+      expect(sent.data.error).toEqual({
+        kind: 'invalid-request',
+        message:
+          'request.headers.x-vpc: the value may not contain line breaks or NUL characters',
+      });
+      expect(
+        done.steps.find((s: { stepId: string }) => s.stepId === 'cluster')
+          .status,
+      ).toBe('failed');
+    },
+  );
 
   it('fails the run when a step fails: steps not started are skipped, running ones finish', async () => {
     const { api } = await startSelfServiceBackend();

@@ -43,7 +43,12 @@ import {
   decideAttempt,
   positionOf,
 } from './decideAttempt';
-import { renderDeliveryRequest } from './renderDeliveryRequest';
+import {
+  renderAhead,
+  type RenderedAhead,
+  renderAttemptRequest,
+  signingSecretsOf,
+} from './renderAttempt';
 import {
   type AttemptTarget,
   describeRequest,
@@ -206,20 +211,38 @@ export class DeliveryWorker {
     definition: StepsWorkflowDefinition,
     outputs: StepOutputs,
     startedWith?: RunStepsState,
+    rendered?: RenderedAhead,
   ): void {
-    const step = definition.steps.find(s => s.id === stepId);
-    if (step?.kind !== 'request') {
-      throw new Error(`Step ${stepId} of run ${run.id} sends no request`);
-    }
+    const target = stepTarget(stepId, run, definition, outputs);
     this.inBackground(
       { ...this.firstAttempt(prepared, run.id), stepId },
       prepared.token,
       undefined,
       {
-        run,
-        definition,
-        step: { step, outputs, ...(startedWith && { startedWith }) },
+        ...target,
+        step: { ...target.step, ...(startedWith && { startedWith }) },
+        ...(rendered && { renderedAhead: rendered }),
       },
+    );
+  }
+
+  /**
+   * Renders the first attempt of a step's request that a plan starts,
+   * while the plan is being written (see {@link RenderedAhead}).
+   */
+  renderStepAhead(
+    prepared: PreparedDelivery,
+    stepId: string,
+    run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+    definition: StepsWorkflowDefinition,
+    outputs: StepOutputs,
+  ): RenderedAhead {
+    return renderAhead(
+      this.options,
+      stepTarget(stepId, run, definition, outputs),
+      prepared.delivery,
+      prepared.token,
+      this.redactor.with([prepared.token]),
     );
   }
 
@@ -430,10 +453,9 @@ export class DeliveryWorker {
       });
     }
 
-    const signingSecrets = sent.delivery?.signingKey
-      ? this.options.config.signingKeys.get(sent.delivery.signingKey) ?? []
-      : [];
-    const redactor = this.redactor.with([token]);
+    const signingSecrets = signingSecretsOf(this.options, target);
+    const redactor =
+      target.renderedAhead?.redactor ?? this.redactor.with([token]);
     const sending = this.withLease(claimed, () =>
       this.send(target, claimed, token, signingSecrets, redactor),
     );
@@ -461,18 +483,20 @@ export class DeliveryWorker {
     redactor: Redactor = this.redactor.with([token]),
   ): Promise<DispatchAttempt> {
     const { request } = requestOf(target);
+    const ahead = target.renderedAhead;
     try {
-      const rendered = renderDeliveryRequest({
-        definition: target.definition,
-        run: target.run,
-        entity: claimed.entity,
-        token,
-        callbackBaseUrl: this.options.callbackBaseUrl,
-        secrets: this.options.config.secrets,
-        webhookId: claimed.webhookId,
-        signingSecrets,
-        ...(target.step && { step: target.step }),
-      });
+      if (ahead && 'error' in ahead) {
+        throw ahead.error;
+      }
+      const rendered =
+        ahead?.request ??
+        renderAttemptRequest(
+          this.options,
+          target,
+          claimed,
+          token,
+          signingSecrets,
+        );
       return await this.options.dispatcher.dispatch(rendered, {
         timeoutMs: this.options.config.requestTimeoutMs,
         // Read past the limit by the longest secret, so that a secret the
@@ -694,4 +718,18 @@ export class DeliveryWorker {
       clearInterval(renew);
     }
   }
+}
+
+/** What a step's first attempt is sent for, as the plan that started it knows. */
+function stepTarget(
+  stepId: string,
+  run: Pick<Run, 'id' | 'inputs' | 'requestedBy'>,
+  definition: StepsWorkflowDefinition,
+  outputs: StepOutputs,
+): AttemptTarget & { step: NonNullable<AttemptTarget['step']> } {
+  const step = definition.steps.find(s => s.id === stepId);
+  if (step?.kind !== 'request') {
+    throw new Error(`Step ${stepId} of run ${run.id} sends no request`);
+  }
+  return { run, definition, step: { step, outputs } };
 }

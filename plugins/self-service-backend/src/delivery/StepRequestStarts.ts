@@ -18,6 +18,7 @@ import {
 import type { StepEngineContext } from '../steps/planSteps';
 import { upstreamOutputs } from '../steps/upstreamOutputs';
 import type { DeliveryWorker } from './DeliveryWorker';
+import type { RenderedAhead } from './renderAttempt';
 
 /**
  * The requests of steps that a plan starts, claimed by this replica inside
@@ -35,6 +36,9 @@ export class StepRequestStarts {
   private last:
     | { plan: StepPlan | undefined; state: RunStepsState; now: Date }
     | undefined;
+  /** Requests of the deliveries prepared, rendered ahead, by delivery id. */
+  private readonly rendered = new Map<string, RenderedAhead>();
+  private rendering: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly worker: DeliveryWorker,
@@ -74,8 +78,49 @@ export class StepRequestStarts {
     return (state, now) => {
       const made = plan(this.context(now), state);
       this.last = { plan: made, state, now };
+      this.renderAhead(made, state, now);
       return made;
     };
+  }
+
+  /**
+   * Renders the requests a plan starts on the next turn of the event loop:
+   * after the write that applies it has left for the database, so that
+   * they are ready when it returns rather than delay it. Only the plan
+   * made last is rendered, and its requests are sent only if it lands.
+   */
+  private renderAhead(
+    plan: StepPlan | undefined,
+    state: RunStepsState,
+    now: Date,
+  ): void {
+    if (this.rendering) {
+      clearImmediate(this.rendering);
+      this.rendering = undefined;
+    }
+    const deliveries = plan?.deliveries ?? [];
+    if (!plan || deliveries.length === 0) {
+      return;
+    }
+    this.rendering = setImmediate(() => {
+      this.rendering = undefined;
+      const steps = stepsAfter(state.steps, plan, now);
+      for (const { stepId, delivery } of deliveries) {
+        const token = this.tokens.get(delivery.id);
+        if (token !== undefined) {
+          this.rendered.set(
+            delivery.id,
+            this.worker.renderStepAhead(
+              { delivery, token },
+              stepId,
+              this.run,
+              this.definition,
+              upstreamOutputs(this.definition.steps, stepId, steps),
+            ),
+          );
+        }
+      }
+    });
   }
 
   /**
@@ -101,6 +146,11 @@ export class StepRequestStarts {
    * each knowing where the steps stood once it started.
    */
   send(applied: AppliedStepPlan | undefined): void {
+    if (this.rendering) {
+      // Written before the rendering's turn came: rendered as it is sent.
+      clearImmediate(this.rendering);
+      this.rendering = undefined;
+    }
     if (!applied) {
       return;
     }
@@ -116,6 +166,7 @@ export class StepRequestStarts {
         this.definition,
         upstreamOutputs(this.definition.steps, stepId, applied.steps),
         applied,
+        this.rendered.get(delivery.id),
       );
     }
   }

@@ -14,6 +14,7 @@ import type { RunStepsState } from '../database/runStepWrites';
 import type { SelfServiceStore } from '../database/SelfServiceStore';
 import { upstreamOutputs } from '../steps/upstreamOutputs';
 import type { AttemptEnding } from './decideAttempt';
+import type { RenderedAhead } from './renderAttempt';
 
 /**
  * What an attempt of a delivery is for, read back when another replica
@@ -33,6 +34,8 @@ export interface AttemptTarget {
   };
   /** The run (or step) ended meanwhile: nothing is sent. */
   ended?: boolean;
+  /** The request, rendered while the plan that started the step was written. */
+  renderedAhead?: RenderedAhead;
 }
 
 export type StepOutputs = Record<string, Record<string, RunStepOutputValue>>;
