@@ -104,21 +104,26 @@ export class StepRequestStarts {
     }
     this.rendering = setImmediate(() => {
       this.rendering = undefined;
-      const steps = stepsAfter(state.steps, plan, now);
-      for (const { stepId, delivery } of deliveries) {
-        const token = this.tokens.get(delivery.id);
-        if (token !== undefined) {
-          this.rendered.set(
-            delivery.id,
-            this.worker.renderStepAhead(
-              { delivery, token },
-              stepId,
-              this.run,
-              this.definition,
-              upstreamOutputs(this.definition.steps, stepId, steps),
-            ),
-          );
+      try {
+        const steps = stepsAfter(state.steps, plan, now);
+        for (const { stepId, delivery } of deliveries) {
+          const token = this.tokens.get(delivery.id);
+          if (token !== undefined) {
+            this.rendered.set(
+              delivery.id,
+              this.worker.renderStepAhead(
+                { delivery, token },
+                stepId,
+                this.run,
+                this.definition,
+                upstreamOutputs(this.definition.steps, stepId, steps),
+              ),
+            );
+          }
         }
+      } catch {
+        // Nothing here may escape the event loop's turn: what did not
+        // render ahead renders when sent, and fails there as it would.
       }
     });
   }
