@@ -1,7 +1,6 @@
 import type { SelfServiceConfig } from '../config';
 import type { ClaimedDelivery } from '../database/DeliveryStore';
-import type { RenderedRequest } from '../dispatch';
-import type { Redactor } from '../dispatch';
+import type { Redactor, RenderedRequest } from '../dispatch';
 import { type AttemptTarget, requestOf } from './attemptTarget';
 import { renderDeliveryRequest } from './renderDeliveryRequest';
 
